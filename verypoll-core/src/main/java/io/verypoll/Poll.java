@@ -1,0 +1,82 @@
+package io.verypoll;
+
+import io.verypoll.internal.EdgeSelector;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Polls for readiness events on the sources registered with its {@link Registry}: mio's {@code
+ * Poll}, on a {@link java.nio.channels.Selector}.
+ *
+ * <p>Events are edge-like: after an event for a direction, do the operation until it would block
+ * (a read or write returns 0, {@code accept} returns null); only then is that direction watched
+ * again. A source that is not drained stays silent instead of spinning the loop.
+ *
+ * <pre>{@code
+ * try (Poll poll = Poll.open(); TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 0))) {
+ *     poll.registry().register(listener, new Token(0), Interest.READABLE);
+ *     Events events = Events.withCapacity(128);
+ *     poll.poll(events, Duration.ofMillis(100)); // empty unless someone connected
+ * }
+ * }</pre>
+ *
+ * <p>Only one thread polls at a time; any thread may register, reregister, deregister, wake or
+ * close sources meanwhile, and the poll in progress sees the change. Closing the {@code Poll}
+ * closes its selector, not the sources.
+ */
+public final class Poll implements Closeable {
+    private final EdgeSelector selector;
+    private final Registry registry;
+
+    private Poll(EdgeSelector selector) {
+        this.selector = selector;
+        this.registry = new Registry(selector);
+    }
+
+    /** Opens a poll with its own selector (mio's {@code Poll::new}). */
+    public static Poll open() throws IOException {
+        return new Poll(new EdgeSelector());
+    }
+
+    /** The registry to register sources with; {@link Registry#tryClone()} gives more handles. */
+    public Registry registry() {
+        return registry;
+    }
+
+    /**
+     * Clears {@code events} and waits until at least one event, the timeout, or an interrupt. A
+     * wake-up caused by verypoll itself (a registration from another thread) never ends the poll.
+     *
+     * @param events filled with at most {@link Events#capacity()} events
+     * @param timeout null to wait without limit; {@link Duration#ZERO} to check without blocking
+     * @throws java.io.InterruptedIOException if the thread is interrupted (its status is kept)
+     * @throws IllegalStateException if another thread is polling
+     * @throws java.nio.channels.ClosedSelectorException if this poll is closed
+     */
+    public void poll(Events events, Duration timeout) throws IOException {
+        Objects.requireNonNull(events, "events");
+        selector.select(events.ready, timeoutNanos(timeout));
+    }
+
+    private static long timeoutNanos(Duration timeout) {
+        if (timeout == null) {
+            return -1;
+        }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Closes the selector; registered sources stay open. Later operations on it throw {@link java.nio.channels.ClosedSelectorException}. */
+    @Override
+    public void close() throws IOException {
+        selector.close();
+    }
+}

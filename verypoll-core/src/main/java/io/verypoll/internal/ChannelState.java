@@ -1,0 +1,379 @@
+package io.verypoll.internal;
+
+import io.verypoll.Interest;
+import io.verypoll.Registry;
+import io.verypoll.Token;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+
+/**
+ * Registration and readiness state of one channel, attached to its {@link SelectionKey}: the
+ * internal half of every source.
+ *
+ * <p><b>Edge semantics on a level-triggered selector.</b> {@code armed} holds the directions owed
+ * an event. Reporting a direction clears it there only (no syscall, no key update); the key's
+ * interest set is narrowed only if the selector reports that direction again while it is still
+ * unarmed, which is exactly the case that would otherwise spin. A direction is re-armed when I/O in
+ * that direction would block, or by {@code reregister}. A caller who drains until would-block thus
+ * never touches the key at all, and one who does not drain costs one extra internal wake-up.
+ *
+ * <p><b>Threads.</b> Registration changes are serialised on this object. The event path (poll
+ * thread) and re-arming (any thread) are lock-free: the only writer that narrows the key's interest
+ * set is the poll thread, and every writer ends by checking that the key still covers {@code
+ * armed}, so concurrent writers converge.
+ */
+public final class ChannelState {
+    private static final VarHandle ARMED;
+    private static final VarHandle HINTS;
+    private static final VarHandle ERROR;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ARMED = lookup.findVarHandle(ChannelState.class, "armed", int.class);
+            HINTS = lookup.findVarHandle(ChannelState.class, "hints", int.class);
+            ERROR = lookup.findVarHandle(ChannelState.class, "error", IOException.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final SelectableChannel channel;
+    /** The channel as a socket, when it is one: it may have a connect to finish. */
+    private final SocketChannel socket;
+    /** The NIO operations behind READABLE (read or accept) and WRITABLE, as this channel supports them. */
+    private final int readOp;
+    private final int writeOp;
+
+    /** The selector this channel is registered with; null when not registered. */
+    private volatile EdgeSelector selector;
+    /** The key of the last registration; kept (with no interest) after deregistration for reuse. */
+    private volatile SelectionKey key;
+    private volatile EdgeSelector keySelector;
+    private volatile Token token;
+    private volatile int registeredOps;
+    @SuppressWarnings("unused") // accessed through ARMED
+    private volatile int armed;
+    @SuppressWarnings("unused") // accessed through HINTS
+    private volatile int hints;
+    private volatile boolean connecting;
+    @SuppressWarnings("unused") // accessed through ERROR
+    private volatile IOException error;
+
+    public ChannelState(SelectableChannel channel) {
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.socket = channel instanceof SocketChannel ? (SocketChannel) channel : null;
+        this.connecting = socket != null && socket.isConnectionPending();
+        int valid = channel.validOps();
+        this.readOp = valid & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
+        this.writeOp = valid & SelectionKey.OP_WRITE;
+    }
+
+    public SelectableChannel channel() {
+        return channel;
+    }
+
+    // ---- registration ----------------------------------------------------------------------
+
+    public synchronized void register(Registry registry, Token token, Interest interests) throws IOException {
+        EdgeSelector sel = checkArguments(registry, token, interests);
+        EdgeSelector current = selector;
+        if (current != null && current.isOpen()) {
+            throw new IllegalStateException("source is already registered (with this or another Poll); deregister it first");
+        }
+        int ops = ops(interests);
+        this.token = token;
+        registeredOps = ops;
+        armed = ops;
+        int keyOps = connecting ? SelectionKey.OP_CONNECT : ops;
+        SelectionKey k = channel.keyFor(sel.selector());
+        if (k != null && k.isValid()) {
+            k.attach(this);
+            setKeyOps(k, keyOps);
+        } else {
+            k = channel.register(sel.selector(), keyOps, this);
+        }
+        key = k;
+        keySelector = sel;
+        selector = sel;
+        sel.wakeIfOtherThread();
+    }
+
+    public synchronized void reregister(Registry registry, Token token, Interest interests) throws IOException {
+        EdgeSelector sel = checkArguments(registry, token, interests);
+        requireRegisteredWith(sel);
+        int ops = ops(interests);
+        this.token = token;
+        registeredOps = ops;
+        armed = ops;
+        setKeyOps(key, connecting ? SelectionKey.OP_CONNECT : ops);
+        sel.wakeIfOtherThread();
+    }
+
+    public synchronized void deregister(Registry registry) throws IOException {
+        EdgeSelector sel = RegistryAccess.selectorOf(registry);
+        checkOpen(sel);
+        requireRegisteredWith(sel);
+        selector = null;
+        armed = 0;
+        registeredOps = 0;
+        // Parked, not cancelled: the JDK drops a key with no interest from epoll, and a cancelled
+        // key would make a quick re-register fail until the next select.
+        setKeyOps(key, 0);
+    }
+
+    private EdgeSelector checkArguments(Registry registry, Token token, Interest interests) throws ClosedChannelException {
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(interests, "interests");
+        EdgeSelector sel = RegistryAccess.selectorOf(registry);
+        checkOpen(sel);
+        return sel;
+    }
+
+    private void checkOpen(EdgeSelector sel) throws ClosedChannelException {
+        if (!channel.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        sel.ensureOpen();
+    }
+
+    private void requireRegisteredWith(EdgeSelector sel) {
+        if (selector != sel) {
+            throw new IllegalStateException("source is not registered with this Poll");
+        }
+    }
+
+    private int ops(Interest interests) {
+        return (interests.isReadable() ? readOp : 0) | (interests.isWritable() ? writeOp : 0);
+    }
+
+    private static void setKeyOps(SelectionKey k, int ops) {
+        try {
+            k.interestOps(ops);
+        } catch (CancelledKeyException e) {
+            // Closed concurrently (or the connect failed): nothing left to watch.
+        }
+    }
+
+    // ---- the event path (poll thread) --------------------------------------------------------
+
+    void selected(SelectionKey k, ReadyList out) {
+        if (out.isFull()) {
+            return; // still armed: the level-triggered selector reports it again next poll
+        }
+        int ready;
+        try {
+            ready = k.readyOps();
+        } catch (CancelledKeyException e) {
+            return;
+        }
+        if (k != key || selector == null) {
+            setKeyOps(k, 0); // deregistered (or re-registered elsewhere) while selecting
+            return;
+        }
+        if (connecting) {
+            if ((ready & SelectionKey.OP_CONNECT) != 0) {
+                finishConnect(k, out);
+            }
+            return;
+        }
+        int owed = ready & armed;
+        int unarmed = ready & ~owed;
+        if (unarmed != 0) {
+            narrowKey(k, unarmed);
+        }
+        if (owed == 0) {
+            return;
+        }
+        ARMED.getAndBitwiseAnd(this, ~owed);
+        out.add(token, directions(owed) | hints);
+    }
+
+    private int directions(int ops) {
+        return ((ops & readOp) != 0 ? Readiness.READABLE : 0) | ((ops & writeOp) != 0 ? Readiness.WRITABLE : 0);
+    }
+
+    /** Stops watching directions that fired while nobody was owed an event: they would spin. */
+    private void narrowKey(SelectionKey k, int unarmed) {
+        try {
+            int current = k.interestOps();
+            k.interestOps((current & ~unarmed) | armed);
+            coverArmed(k);
+        } catch (CancelledKeyException e) {
+            // closed concurrently
+        }
+    }
+
+    /**
+     * Makes sure the key watches every armed direction (another thread may re-arm concurrently).
+     *
+     * @return true if the key's interest set had to change
+     */
+    private boolean coverArmed(SelectionKey k) {
+        boolean changed = false;
+        for (;;) {
+            int wanted = armed;
+            int current = k.interestOps();
+            if ((current & wanted) == wanted) {
+                return changed;
+            }
+            k.interestOps(current | wanted);
+            changed = true;
+        }
+    }
+
+    private void finishConnect(SelectionKey k, ReadyList out) {
+        int ops = registeredOps;
+        int reported = ops & writeOp;
+        int bits;
+        try {
+            if (!socket.finishConnect()) {
+                return;
+            }
+            synchronized (this) {
+                if (!connecting) {
+                    return; // finished by an I/O call meanwhile
+                }
+                connecting = false;
+                armed = ops & ~reported;
+                setKeyOps(k, ops & ~reported);
+            }
+            bits = directions(reported);
+        } catch (IOException e) {
+            // The JDK has closed the channel; keep the cause for takeError().
+            connecting = false;
+            armed = 0;
+            ERROR.setVolatile(this, e);
+            learned(Readiness.ERROR | Readiness.WRITE_CLOSED);
+            bits = directions(ops);
+        }
+        if (bits != 0) {
+            out.add(token, bits | hints);
+        }
+    }
+
+    // ---- the I/O side (any thread) -----------------------------------------------------------
+
+    /**
+     * For I/O on a socket: true while its connect is still in progress (the I/O would block). Tries
+     * to finish the connect, so a stream that is not registered gets connected too.
+     *
+     * @throws IOException the connect failed
+     */
+    public boolean stillConnecting() throws IOException {
+        if (!connecting) {
+            return false;
+        }
+        try {
+            if (!socket.finishConnect()) {
+                return true;
+            }
+        } catch (IOException e) {
+            connecting = false;
+            throw failed(e);
+        }
+        connectedOutsidePoll();
+        return false;
+    }
+
+    /** The connect finished on an I/O call: watch the registered interests instead of the connect. */
+    private synchronized void connectedOutsidePoll() {
+        if (!connecting) {
+            return; // the poll got there first
+        }
+        connecting = false;
+        EdgeSelector sel = selector;
+        if (sel != null) {
+            armed = registeredOps;
+            setKeyOps(key, registeredOps);
+            sel.wakeIfOtherThread();
+        }
+    }
+
+    /** The directions (as {@link Interest}) that would block: watch them again. */
+    public void wouldBlock(Interest directions) {
+        Objects.requireNonNull(directions, "direction");
+        rearm(ops(directions));
+    }
+
+    /**
+     * Call after a read or accept with its result: 0 with room left means would-block (re-arm),
+     * negative means end of stream.
+     */
+    public long afterRead(long n, boolean roomLeft) {
+        if (n == 0 && roomLeft) {
+            rearm(readOp);
+        } else if (n < 0) {
+            learned(Readiness.READ_CLOSED);
+        }
+        return n;
+    }
+
+    /** Call after a write with its result: 0 with data left means would-block (re-arm). */
+    public long afterWrite(long n, boolean dataLeft) {
+        if (n == 0 && dataLeft) {
+            rearm(writeOp);
+        }
+        return n;
+    }
+
+    /** Records what an I/O failure teaches (reset: both directions closed) and returns it. */
+    public IOException failed(IOException e) {
+        if (!(e instanceof ClosedChannelException)) {
+            learned(Readiness.BROKEN);
+        }
+        return e;
+    }
+
+    public void learned(int hintBits) {
+        HINTS.getAndBitwiseOr(this, hintBits);
+    }
+
+    public IOException takeError() {
+        return (IOException) ERROR.getAndSet(this, (IOException) null);
+    }
+
+    private void rearm(int ops) {
+        ops &= registeredOps;
+        if (ops == 0 || connecting) {
+            return;
+        }
+        int before = (int) ARMED.getAndBitwiseOr(this, ops);
+        if ((before & ops) == ops) {
+            return;
+        }
+        SelectionKey k = key;
+        EdgeSelector sel = selector;
+        if (k == null || sel == null) {
+            return;
+        }
+        try {
+            if (coverArmed(k)) {
+                sel.wakeIfOtherThread();
+            }
+        } catch (CancelledKeyException e) {
+            // closed concurrently
+        }
+    }
+
+    /** Closes the channel and makes its selector release the fd now, not at some later select. */
+    public void close() throws IOException {
+        EdgeSelector sel;
+        synchronized (this) {
+            selector = null;
+            armed = 0;
+            sel = keySelector;
+        }
+        channel.close();
+        if (sel != null && sel.isOpen()) {
+            sel.wakeIfOtherThread();
+        }
+    }
+}

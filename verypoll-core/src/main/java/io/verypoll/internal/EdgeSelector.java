@@ -1,0 +1,169 @@
+package io.verypoll.internal;
+
+import io.verypoll.Token;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * mio's poll on a {@link Selector}: the one place that talks to the JDK selector.
+ *
+ * <p>The JDK selector is level-triggered; {@link ChannelState} turns it into edge semantics by
+ * disarming what it reported. This class owns the select loop: it re-selects after wake-ups it
+ * caused itself (a registration from another thread), so a poll ends only with events, at its
+ * timeout or on interrupt. Selection goes through {@link Selector#select(Consumer, long)} with one
+ * preallocated consumer, so a poll allocates nothing.
+ */
+public final class EdgeSelector implements Closeable {
+    private static final WakeFlag[] NO_WAKERS = {};
+
+    private final Selector selector;
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private final Consumer<SelectionKey> onSelected = this::onSelected;
+
+    /** The thread that polled last; others must wake the selector for their changes to be seen. */
+    private volatile Thread owner;
+
+    private volatile WakeFlag[] wakers = NO_WAKERS;
+    private volatile boolean wakePending;
+
+    /** The list being filled; only touched by the polling thread. */
+    private ReadyList out;
+
+    public EdgeSelector() throws IOException {
+        selector = Selector.open();
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    public boolean isOpen() {
+        return selector.isOpen();
+    }
+
+    public void ensureOpen() {
+        if (!selector.isOpen()) {
+            throw new ClosedSelectorException();
+        }
+    }
+
+    /**
+     * Fills {@code ready} with at most its capacity of events.
+     *
+     * @param timeoutNanos negative: no timeout; zero: do not block
+     */
+    public void select(ReadyList ready, long timeoutNanos) throws IOException {
+        ensureOpen();
+        if (!polling.compareAndSet(false, true)) {
+            throw new IllegalStateException("another thread is already polling this Poll; only one thread may poll at a time");
+        }
+        try {
+            Thread self = Thread.currentThread();
+            owner = self;
+            ready.clear();
+            out = ready;
+            long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+            for (;;) {
+                throwIfInterrupted(self);
+                collectWakers(ready);
+                if (ready.size() > 0 || timeoutNanos == 0) {
+                    selector.selectNow(onSelected);
+                } else if (timeoutNanos < 0) {
+                    selector.select(onSelected, 0);
+                } else {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        selector.selectNow(onSelected);
+                    } else {
+                        selector.select(onSelected, ceilMillis(remaining));
+                    }
+                }
+                collectWakers(ready);
+                if (ready.size() > 0) {
+                    return;
+                }
+                throwIfInterrupted(self);
+                if (timeoutNanos == 0 || (timeoutNanos > 0 && deadline - System.nanoTime() <= 0)) {
+                    return;
+                }
+                // Woken by a registration change, a close or a spurious return: select again.
+            }
+        } finally {
+            out = null;
+            polling.set(false);
+        }
+    }
+
+    private void onSelected(SelectionKey key) {
+        ((ChannelState) key.attachment()).selected(key, out);
+    }
+
+    private static void throwIfInterrupted(Thread self) throws InterruptedIOException {
+        if (self.isInterrupted()) {
+            throw new InterruptedIOException("poll interrupted (the thread's interrupt status is kept)");
+        }
+    }
+
+    private static long ceilMillis(long nanos) {
+        long millis = nanos / 1_000_000;
+        return nanos % 1_000_000 == 0 ? millis : millis + 1;
+    }
+
+    /**
+     * Makes a change made by this thread visible to a select in progress on another thread. The
+     * polling thread itself needs nothing: its next select applies the change without a syscall.
+     */
+    public void wakeIfOtherThread() {
+        if (Thread.currentThread() != owner) {
+            selector.wakeup();
+        }
+    }
+
+    public synchronized WakeFlag addWaker(Token token) {
+        ensureOpen();
+        WakeFlag flag = new WakeFlag(token);
+        WakeFlag[] grown = Arrays.copyOf(wakers, wakers.length + 1);
+        grown[grown.length - 1] = flag;
+        wakers = grown;
+        return flag;
+    }
+
+    public void wake(WakeFlag flag) {
+        ensureOpen();
+        if (flag.raise()) {
+            wakePending = true;
+            wakeIfOtherThread();
+        }
+    }
+
+    private void collectWakers(ReadyList ready) {
+        if (!wakePending) {
+            return;
+        }
+        // Cleared before the flags are read: a wake racing with this sets it again.
+        wakePending = false;
+        for (WakeFlag flag : wakers) {
+            if (flag.isRaised()) {
+                if (ready.isFull()) {
+                    wakePending = true;
+                    return;
+                }
+                if (flag.lower()) {
+                    ready.add(flag.token, Readiness.READABLE);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        selector.close();
+    }
+}

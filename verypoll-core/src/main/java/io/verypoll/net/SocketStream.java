@@ -1,0 +1,132 @@
+package io.verypoll.net;
+
+import io.verypoll.internal.ChannelBackedSource;
+import io.verypoll.internal.Readiness;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+
+/** What TCP and Unix-domain streams share: non-blocking I/O that re-arms on would-block. */
+abstract class SocketStream extends ChannelBackedSource implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+    final SocketChannel channel;
+
+    SocketStream(SocketChannel channel) throws IOException {
+        super(channel);
+        channel.configureBlocking(false);
+        this.channel = channel;
+    }
+
+    /** The underlying channel, for options this API does not wrap. Do I/O through this stream. */
+    public SocketChannel channel() {
+        return channel;
+    }
+
+    /** @return bytes read; 0 if it would block (or while connecting); -1 at end of stream */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        if (state.stillConnecting()) {
+            return 0;
+        }
+        try {
+            return (int) state.afterRead(channel.read(dst), dst.hasRemaining());
+        } catch (IOException e) {
+            throw state.failed(e);
+        }
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts) throws IOException {
+        return read(dsts, 0, dsts.length);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        Objects.requireNonNull(dsts, "dsts");
+        if (state.stillConnecting()) {
+            return 0;
+        }
+        try {
+            return state.afterRead(channel.read(dsts, offset, length), anyRemaining(dsts, offset, length));
+        } catch (IOException e) {
+            throw state.failed(e);
+        }
+    }
+
+    /** @return bytes written; 0 if it would block (or while connecting) */
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        Objects.requireNonNull(src, "src");
+        if (state.stillConnecting()) {
+            return 0;
+        }
+        try {
+            return (int) state.afterWrite(channel.write(src), src.hasRemaining());
+        } catch (IOException e) {
+            throw state.failed(e);
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return write(srcs, 0, srcs.length);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        Objects.requireNonNull(srcs, "srcs");
+        if (state.stillConnecting()) {
+            return 0;
+        }
+        try {
+            return state.afterWrite(channel.write(srcs, offset, length), anyRemaining(srcs, offset, length));
+        } catch (IOException e) {
+            throw state.failed(e);
+        }
+    }
+
+    private static boolean anyRemaining(ByteBuffer[] buffers, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (buffers[i].hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @throws NotYetConnectedException while the connect is in progress */
+    public SocketAddress peerAddress() throws IOException {
+        if (channel.isOpen() && (state.stillConnecting() || !channel.isConnected())) {
+            throw new NotYetConnectedException();
+        }
+        return channel.getRemoteAddress();
+    }
+
+    public SocketAddress localAddress() throws IOException {
+        return channel.getLocalAddress();
+    }
+
+    /** Closes one or both halves; the matching hints appear on later events. */
+    public void shutdown(Shutdown how) throws IOException {
+        Objects.requireNonNull(how, "how");
+        if (how != Shutdown.WRITE) {
+            channel.shutdownInput();
+            state.learned(Readiness.READ_CLOSED);
+        }
+        if (how != Shutdown.READ) {
+            channel.shutdownOutput();
+            state.learned(Readiness.WRITE_CLOSED);
+        }
+    }
+
+    /** The pending error (a failed connect), cleared; null if none. */
+    public IOException takeError() {
+        return state.takeError();
+    }
+}

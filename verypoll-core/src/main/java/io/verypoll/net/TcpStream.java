@@ -1,0 +1,59 @@
+package io.verypoll.net;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+
+/**
+ * A non-blocking TCP connection: mio's {@code TcpStream}, and a {@link java.nio.channels.ByteChannel}.
+ * Reads return 0 when they would block and -1 at end of stream; writes return 0 when they would
+ * block. Only then is that direction watched again.
+ *
+ * <pre>{@code
+ * TcpStream stream = TcpStream.connect(new InetSocketAddress("127.0.0.1", 7000));
+ * poll.registry().register(stream, CLIENT, Interest.READABLE.add(Interest.WRITABLE));
+ * // first writable event: connected, unless takeError() says otherwise
+ * ByteBuffer buf = ByteBuffer.allocate(4096);
+ * int n;
+ * while ((n = stream.read(buf)) > 0) { buf.flip(); consume(buf); buf.clear(); }
+ * if (n < 0) { stream.close(); }      // end of stream
+ * }</pre>
+ *
+ * <p>A connect completes inside the poll: a writable event with {@link #takeError()} null means
+ * connected; a refused connect gives writable and error, and {@code takeError()} returns the cause
+ * (the JDK has closed the channel by then). Reads and writes during the connect return 0.
+ */
+public final class TcpStream extends SocketStream {
+    private TcpStream(SocketChannel channel) throws IOException {
+        super(channel);
+    }
+
+    /** Starts a non-blocking connect. */
+    public static TcpStream connect(SocketAddress address) throws IOException {
+        Objects.requireNonNull(address, "address");
+        SocketChannel channel = SocketChannel.open();
+        try {
+            channel.configureBlocking(false);
+            channel.connect(address);
+            return new TcpStream(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** Adopts a connected (or connecting) channel, made non-blocking. */
+    public static TcpStream fromChannel(SocketChannel channel) throws IOException {
+        return new TcpStream(Objects.requireNonNull(channel, "channel"));
+    }
+
+    public void setNodelay(boolean on) throws IOException {
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, on);
+    }
+
+    public boolean nodelay() throws IOException {
+        return channel.getOption(StandardSocketOptions.TCP_NODELAY);
+    }
+}
