@@ -1,0 +1,8 @@
+/**
+ * Non-blocking sockets as {@link io.verypoll.Source}s: {@link io.verypoll.net.TcpListener},
+ * {@link io.verypoll.net.TcpStream}, {@link io.verypoll.net.UdpSocket}, {@link
+ * io.verypoll.net.UnixListener} and {@link io.verypoll.net.UnixStream}. All are non-blocking from
+ * birth, report would-block as a return value (0, -1 or null, as NIO does), expose their NIO
+ * channel as {@code channel()} for options not wrapped here, and deregister when closed.
+ */
+package io.verypoll.net;

@@ -1,0 +1,87 @@
+/**
+ * verypoll: mio's readiness API for Java, on {@link java.nio.channels.Selector}.
+ *
+ * <h2>Guide</h2>
+ *
+ * <p><b>1. Open a poll and register sources.</b> A {@link io.verypoll.Poll} watches sources: TCP,
+ * UDP and Unix-domain sockets ({@code io.verypoll.net}), pipes ({@code io.verypoll.pipe}), or any
+ * {@link java.nio.channels.SelectableChannel} through {@link io.verypoll.ChannelSource}. Each
+ * registration names a {@link io.verypoll.Token}, which comes back in every event of that source,
+ * and an {@link io.verypoll.Interest}: readable, writable or both.
+ *
+ * <p><b>2. Loop: poll, then handle each event.</b> {@link io.verypoll.Poll#poll} fills a reused
+ * {@link io.verypoll.Events} and returns once at least one source is ready, at the timeout, or
+ * on interrupt.
+ *
+ * <p><b>3. Drain until it would block.</b> An event says a direction became ready. Read (or write,
+ * or accept) until the call reports would-block: {@code read} and {@code write} return 0, {@code
+ * accept} and {@code recvFrom} return null. Only then is that direction watched again; until then
+ * no further event is promised for it, and an undrained source stays silent rather than spinning
+ * the loop. Events may be spurious: the operation then simply would block.
+ *
+ * <pre>{@code
+ * try (Poll poll = Poll.open(); TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 7000))) {
+ *     Token server = new Token(0);
+ *     poll.registry().register(listener, server, Interest.READABLE);
+ *     Map<Token, TcpStream> connections = new HashMap<>();
+ *     Events events = Events.withCapacity(256);
+ *     ByteBuffer buf = ByteBuffer.allocateDirect(16 * 1024);
+ *     long next = 1;
+ *     while (true) {
+ *         poll.poll(events, null);
+ *         for (Event event : events) {
+ *             if (event.token().equals(server)) {
+ *                 TcpStream stream;
+ *                 while ((stream = listener.accept()) != null) {       // accept until null
+ *                     Token token = new Token(next++);
+ *                     poll.registry().register(stream, token, Interest.READABLE);
+ *                     connections.put(token, stream);
+ *                 }
+ *             } else {
+ *                 TcpStream stream = connections.get(event.token());
+ *                 int n;
+ *                 while ((n = stream.read(buf.clear())) > 0) {        // read until 0
+ *                     buf.flip();
+ *                     while (buf.hasRemaining() && stream.write(buf) > 0) { } // echo (a real server keeps what is left)
+ *                 }
+ *                 if (n < 0) {                                        // end of stream
+ *                     connections.remove(event.token()).close();
+ *                 }
+ *             }
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>4. Other threads</b> may register, reregister, deregister and close sources while a poll
+ * is blocked, and the change takes effect in that poll. A {@link io.verypoll.Waker} wakes the
+ * poll with an event of its own.
+ *
+ * <h2>What differs from mio, and why</h2>
+ *
+ * <ul>
+ *   <li>The JDK selector is level-triggered; verypoll gives edge semantics by disarming a direction
+ *       once reported and re-arming it when I/O would block. It re-arms only the direction that
+ *       blocked (mio re-arms both; its issue 1963).
+ *   <li>{@code isError}, {@code isReadClosed} and {@code isWriteClosed} are hints learned from I/O;
+ *       NIO hides the kernel's hang-up and error bits, so a source whose directions are all
+ *       disarmed (not drained) learns of a reset only when it next does I/O. {@code isPriority} is
+ *       always false.
+ *   <li>Not possible on NIO and so absent: {@code UnixDatagram}, {@code peek}, {@code
+ *       Interest.PRIORITY}, TTL on TCP.
+ *   <li>Several {@link io.verypoll.Waker}s per poll are allowed (mio allows one); none uses a file
+ *       descriptor.
+ *   <li>Closing a registered channel frees its descriptor only when its selector next selects; the
+ *       built-in sources wake the polling thread so that this happens at once.
+ *   <li>After an {@code accept} error (such as too many open files) the listener is not watched
+ *       again until {@code accept} returns null or it is reregistered: the pending connection would
+ *       otherwise make the selector report it forever.
+ * </ul>
+ *
+ * <h2>Allocation</h2>
+ *
+ * {@code poll} into a reused {@code Events} allocates nothing. The one exception is the JDK's own:
+ * {@code Selector.select(Consumer)} boxes file descriptors of 128 and above as {@code Integer}.
+ * Run with {@code -XX:AutoBoxCacheMax=65536} (or more than your highest descriptor) to avoid it.
+ */
+package io.verypoll;
