@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -157,8 +158,8 @@ public final class ChannelState {
     private static void setKeyOps(SelectionKey k, int ops) {
         try {
             k.interestOps(ops);
-        } catch (CancelledKeyException e) {
-            // Closed concurrently (or the connect failed): nothing left to watch.
+        } catch (CancelledKeyException | ClosedSelectorException e) {
+            // Closed concurrently (the source, the poll, or a failed connect): nothing left to watch.
         }
     }
 
@@ -206,7 +207,7 @@ public final class ChannelState {
             int current = k.interestOps();
             k.interestOps((current & ~unarmed) | armed);
             coverArmed(k);
-        } catch (CancelledKeyException e) {
+        } catch (CancelledKeyException | ClosedSelectorException e) {
             // closed concurrently
         }
     }
@@ -358,8 +359,8 @@ public final class ChannelState {
             if (coverArmed(k)) {
                 sel.wakeIfOtherThread();
             }
-        } catch (CancelledKeyException e) {
-            // closed concurrently
+        } catch (CancelledKeyException | ClosedSelectorException e) {
+            // closed concurrently: a source operation never reports the poll's state
         }
     }
 
