@@ -72,8 +72,8 @@ public final class EdgeSelector implements Closeable {
             long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
             for (;;) {
                 throwIfInterrupted(self);
-                collectWakers(ready);
-                if (ready.size() > 0 || timeoutNanos == 0) {
+                // Wakers are collected once, after the select, so one poll reports each at most once.
+                if (wakePending || timeoutNanos == 0) {
                     selector.selectNow(onSelected);
                 } else if (timeoutNanos < 0) {
                     selector.select(onSelected, 0);
