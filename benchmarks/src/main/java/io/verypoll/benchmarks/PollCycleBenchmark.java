@@ -1,0 +1,119 @@
+package io.verypoll.benchmarks;
+
+import io.verypoll.Events;
+import io.verypoll.Interest;
+import io.verypoll.Poll;
+import io.verypoll.Registry;
+import io.verypoll.Token;
+import io.verypoll.pipe.Pipe;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One poll cycle with N ready sources: {@code poll} returns N events (pipes with one unread byte
+ * each), and each source is re-armed with {@code reregister} for the next cycle (edge semantics:
+ * a reported direction stays silent until re-armed). {@code nioSelectNow} is the same cycle on a
+ * bare NIO selector, level-triggered, so nothing to re-arm: the floor the core builds on.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-XX:AutoBoxCacheMax=65536"})
+public class PollCycleBenchmark {
+    @Param({"1", "64", "1024"})
+    int sources;
+
+    private Poll poll;
+    private Registry registry;
+    private Events events;
+    private Pipe[] pipes;
+    private Token[] tokens;
+
+    private Selector selector;
+    private java.nio.channels.Pipe[] nioPipes;
+    private int selected;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        poll = Poll.open();
+        registry = poll.registry();
+        events = Events.withCapacity(sources);
+        pipes = new Pipe[sources];
+        tokens = new Token[sources];
+        selector = Selector.open();
+        nioPipes = new java.nio.channels.Pipe[sources];
+        for (int i = 0; i < sources; i++) {
+            pipes[i] = Pipe.open();
+            pipes[i].sender().write(ByteBuffer.wrap(new byte[] {1}));
+            tokens[i] = new Token(i);
+            registry.register(pipes[i].receiver(), tokens[i], Interest.READABLE);
+
+            nioPipes[i] = java.nio.channels.Pipe.open();
+            nioPipes[i].sink().write(ByteBuffer.wrap(new byte[] {1}));
+            nioPipes[i].source().configureBlocking(false);
+            nioPipes[i].source().register(selector, SelectionKey.OP_READ);
+        }
+        if (verypoll() != sources || nioSelectNow() != sources) {
+            throw new IllegalStateException("not every source is ready");
+        }
+    }
+
+    @Benchmark
+    public int verypoll() throws IOException {
+        poll.poll(events, Duration.ZERO);
+        int n = events.size();
+        for (int i = 0; i < n; i++) {
+            int index = (int) events.get(i).token().value();
+            registry.reregister(pipes[index].receiver(), tokens[index], Interest.READABLE);
+        }
+        if (n != sources) {
+            throw new IllegalStateException(n + " events, expected " + sources);
+        }
+        return n;
+    }
+
+    @Benchmark
+    public int nioSelectNow() throws IOException {
+        selected = 0;
+        int n = selector.selectNow(this::count);
+        if (n != sources) {
+            throw new IllegalStateException(n + " keys, expected " + sources);
+        }
+        return selected;
+    }
+
+    private void count(SelectionKey key) {
+        selected += key.readyOps();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        poll.close();
+        selector.close();
+        for (int i = 0; i < sources; i++) {
+            pipes[i].sender().close();
+            pipes[i].receiver().close();
+            nioPipes[i].sink().close();
+            nioPipes[i].source().close();
+        }
+    }
+}
