@@ -1,0 +1,346 @@
+package io.verypoll.spring.boot;
+
+import io.verypoll.Event;
+import io.verypoll.Interest;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A server of stream connections (TCP or Unix-domain). The listener lives on one loop; each accepted
+ * connection goes to the next loop in turn and stays there.
+ */
+public abstract sealed class StreamServer extends SocketServer permits TcpServer, UnixServer {
+
+    private static final Log log = LogFactory.getLog(StreamServer.class);
+
+    /** Accepts per readiness event before yielding to the loop's other work. */
+    private static final int MAX_ACCEPTS_PER_EVENT = 64;
+
+    private final ConnectionHandlerFactory handlerFactory;
+    private final AtomicInteger active = new AtomicInteger();
+
+    // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
+    // at EMFILE even loading a class can fail for want of a file descriptor.
+    private PollLoop listenerLoop;
+    private Token listenerToken;
+    private final EventHandler acceptHandler = this::onListenerEvent;
+    private final Runnable acceptAgain = this::acceptAgain;
+    private final Runnable resumeAcceptTask = this::resumeAccepting;
+    private final ResumeAcceptTimer resumeTimer = new ResumeAcceptTimer();
+    private long backoffNanos;
+    private volatile boolean acceptPaused;
+    private volatile boolean listenerClosed;
+    private long nextConnectionId;
+
+    // Listener-loop counters, read by meters.
+    private volatile long accepted;
+    private volatile long rejectedMaxConnections;
+    private volatile long rejectedAcceptError;
+
+    private ConnectionList[] connections;
+
+    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory) {
+        super(name, settings);
+        this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
+    }
+
+    /** Opens the listening socket. */
+    abstract Source openListener() throws IOException;
+
+    abstract SocketAddress listenerAddress() throws IOException;
+
+    /** Accepts one connection; null when none is waiting. */
+    abstract StreamChannel acceptOne() throws IOException;
+
+    abstract void closeListener() throws IOException;
+
+    @Override
+    public int activeConnections() {
+        return active.get();
+    }
+
+    public long acceptedConnections() {
+        return accepted;
+    }
+
+    public long rejectedMaxConnections() {
+        return rejectedMaxConnections;
+    }
+
+    public long rejectedAcceptErrors() {
+        return rejectedAcceptError;
+    }
+
+    /** Connections closed so far for {@code reason}. */
+    public long closedConnections(CloseReason reason) {
+        ServerCounters c = counters;
+        return c == null ? 0 : c.closed(reason);
+    }
+
+    /** True while accepting is paused after an accept error. */
+    public boolean isAcceptPaused() {
+        return acceptPaused;
+    }
+
+    @Override
+    final void bind() throws IOException {
+        int loops = group.loops().size();
+        connections = new ConnectionList[loops];
+        for (int i = 0; i < loops; i++) {
+            connections[i] = new ConnectionList();
+        }
+        Source listener = openListener();
+        try {
+            boundAddress = listenerAddress();
+            listenerLoop = group.next();
+            backoffNanos = settings().acceptBackoff().toNanos();
+            listenerToken = listenerLoop.register(listener, Interest.READABLE, acceptHandler);
+        } catch (IOException | RuntimeException e) {
+            closeListener();
+            throw e;
+        }
+    }
+
+    private void onListenerEvent(Event event) {
+        acceptSome();
+    }
+
+    private void acceptAgain() {
+        if (!listenerClosed && !acceptPaused) {
+            acceptSome();
+        }
+    }
+
+    private void acceptSome() {
+        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            StreamChannel channel;
+            try {
+                channel = acceptOne();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                acceptFailed(e);
+                return;
+            }
+            if (channel == null) {
+                backoffNanos = settings().acceptBackoff().toNanos();
+                return; // would block: accept is armed again
+            }
+            handOff(channel);
+        }
+        listenerLoop.runLater(acceptAgain);
+    }
+
+    private void handOff(StreamChannel channel) {
+        if (state != State.RUNNING) {
+            closeQuietly(channel);
+            return;
+        }
+        if (active.get() >= settings().maxConnections()) {
+            rejectedMaxConnections++;
+            closeQuietly(channel);
+            return;
+        }
+        active.incrementAndGet();
+        accepted++;
+        PollLoop target = group.next();
+        Connection connection = new Connection(this, target, channel, nextConnectionId++,
+                counters.stripe(target.index()));
+        if (target == listenerLoop) {
+            connection.open(handlerFactory);
+        } else if (!target.tryExecute(() -> connection.open(handlerFactory))) {
+            closeQuietly(channel);
+            active.decrementAndGet();
+        }
+    }
+
+    private void acceptFailed(IOException error) {
+        rejectedAcceptError++;
+        long pauseNanos = backoffNanos;
+        backoffNanos = Math.min(backoffNanos * 2, settings().acceptBackoffMax().toNanos());
+        // A plain message: building a stack trace walks classes that may need file descriptors.
+        log.warn("server '" + name() + "': accept failed (" + error.getMessage() + "); pausing accept for "
+                + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms");
+        try {
+            listenerLoop.deregister(listenerToken.value());
+        } catch (IOException | RuntimeException e) {
+            log.debug("deregistering the listener failed", e);
+        }
+        acceptPaused = true;
+        listenerLoop.armTimer(resumeTimer, System.nanoTime() + pauseNanos);
+    }
+
+    private void resumeAccepting() {
+        if (!acceptPaused || listenerClosed) {
+            return;
+        }
+        acceptPaused = false;
+        listenerLoop.cancelTimer(resumeTimer);
+        try {
+            // Registering again arms readiness again: connections that waited in the backlog show up.
+            listenerToken = listenerLoop.register(listenerSource(), Interest.READABLE, acceptHandler);
+        } catch (IOException | RuntimeException e) {
+            log.warn("server '" + name() + "': could not resume accepting (" + e.getMessage() + "); retrying");
+            acceptPaused = true;
+            listenerLoop.armTimer(resumeTimer, System.nanoTime() + backoffNanos);
+        }
+    }
+
+    abstract Source listenerSource();
+
+    private final class ResumeAcceptTimer extends LoopTimer {
+        @Override
+        void fire() {
+            resumeAccepting();
+        }
+    }
+
+    // ---------------------------------------------------------------- called by connections
+
+    void connectionOpened(Connection connection) {
+        connections[connection.loop().index()].add(connection);
+    }
+
+    void connectionAbandoned() {
+        active.decrementAndGet();
+    }
+
+    void connectionClosed(Connection connection) {
+        if (connection.listIndex >= 0) {
+            connections[connection.loop().index()].remove(connection);
+        }
+        active.decrementAndGet();
+        if (acceptPaused) {
+            // A descriptor was just freed: try accepting now rather than at the end of the backoff.
+            listenerLoop.tryExecute(resumeAcceptTask);
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    @Override
+    public void stopAccepting(Duration timeout) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        state = State.STOPPING;
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable close = () -> {
+            try {
+                listenerClosed = true;
+                acceptPaused = false;
+                listenerLoop.cancelTimer(resumeTimer);
+                try {
+                    listenerLoop.deregister(listenerToken.value());
+                } catch (IOException | RuntimeException e) {
+                    log.trace("listener already deregistered", e);
+                }
+                closeListener();
+            } catch (IOException e) {
+                log.warn("closing the listener of '" + name() + "' failed", e);
+            } finally {
+                done.countDown();
+            }
+        };
+        if (!listenerLoop.tryExecute(close)) {
+            close.run();
+        }
+        await(done, timeout);
+    }
+
+    @Override
+    public void beginDrain() {
+        for (PollLoop loop : group.loops()) {
+            ConnectionList list = connections[loop.index()];
+            loop.tryExecute(() -> list.forEachCopy(Connection::shutdownGracefully));
+        }
+    }
+
+    @Override
+    public int forceClose(Duration timeout) {
+        AtomicInteger forced = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(group.loops().size());
+        for (PollLoop loop : group.loops()) {
+            ConnectionList list = connections[loop.index()];
+            Runnable closeAll = () -> {
+                try {
+                    forced.addAndGet(list.size());
+                    list.forEachCopy(Connection::forceClose);
+                } finally {
+                    done.countDown();
+                }
+            };
+            if (!loop.tryExecute(closeAll)) {
+                done.countDown();
+            }
+        }
+        await(done, timeout);
+        state = State.STOPPED;
+        return forced.get();
+    }
+
+    private static void await(CountDownLatch latch, Duration timeout) {
+        try {
+            latch.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(StreamChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.trace("close failed", e);
+        }
+    }
+
+    /** The connections of one loop; touched only by that loop's thread. */
+    static final class ConnectionList {
+        private Connection[] items = new Connection[16];
+        private int size;
+
+        void add(Connection connection) {
+            if (size == items.length) {
+                items = Arrays.copyOf(items, size * 2);
+            }
+            connection.listIndex = size;
+            items[size++] = connection;
+        }
+
+        void remove(Connection connection) {
+            int index = connection.listIndex;
+            size--;
+            Connection last = items[size];
+            items[size] = null;
+            if (index != size) {
+                items[index] = last;
+                last.listIndex = index;
+            }
+            connection.listIndex = -1;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void forEachCopy(java.util.function.Consumer<Connection> action) {
+            Connection[] copy = Arrays.copyOf(items, size);
+            for (Connection connection : copy) {
+                action.accept(connection);
+            }
+        }
+    }
+}

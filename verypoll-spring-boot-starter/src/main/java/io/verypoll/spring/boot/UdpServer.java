@@ -1,0 +1,231 @@
+package io.verypoll.spring.boot;
+
+import io.verypoll.Event;
+import io.verypoll.Interest;
+import io.verypoll.Token;
+import io.verypoll.net.UdpSocket;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A UDP server: one socket on one loop, each datagram handed to the {@link DatagramHandler}.
+ * {@link #send} answers on the same socket; a datagram the socket cannot take right now is dropped and
+ * counted (UDP promises no delivery, and queueing would only add latency).
+ */
+public final class UdpServer extends SocketServer {
+
+    private static final Log log = LogFactory.getLog(UdpServer.class);
+
+    /** Datagrams per readiness event before yielding to the loop's other work. */
+    private static final int MAX_DATAGRAMS_PER_EVENT = 64;
+
+    private final DatagramHandler handler;
+    private final EventHandler eventHandler = this::onEvent;
+    private final Runnable receiveAgain = this::receiveAgain;
+    private UdpSocket socket;
+    private PollLoop loop;
+    private Token token;
+    private ServerCounters.Stripe stripe;
+    private volatile boolean closed;
+
+    private UdpServer(String name, ServerSettings settings, DatagramHandler handler) {
+        super(name, settings);
+        this.handler = Objects.requireNonNull(handler, "handler");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String protocol() {
+        return "udp";
+    }
+
+    @Override
+    public int activeConnections() {
+        return 0;
+    }
+
+    public long datagramsReceived() {
+        ServerCounters c = counters;
+        return c == null ? 0 : c.datagramsReceived();
+    }
+
+    public long datagramsSent() {
+        ServerCounters c = counters;
+        return c == null ? 0 : c.datagramsSent();
+    }
+
+    /** Datagrams dropped because the socket's send buffer was full. */
+    public long datagramsDropped() {
+        ServerCounters c = counters;
+        return c == null ? 0 : c.datagramsDropped();
+    }
+
+    /**
+     * Sends {@code data} to {@code target} from the server's socket; must be called on the server's
+     * loop (inside the handler). Returns false when the datagram was dropped.
+     */
+    public boolean send(ByteBuffer data, SocketAddress target) {
+        if (!loop.inLoop()) {
+            throw new IllegalStateException("UdpServer.send must be called on " + loop.threadName());
+        }
+        if (closed) {
+            return false;
+        }
+        int length = data.remaining();
+        try {
+            int n = socket.sendTo(data, target);
+            if (n == 0 && length > 0) {
+                stripe.datagramsDropped++;
+                return false;
+            }
+            stripe.datagramsSent++;
+            stripe.bytesSent += n;
+            return true;
+        } catch (IOException e) {
+            stripe.datagramsDropped++;
+            log.debug("udp server '" + name() + "': send to " + target + " failed", e);
+            return false;
+        }
+    }
+
+    /** The loop this server's socket lives on. */
+    public PollLoop loop() {
+        return loop;
+    }
+
+    @Override
+    void bind() throws IOException {
+        ServerSettings s = settings();
+        socket = UdpSocket.bind(new InetSocketAddress(s.address(), s.port()));
+        try {
+            boundAddress = socket.localAddress();
+            loop = group.next();
+            stripe = counters.stripe(loop.index());
+            token = loop.register(socket, Interest.READABLE, eventHandler);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void onEvent(Event event) {
+        receive();
+    }
+
+    private void receiveAgain() {
+        if (!closed) {
+            receive();
+        }
+    }
+
+    private void receive() {
+        ByteBuffer buffer = loop.readBuffer();
+        for (int i = 0; i < MAX_DATAGRAMS_PER_EVENT; i++) {
+            buffer.clear();
+            SocketAddress sender;
+            try {
+                sender = socket.recvFrom(buffer);
+            } catch (IOException e) {
+                log.debug("udp server '" + name() + "': receive failed", e);
+                return;
+            }
+            if (sender == null) {
+                return; // would block: armed again
+            }
+            buffer.flip();
+            stripe.datagramsReceived++;
+            stripe.bytesReceived += buffer.remaining();
+            try {
+                handler.onDatagram(this, buffer, sender);
+            } catch (Exception | LinkageError | AssertionError e) {
+                loop.recordHandlerError(e);
+                log.warn("datagram handler of '" + name() + "' threw", e);
+            }
+            if (closed) {
+                return;
+            }
+        }
+        loop.runLater(receiveAgain);
+    }
+
+    @Override
+    public void stopAccepting(Duration timeout) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        state = State.STOPPING;
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable close = () -> {
+            try {
+                closed = true;
+                try {
+                    loop.deregister(token.value());
+                } catch (IOException | RuntimeException e) {
+                    log.trace("already deregistered", e);
+                }
+                socket.close();
+            } catch (IOException e) {
+                log.warn("closing udp server '" + name() + "' failed", e);
+            } finally {
+                done.countDown();
+            }
+        };
+        if (!loop.tryExecute(close)) {
+            close.run();
+        }
+        try {
+            done.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        state = State.STOPPED;
+    }
+
+    @Override
+    public void beginDrain() {
+        // Datagrams have nothing to drain.
+    }
+
+    @Override
+    public int forceClose(Duration timeout) {
+        return 0;
+    }
+
+    public static final class Builder extends ServerBuilder<Builder> {
+        private DatagramHandler handler;
+
+        public Builder address(String host) {
+            settings = settings.withAddress(host);
+            return this;
+        }
+
+        public Builder port(int port) {
+            settings = settings.withPort(port);
+            return this;
+        }
+
+        public Builder handler(DatagramHandler value) {
+            handler = value;
+            return this;
+        }
+
+        public UdpServer build() {
+            if (handler == null) {
+                throw new IllegalStateException("a UdpServer needs a handler");
+            }
+            return new UdpServer(name, settings, handler);
+        }
+    }
+}

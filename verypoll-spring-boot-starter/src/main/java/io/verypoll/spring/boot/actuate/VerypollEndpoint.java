@@ -1,0 +1,64 @@
+package io.verypoll.spring.boot.actuate;
+
+import io.verypoll.spring.boot.PollLoop;
+import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.SocketServer;
+import io.verypoll.spring.boot.StreamServer;
+import io.verypoll.spring.boot.UdpServer;
+import io.verypoll.spring.boot.UnixServer;
+import io.verypoll.spring.boot.VerypollLifecycle;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+import java.util.List;
+
+/** {@code /actuator/verypoll}: the loops and the servers, as they are now. */
+@Endpoint(id = "verypoll")
+public class VerypollEndpoint {
+
+    private final PollLoopGroup group;
+    private final VerypollLifecycle lifecycle;
+
+    public VerypollEndpoint(PollLoopGroup group, VerypollLifecycle lifecycle) {
+        this.group = group;
+        this.lifecycle = lifecycle;
+    }
+
+    @ReadOperation
+    public Report report() {
+        List<LoopReport> loops = group.loops().stream().map(VerypollEndpoint::loop).toList();
+        List<ServerReport> servers = lifecycle == null ? List.of()
+                : lifecycle.servers().stream().map(VerypollEndpoint::server).toList();
+        String state = group.isStarted() ? "running" : group.isStopped() ? "stopped" : "not started";
+        return new Report(state, group.handlerErrors().total(), loops, servers);
+    }
+
+    private static LoopReport loop(PollLoop loop) {
+        return new LoopReport(loop.index(), loop.threadName(), loop.isRunning(), loop.isBlocked(),
+                loop.registrations(), loop.pendingTasks(), loop.eventsDispatched(), loop.wakeups(),
+                loop.tasksRun(), loop.iterations(), loop.blockedIterations());
+    }
+
+    private static ServerReport server(SocketServer server) {
+        String address = server instanceof UnixServer unix && unix.path() != null ? unix.path().toString()
+                : String.valueOf(server.boundAddress());
+        Long accepted = server instanceof StreamServer s ? s.acceptedConnections() : null;
+        Long rejected = server instanceof StreamServer s ? s.rejectedMaxConnections() + s.rejectedAcceptErrors() : null;
+        Long datagrams = server instanceof UdpServer u ? u.datagramsReceived() : null;
+        return new ServerReport(server.name(), server.protocol(), address, server.port(), server.isRunning(),
+                server.activeConnections(), accepted, rejected, datagrams, server.bytesReceived(), server.bytesSent());
+    }
+
+    public record Report(String state, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers) {
+    }
+
+    public record LoopReport(int index, String thread, boolean running, boolean blocked, int registrations,
+                             int pendingTasks, long events, long wakeups, long tasks, long iterations,
+                             long blockedIterations) {
+    }
+
+    public record ServerReport(String name, String protocol, String address, int port, boolean running,
+                               int activeConnections, Long acceptedConnections, Long rejectedConnections,
+                               Long datagramsReceived, long bytesReceived, long bytesSent) {
+    }
+}

@@ -1,0 +1,65 @@
+package io.verypoll.spring.boot.actuate;
+
+import io.verypoll.spring.boot.PollLoop;
+import io.verypoll.spring.boot.PollLoopGroup;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * UP while every loop thread runs and none is stuck in one iteration past the blocked threshold; DOWN
+ * otherwise. Loops that have not started (nothing uses them yet) are UP and say so.
+ */
+public class VerypollHealthIndicator extends AbstractHealthIndicator {
+
+    private final PollLoopGroup group;
+
+    public VerypollHealthIndicator(PollLoopGroup group) {
+        super("verypoll health check failed");
+        this.group = group;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        if (!group.isStarted()) {
+            builder.withDetail("state", group.isStopped() ? "stopped" : "not started");
+            if (group.isStopped()) {
+                builder.outOfService();
+            } else {
+                builder.up();
+            }
+            return;
+        }
+        boolean healthy = true;
+        List<Map<String, Object>> loops = new ArrayList<>();
+        for (PollLoop loop : group.loops()) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("thread", loop.threadName());
+            boolean running = loop.isRunning();
+            boolean blocked = running && loop.isBlocked();
+            details.put("running", running);
+            details.put("blocked", blocked);
+            if (blocked) {
+                details.put("blockedForMs", TimeUnit.NANOSECONDS.toMillis(loop.busyNanos()));
+            }
+            if (loop.failure() != null) {
+                details.put("failure", loop.failure().toString());
+            }
+            details.put("registrations", loop.registrations());
+            details.put("pendingTasks", loop.pendingTasks());
+            healthy &= running && !blocked;
+            loops.add(details);
+        }
+        builder.withDetail("loops", loops);
+        if (healthy) {
+            builder.up();
+        } else {
+            builder.down();
+        }
+    }
+}

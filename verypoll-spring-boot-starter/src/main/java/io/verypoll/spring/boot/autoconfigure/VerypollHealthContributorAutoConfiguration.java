@@ -1,0 +1,25 @@
+package io.verypoll.spring.boot.autoconfigure;
+
+import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.actuate.VerypollHealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/** The {@code verypoll} health contributor (turn off with {@code management.health.verypoll.enabled=false}). */
+@AutoConfiguration(after = VerypollAutoConfiguration.class)
+@ConditionalOnClass(HealthIndicator.class)
+@ConditionalOnBean(PollLoopGroup.class)
+@ConditionalOnEnabledHealthIndicator("verypoll")
+public class VerypollHealthContributorAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(name = "verypollHealthIndicator")
+    public VerypollHealthIndicator verypollHealthIndicator(PollLoopGroup group) {
+        return new VerypollHealthIndicator(group);
+    }
+}

@@ -1,0 +1,137 @@
+package io.verypoll.spring.boot;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Stream servers over real loopback sockets, without Spring. */
+@Timeout(60)
+class TcpServerTest {
+
+    private final PollLoopGroup group = new PollLoopGroup(
+            new PollLoopGroup.Settings(2, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024));
+    private TcpServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stopAccepting(Duration.ofSeconds(2));
+            server.forceClose(Duration.ofSeconds(2));
+        }
+        assertThat(group.stop(Duration.ofSeconds(5))).isTrue();
+    }
+
+    private TcpServer start(TcpServer.Builder builder) throws Exception {
+        server = builder.name("test").build();
+        server.start(group);
+        return server;
+    }
+
+    private Socket connect() throws Exception {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    // Oracle O-BYTES: every byte of a 1 MiB stream comes back, in order.
+    @Test
+    void echoesOneMebibyteByteForByte() throws Exception {
+        start(TcpServer.builder().port(0).handler((c, data) -> c.write(data)));
+        byte[] sent = new byte[1024 * 1024];
+        new Random(42).nextBytes(sent);
+        try (Socket socket = connect()) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    for (int i = 0; i < sent.length; i += 8192) {
+                        out.write(sent, i, Math.min(8192, sent.length - i));
+                    }
+                    socket.shutdownOutput();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            byte[] received = socket.getInputStream().readNBytes(sent.length + 1);
+            writer.get(10, TimeUnit.SECONDS);
+            assertThat(received.length).isEqualTo(sent.length);
+            assertThat(Arrays.mismatch(received, sent)).isEqualTo(-1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.activeConnections() == 0);
+        assertThat(server.closedConnections(CloseReason.PEER_CLOSED)).isEqualTo(1);
+        assertThat(server.bytesReceived()).isEqualTo(sent.length);
+        assertThat(server.bytesSent()).isEqualTo(sent.length);
+    }
+
+    @Test
+    void handlerExceptionClosesOnlyItsConnection() throws Exception {
+        start(TcpServer.builder().port(0).handler((c, data) -> {
+            if (data.get(data.position()) == 'X') {
+                throw new IllegalArgumentException("boom");
+            }
+            c.write(data);
+        }));
+        try (Socket good = connect(); Socket bad = connect()) {
+            bad.getOutputStream().write('X');
+            assertThat(bad.getInputStream().read()).isEqualTo(-1);
+            good.getOutputStream().write("ok".getBytes());
+            assertThat(good.getInputStream().readNBytes(2)).isEqualTo("ok".getBytes());
+        }
+        assertThat(server.closedConnections(CloseReason.HANDLER_ERROR)).isEqualTo(1);
+        assertThat(group.handlerErrors().count(IllegalArgumentException.class.getName())).isEqualTo(1);
+    }
+
+    @Test
+    void maxConnectionsRejectsAndCounts() throws Exception {
+        start(TcpServer.builder().port(0).maxConnections(1).handler((c, data) -> c.write(data)));
+        try (Socket first = connect()) {
+            first.getOutputStream().write(1);
+            assertThat(first.getInputStream().read()).isEqualTo(1);
+            try (Socket second = connect()) {
+                assertThat(second.getInputStream().read()).isEqualTo(-1);
+            }
+            assertThat(server.rejectedMaxConnections()).isEqualTo(1);
+            first.getOutputStream().write(2);
+            assertThat(first.getInputStream().read()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void idleTimeoutCloses() throws Exception {
+        BlockingQueue<CloseReason> reasons = new ArrayBlockingQueue<>(4);
+        start(TcpServer.builder().port(0).idleTimeout(Duration.ofMillis(200)).handler(new ConnectionHandler() {
+            @Override
+            public void onData(Connection c, ByteBuffer data) {
+                c.write(data);
+            }
+
+            @Override
+            public void onClose(Connection c, CloseReason reason) {
+                reasons.add(reason);
+            }
+        }));
+        try (Socket socket = connect()) {
+            long start = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(150).toNanos());
+        }
+        assertThat(reasons.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
+    }
+}

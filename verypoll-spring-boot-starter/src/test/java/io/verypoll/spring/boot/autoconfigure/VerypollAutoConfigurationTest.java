@@ -1,0 +1,273 @@
+package io.verypoll.spring.boot.autoconfigure;
+
+import io.verypoll.spring.boot.CloseReason;
+import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.ServerSettings;
+import io.verypoll.spring.boot.SocketServer;
+import io.verypoll.spring.boot.TcpServer;
+import io.verypoll.spring.boot.UdpServer;
+import io.verypoll.spring.boot.UnixServer;
+import io.verypoll.spring.boot.VerypollLifecycle;
+import io.verypoll.spring.boot.VerypollServerPortInitializer;
+import io.verypoll.spring.boot.VerypollServerStartedEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Conditions, properties, back-offs and startup validation of {@link VerypollAutoConfiguration}. */
+@Timeout(60)
+class VerypollAutoConfigurationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withInitializer(new VerypollServerPortInitializer())
+            .withPropertyValues("verypoll.loops=2", "verypoll.shutdown-timeout=0s")
+            .withConfiguration(AutoConfigurations.of(VerypollAutoConfiguration.class));
+
+    @Configuration(proxyBeanMethods = false)
+    static class EchoServer {
+        @Bean
+        TcpServer echo() {
+            return TcpServer.builder().port(0).handler((c, data) -> c.write(data)).build();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class StartedEvents {
+        final List<VerypollServerStartedEvent> events = new CopyOnWriteArrayList<>();
+
+        @Bean
+        ApplicationListener<VerypollServerStartedEvent> recorder() {
+            return events::add;
+        }
+    }
+
+    @Test
+    void withoutServersTheGroupExistsButNoThreadStarts() {
+        runner.run(context -> {
+            assertThat(context).hasSingleBean(PollLoopGroup.class).hasSingleBean(VerypollLifecycle.class);
+            PollLoopGroup group = context.getBean(PollLoopGroup.class);
+            assertThat(group.loops()).hasSize(2);
+            assertThat(group.isStarted()).isFalse();
+            assertThat(liveVerypollThreads()).isEmpty();
+        });
+    }
+
+    @Test
+    void disabledMeansNoBeans() {
+        runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.enabled=false").run(context -> {
+            assertThat(context).doesNotHaveBean(PollLoopGroup.class).doesNotHaveBean(VerypollLifecycle.class);
+            assertThat(context.getBean(TcpServer.class).isRunning()).isFalse();
+        });
+    }
+
+    @Test
+    void userLoopGroupWins() {
+        runner.withBean("myLoops", PollLoopGroup.class,
+                () -> new PollLoopGroup(new PollLoopGroup.Settings(3, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8)))
+                .run(context -> {
+                    assertThat(context).hasSingleBean(PollLoopGroup.class);
+                    assertThat(context.getBean(PollLoopGroup.class).loops()).hasSize(3);
+                    assertThat(context).hasSingleBean(VerypollLifecycle.class);
+                });
+    }
+
+    @Test
+    void userLifecycleWins() {
+        runner.withUserConfiguration(EchoServer.class)
+                .withBean("myLifecycle", VerypollLifecycle.class, () -> null)
+                .run(context -> assertThat(context).getBeanNames(VerypollLifecycle.class).containsExactly("myLifecycle"));
+    }
+
+    @Test
+    void loopSettingsComeFromProperties() {
+        runner.withPropertyValues("verypoll.loops=3", "verypoll.events-capacity=32", "verypoll.blocked-threshold=750ms",
+                "verypoll.max-tasks-per-iteration=7").run(context -> {
+            PollLoopGroup.Settings settings = context.getBean(PollLoopGroup.class).settings();
+            assertThat(settings.loops()).isEqualTo(3);
+            assertThat(settings.eventsCapacity()).isEqualTo(32);
+            assertThat(settings.blockedThreshold()).isEqualTo(Duration.ofMillis(750));
+            assertThat(settings.maxTasksPerIteration()).isEqualTo(7);
+        });
+    }
+
+    @Test
+    void loopsDefaultToAvailableProcessors() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(VerypollAutoConfiguration.class))
+                .run(context -> assertThat(context.getBean(PollLoopGroup.class).loops())
+                        .hasSize(Runtime.getRuntime().availableProcessors()));
+    }
+
+    @Test
+    void invalidLoopPropertiesFailFastNamingTheProperty() {
+        runner.withPropertyValues("verypoll.loops=0", "verypoll.events-capacity=0", "verypoll.shutdown-timeout=-1s")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    String message = allMessages(context.getStartupFailure());
+                    assertThat(message).contains("loops").contains("must be between 1 and 256, was 0")
+                            .contains("eventsCapacity").contains("must be at least 1, was 0")
+                            .contains("shutdownTimeout").contains("must not be negative");
+                });
+    }
+
+    @Test
+    void invalidServerPropertiesFailFast() {
+        runner.withUserConfiguration(EchoServer.class)
+                .withPropertyValues("verypoll.servers.echo.port=70000",
+                        "verypoll.servers.echo.low-watermark=64KB", "verypoll.servers.echo.high-watermark=32KB")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    String message = allMessages(context.getStartupFailure());
+                    assertThat(message).contains("must be between 0 and 65535, was 70000")
+                            .contains("must be lower than high-watermark");
+                });
+    }
+
+    @Test
+    void overrideThatBreaksTheBeansSettingsFailsAtStartWithTheServersName() {
+        // Each property is valid alone; together with the bean's 64 KiB high watermark it is not.
+        runner.withUserConfiguration(EchoServer.class)
+                .withPropertyValues("verypoll.servers.echo.low-watermark=128KB")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(allMessages(context.getStartupFailure()))
+                            .contains("verypoll server 'echo': low-watermark (131072 bytes) must be lower than high-watermark (65536 bytes)");
+                    assertThat(liveVerypollThreads()).isEmpty();
+                });
+    }
+
+    @Test
+    void serverBeanStartsOnPortZeroAndPublishesItsPort() {
+        runner.withUserConfiguration(EchoServer.class, StartedEvents.class).run(context -> {
+            TcpServer echo = context.getBean(TcpServer.class);
+            assertThat(echo.name()).isEqualTo("echo");
+            assertThat(echo.isRunning()).isTrue();
+            assertThat(echo.port()).isPositive();
+            assertThat(context.getEnvironment().getProperty("local.verypoll.echo.port", Integer.class)).isEqualTo(echo.port());
+            assertThat(context.getEnvironment().getProperty("local.verypoll.port", Integer.class)).isEqualTo(echo.port());
+            assertThat(context.getBean(StartedEvents.class).events).extracting(VerypollServerStartedEvent::server)
+                    .containsExactly(echo);
+            try (Socket socket = new Socket("127.0.0.1", echo.port())) {
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write("hi".getBytes());
+                assertThat(socket.getInputStream().readNBytes(2)).isEqualTo("hi".getBytes());
+            }
+        });
+        assertThat(liveVerypollThreads()).isEmpty();
+    }
+
+    @Test
+    void perServerPropertiesOverrideTheBean() {
+        runner.withUserConfiguration(EchoServer.class)
+                .withPropertyValues("verypoll.servers.echo.max-connections=3", "verypoll.servers.echo.idle-timeout=250ms",
+                        "verypoll.servers.echo.high-watermark=16KB", "verypoll.servers.echo.low-watermark=4KB",
+                        "verypoll.servers.echo.max-pending-bytes=1MB", "verypoll.servers.echo.backlog=10")
+                .run(context -> {
+                    ServerSettings settings = context.getBean(TcpServer.class).settings();
+                    assertThat(settings.maxConnections()).isEqualTo(3);
+                    assertThat(settings.idleTimeout()).isEqualTo(Duration.ofMillis(250));
+                    assertThat(settings.highWatermark()).isEqualTo(16 * 1024);
+                    assertThat(settings.lowWatermark()).isEqualTo(4 * 1024);
+                    assertThat(settings.maxPendingBytes()).isEqualTo(1024 * 1024);
+                    assertThat(settings.backlog()).isEqualTo(10);
+                    assertThat(settings.address()).isEqualTo("127.0.0.1");
+                    // The override is live: an idle connection is closed after 250 ms.
+                    TcpServer echo = context.getBean(TcpServer.class);
+                    try (Socket socket = new Socket("127.0.0.1", echo.port())) {
+                        socket.setSoTimeout(5000);
+                        assertThat(socket.getInputStream().read()).isEqualTo(-1);
+                    }
+                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                            .until(() -> echo.closedConnections(CloseReason.IDLE_TIMEOUT) == 1);
+                });
+    }
+
+    @Test
+    void severalServersEachPublishTheirPortButNoSinglePort(@TempDir Path dir) {
+        Path socketFile = dir.resolve("verypoll.sock");
+        runner.withUserConfiguration(EchoServer.class)
+                .withBean("datagrams", UdpServer.class,
+                        () -> UdpServer.builder().port(0).handler((server, data, sender) -> server.send(data, sender)).build())
+                .withBean("local", UnixServer.class,
+                        () -> UnixServer.builder().path(socketFile).handler((c, data) -> c.write(data)).build())
+                .run(context -> {
+                    var env = context.getEnvironment();
+                    assertThat(env.getProperty("local.verypoll.echo.port", Integer.class)).isPositive();
+                    assertThat(env.getProperty("local.verypoll.datagrams.port", Integer.class)).isPositive();
+                    assertThat(env.getProperty("local.verypoll.local.path")).isEqualTo(socketFile.toString());
+                    assertThat(env.containsProperty("local.verypoll.port")).isFalse();
+                    assertThat(context.getBean(VerypollLifecycle.class).servers()).extracting(SocketServer::name)
+                            .containsExactlyInAnyOrder("echo", "datagrams", "local");
+                    // The Unix server echoes too.
+                    try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socketFile))) {
+                        channel.write(ByteBuffer.wrap("unix".getBytes()));
+                        ByteBuffer reply = ByteBuffer.allocate(4);
+                        while (reply.hasRemaining() && channel.read(reply) >= 0) {
+                            // blocking channel: each read waits for bytes
+                        }
+                        assertThat(new String(reply.array())).isEqualTo("unix");
+                    }
+                });
+        assertThat(Files.exists(socketFile)).as("socket file removed at stop").isFalse();
+    }
+
+    @Test
+    void portInUseFailsStartupWithTheServersNameAndAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            runner.withUserConfiguration(EchoServer.class)
+                    .withPropertyValues("verypoll.servers.echo.port=" + taken.getLocalPort())
+                    .run(context -> {
+                        assertThat(context).hasFailed();
+                        assertThat(allMessages(context.getStartupFailure()))
+                                .contains("verypoll server 'echo' could not bind 127.0.0.1:" + taken.getLocalPort());
+                    });
+        }
+        assertThat(liveVerypollThreads()).isEmpty();
+    }
+
+    @Test
+    void unknownServerNameInPropertiesIsOnlyAWarning() {
+        runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.ecko.port=1234")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void nonLoopbackAddressIsRecognised() {
+        assertThat(ServerSettings.defaults().withAddress("10.1.2.3").problems("x", false)).isEmpty();
+        assertThat(new InetSocketAddress("127.0.0.1", 0).getAddress().isLoopbackAddress()).isTrue();
+    }
+
+    static List<String> liveVerypollThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("verypoll-loop") || n.equals("verypoll-watchdog")).toList();
+    }
+
+    static String allMessages(Throwable failure) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            out.append(t.getMessage()).append('\n');
+            if (t instanceof org.springframework.boot.context.properties.bind.validation.BindValidationException bind) {
+                bind.getValidationErrors().forEach(error -> out.append(error).append('\n'));
+            }
+        }
+        return out.toString();
+    }
+}
