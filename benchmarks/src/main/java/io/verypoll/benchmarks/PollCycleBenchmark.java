@@ -72,9 +72,15 @@ public class PollCycleBenchmark {
             nioPipes[i].source().configureBlocking(false);
             nioPipes[i].source().register(selector, SelectionKey.OP_READ);
         }
-        if (verypoll() != sources || nioSelectNow() != sources) {
-            throw new IllegalStateException("not every source is ready");
+        // Registrations made before the first poll wake the selector (the poll thread is not known
+        // yet), and the JDK's wake-up fd then takes one of its 1024 epoll slots: one cycle first.
+        poll.poll(events, Duration.ZERO);
+        for (int i = 0; i < events.size(); i++) {
+            int index = (int) events.get(i).token().value();
+            registry.reregister(pipes[index].receiver(), tokens[index], Interest.READABLE);
         }
+        verypoll(); // throws unless every source is ready
+        nioSelectNow();
     }
 
     @Benchmark

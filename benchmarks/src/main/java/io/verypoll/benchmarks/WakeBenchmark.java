@@ -5,6 +5,7 @@ import io.verypoll.Poll;
 import io.verypoll.Token;
 import io.verypoll.Waker;
 import java.io.IOException;
+import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code crossThreadRoundTrip}: the benchmark thread wakes a second thread blocked in its own
  * {@code poll}, which wakes the benchmark thread back; one op is the round trip (two wake-ups
  * across threads, two blocking polls). {@code sameThreadWakeThenPoll}: wake from the polling
- * thread itself, then a non-blocking poll that returns the event.
+ * thread itself, then a non-blocking poll that returns the event. {@code nioCrossThreadRoundTrip}:
+ * the round trip with bare {@code Selector.wakeup()}, the floor.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -79,6 +81,46 @@ public class WakeBenchmark {
         }
     }
 
+    /** The same round trip on bare NIO selectors: {@code Selector.wakeup()} both ways. */
+    @State(Scope.Thread)
+    public static class NioCrossThread {
+        Selector here;
+        Selector there;
+        volatile boolean running = true;
+        Thread echo;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            here = Selector.open();
+            there = Selector.open();
+            echo = new Thread(this::echo, "nio-wakeup-echo");
+            echo.setDaemon(true);
+            echo.start();
+        }
+
+        private void echo() {
+            try {
+                while (running) {
+                    there.select();
+                    if (running) {
+                        here.wakeup();
+                    }
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            running = false;
+            there.wakeup();
+            echo.join(10_000);
+            here.close();
+            there.close();
+        }
+    }
+
     @State(Scope.Thread)
     public static class SameThread {
         Poll poll;
@@ -105,6 +147,12 @@ public class WakeBenchmark {
             throw new IllegalStateException("no wake-up within " + LIMIT);
         }
         return s.events.size();
+    }
+
+    @Benchmark
+    public int nioCrossThreadRoundTrip(NioCrossThread s) throws IOException {
+        s.there.wakeup();
+        return s.here.select(LIMIT.toMillis());
     }
 
     @Benchmark
