@@ -58,6 +58,12 @@ public final class ChannelState {
     /** The key of the last registration; kept (with no interest) after deregistration for reuse. */
     private volatile SelectionKey key;
     private volatile EdgeSelector keySelector;
+    // Every selector that holds a key of this channel. Deregister parks a key (interest 0) rather
+    // than cancelling it, so a source moved to another Poll keeps a key in the old one too, and the
+    // JDK frees the fd on close only after *each* of those selectors has selected again: close must
+    // wake them all, not just the latest (bug: the fd of a moved source leaked until the old Poll's
+    // next select). Grows only on register with a new Poll; never touched by poll.
+    private EdgeSelector[] keySelectors = new EdgeSelector[0];
     private volatile Token token;
     private volatile int registeredOps;
     @SuppressWarnings("unused") // accessed through ARMED
@@ -100,6 +106,10 @@ public final class ChannelState {
             setKeyOps(k, keyOps);
         } else {
             k = channel.register(sel.selector(), keyOps, this);
+            if (!java.util.Arrays.asList(keySelectors).contains(sel)) {
+                keySelectors = java.util.Arrays.copyOf(keySelectors, keySelectors.length + 1);
+                keySelectors[keySelectors.length - 1] = sel;
+            }
         }
         key = k;
         keySelector = sel;
@@ -366,15 +376,17 @@ public final class ChannelState {
 
     /** Closes the channel and makes its selector release the fd now, not at some later select. */
     public void close() throws IOException {
-        EdgeSelector sel;
+        EdgeSelector[] sels;
         synchronized (this) {
             selector = null;
             armed = 0;
-            sel = keySelector;
+            sels = keySelectors;
         }
         channel.close();
-        if (sel != null && sel.isOpen()) {
-            sel.wakeIfOtherThread();
+        for (EdgeSelector sel : sels) {
+            if (sel.isOpen()) {
+                sel.wakeIfOtherThread();
+            }
         }
     }
 }
