@@ -233,6 +233,23 @@ public final class TestUtil {
         }
     }
 
+    /** What each open fd points to, for failure messages. */
+    public static String fdListing() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            StringBuilder sb = new StringBuilder();
+            s.sorted().forEach(p -> {
+                try {
+                    sb.append(p.getFileName()).append("->").append(Files.readSymbolicLink(p)).append(' ');
+                } catch (IOException e) {
+                    sb.append(p.getFileName()).append("->? ");
+                }
+            });
+            return sb.toString();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
     public static InetSocketAddress anyLocalAddress() {
         return new InetSocketAddress("127.0.0.1", 0);
     }
