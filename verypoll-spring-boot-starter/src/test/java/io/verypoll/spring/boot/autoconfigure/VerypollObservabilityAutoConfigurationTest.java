@@ -1,0 +1,211 @@
+package io.verypoll.spring.boot.autoconfigure;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.search.RequiredSearch;
+import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.TcpServer;
+import io.verypoll.spring.boot.actuate.VerypollEndpoint;
+import io.verypoll.spring.boot.actuate.VerypollHealthIndicator;
+import io.verypoll.spring.boot.actuate.VerypollMeterBinder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Metrics, health and endpoint auto-configurations: when they apply, when they back off. */
+@Timeout(60)
+class VerypollObservabilityAutoConfigurationTest {
+
+    // The verypoll classes are listed first on purpose: ordering must come from afterName, not from us.
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withPropertyValues("verypoll.loops=2", "verypoll.shutdown-timeout=0s")
+            .withConfiguration(AutoConfigurations.of(VerypollAutoConfiguration.class,
+                    VerypollMetricsAutoConfiguration.class, VerypollHealthContributorAutoConfiguration.class,
+                    VerypollEndpointAutoConfiguration.class, MetricsAutoConfiguration.class,
+                    CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class));
+
+    private final ApplicationContextRunner withEcho = runner.withBean("echo", TcpServer.class,
+            () -> TcpServer.builder().port(0).handler((c, data) -> c.write(data)).build());
+
+    @Test
+    void metersAreRegisteredWithTheirNamesAndTags() {
+        withEcho.run(context -> {
+            assertThat(context).hasSingleBean(VerypollMeterBinder.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            TcpServer echo = context.getBean(TcpServer.class);
+            try (Socket socket = new Socket("127.0.0.1", echo.port())) {
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write(new byte[100]);
+                assertThat(socket.getInputStream().readNBytes(100)).hasSize(100);
+            }
+            for (String loop : List.of("0", "1")) {
+                RequiredSearch search = registry.get("verypoll.loop.events").tag("loop", loop);
+                assertThat(search.functionCounter()).isNotNull();
+                registry.get("verypoll.loop.wait").tag("loop", loop).functionTimer();
+                registry.get("verypoll.loop.cycle").tag("loop", loop).functionTimer();
+                registry.get("verypoll.loop.wakeups").tag("loop", loop).functionCounter();
+                registry.get("verypoll.loop.tasks.pending").tag("loop", loop).gauge();
+                registry.get("verypoll.loop.registrations").tag("loop", loop).gauge();
+                registry.get("verypoll.loop.blocked").tag("loop", loop).functionCounter();
+            }
+            double events = registry.get("verypoll.loop.events").functionCounters().stream()
+                    .mapToDouble(FunctionCounter::count).sum();
+            assertThat(events).isGreaterThanOrEqualTo(2); // at least the accept and the read
+            assertThat(registry.get("verypoll.connections.accepted").tag("server", "echo").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("verypoll.connections.rejected").tag("server", "echo")
+                    .tag("reason", "max-connections").functionCounter().count()).isZero();
+            assertThat(registry.get("verypoll.connections.rejected").tag("server", "echo")
+                    .tag("reason", "accept-error").functionCounter().count()).isZero();
+            assertThat(registry.get("verypoll.data.received").tag("server", "echo").functionCounter().count())
+                    .isEqualTo(100);
+            assertThat(registry.get("verypoll.data.sent").tag("server", "echo").functionCounter().count())
+                    .isEqualTo(100);
+            await().atMost(Duration.ofSeconds(5)).until(() ->
+                    registry.get("verypoll.connections.active").tag("server", "echo").gauge().value() == 0);
+            assertThat(registry.get("verypoll.connections.closed").tag("server", "echo").tag("reason", "peer-closed")
+                    .functionCounter().count()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void handlerErrorsAreCountedByExceptionClass() {
+        runner.withBean("failing", TcpServer.class, () -> TcpServer.builder().port(0).handler((c, data) -> {
+            throw new UnsupportedOperationException("not today");
+        }).build()).run(context -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            try (Socket socket = new Socket("127.0.0.1", context.getBean(TcpServer.class).port())) {
+                socket.setSoTimeout(5000);
+                socket.getOutputStream().write(1);
+                assertThat(socket.getInputStream().read()).isEqualTo(-1);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("verypoll.handler.errors")
+                    .tag("exception", UnsupportedOperationException.class.getName()).functionCounter() != null);
+            assertThat(registry.get("verypoll.handler.errors").tag("exception", UnsupportedOperationException.class.getName())
+                    .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("verypoll.connections.closed").tag("reason", "handler-error")
+                    .functionCounter().count()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void noMicrometerOnTheClasspathMeansNoMetersAndNoFailure() {
+        // Without Micrometer there is no Boot metrics configuration either: only ours is asked.
+        new ApplicationContextRunner().withPropertyValues("verypoll.loops=1")
+                .withConfiguration(AutoConfigurations.of(VerypollAutoConfiguration.class,
+                        VerypollMetricsAutoConfiguration.class, VerypollHealthContributorAutoConfiguration.class,
+                        VerypollEndpointAutoConfiguration.class))
+                .withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(VerypollMeterBinder.class)
+                    .hasSingleBean(PollLoopGroup.class);
+        });
+    }
+
+    @Test
+    void noMeterRegistryBeanMeansNoBinder() {
+        new ApplicationContextRunner().withPropertyValues("verypoll.loops=1")
+                .withConfiguration(AutoConfigurations.of(VerypollAutoConfiguration.class, VerypollMetricsAutoConfiguration.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(VerypollMeterBinder.class));
+    }
+
+    @Test
+    void userMeterBinderWins() {
+        runner.withBean("myBinder", VerypollMeterBinder.class,
+                () -> new VerypollMeterBinder(new PollLoopGroup(PollLoopGroup.Settings.defaults()), null))
+                .run(context -> assertThat(context).getBeanNames(VerypollMeterBinder.class).containsExactly("myBinder"));
+    }
+
+    @Test
+    void healthIsUpWithLoopDetailsOnceLoopsRun() {
+        withEcho.run(context -> {
+            HealthIndicator health = context.getBean("verypollHealthIndicator", HealthIndicator.class);
+            var result = health.health();
+            assertThat(result.getStatus()).isEqualTo(Status.UP);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> loops = (List<Map<String, Object>>) result.getDetails().get("loops");
+            assertThat(loops).hasSize(2);
+            assertThat(loops.get(0)).containsEntry("thread", "verypoll-loop-0").containsEntry("running", true)
+                    .containsEntry("blocked", false);
+        });
+    }
+
+    @Test
+    void healthIsDownWhileALoopIsBlocked() {
+        withEcho.withPropertyValues("verypoll.blocked-threshold=200ms", "verypoll.blocked-check-interval=50ms")
+                .run(context -> {
+                    HealthIndicator health = context.getBean(VerypollHealthIndicator.class);
+                    PollLoopGroup group = context.getBean(PollLoopGroup.class);
+                    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                    group.loop(1).execute(() -> {
+                        try {
+                            release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    await().atMost(Duration.ofSeconds(5)).until(() -> health.health().getStatus().equals(Status.DOWN));
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    await().atMost(Duration.ofSeconds(5)).until(() ->
+                            registry.get("verypoll.loop.blocked").tag("loop", "1").functionCounter().count() == 1);
+                    release.countDown();
+                    await().atMost(Duration.ofSeconds(5)).until(() -> health.health().getStatus().equals(Status.UP));
+                });
+    }
+
+    @Test
+    void healthIndicatorCanBeDisabled() {
+        withEcho.withPropertyValues("management.health.verypoll.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(VerypollHealthIndicator.class));
+    }
+
+    @Test
+    void noHealthModuleMeansNoIndicator() {
+        runner.withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+                .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(VerypollHealthIndicator.class));
+    }
+
+    @Test
+    void endpointIsAbsentUntilExposed() {
+        withEcho.run(context -> assertThat(context).doesNotHaveBean(VerypollEndpoint.class));
+    }
+
+    @Test
+    void exposedEndpointListsLoopsAndServers() {
+        withEcho.withPropertyValues("management.endpoints.web.exposure.include=verypoll").run(context -> {
+            assertThat(context).hasSingleBean(VerypollEndpoint.class);
+            VerypollEndpoint.Report report = context.getBean(VerypollEndpoint.class).report();
+            assertThat(report.state()).isEqualTo("running");
+            assertThat(report.loops()).extracting(VerypollEndpoint.LoopReport::thread)
+                    .containsExactly("verypoll-loop-0", "verypoll-loop-1");
+            assertThat(report.servers()).singleElement().satisfies(server -> {
+                assertThat(server.name()).isEqualTo("echo");
+                assertThat(server.protocol()).isEqualTo("tcp");
+                assertThat(server.port()).isEqualTo(context.getBean(TcpServer.class).port());
+                assertThat(server.address()).contains("127.0.0.1");
+            });
+        });
+    }
+
+    @Test
+    void userEndpointWins() {
+        withEcho.withPropertyValues("management.endpoints.web.exposure.include=verypoll")
+                .withBean("myEndpoint", VerypollEndpoint.class,
+                        () -> new VerypollEndpoint(new PollLoopGroup(PollLoopGroup.Settings.defaults()), null))
+                .run(context -> assertThat(context).getBeanNames(VerypollEndpoint.class).containsExactly("myEndpoint"));
+    }
+}
