@@ -54,6 +54,8 @@ public final class Connection {
     private boolean outputShutdownRequested;
     private boolean outputShut;
     private boolean closing;
+    /** Shutting down with bytes in flight: input is read and discarded until the peer closes. */
+    private boolean draining;
     private CloseReason closingReason;
     private CloseReason closeReason;
     private Object attachment;
@@ -167,7 +169,7 @@ public final class Connection {
             pending = new PendingOutput();
         }
         pending.append(src);
-        pendingBytes += rest;
+        setPendingBytes(pendingBytes + rest);
         if (pendingBytes > settings.highWatermark()) {
             watermarkPaused = true;
         }
@@ -252,22 +254,32 @@ public final class Connection {
         }
     }
 
-    /** Graceful shutdown of the application: send what is pending, then close. */
+    /**
+     * Graceful shutdown of the application. A connection with nothing to send closes now. One with
+     * bytes in flight sends them, then its end of stream, and closes when the peer closes too.
+     * Meanwhile it reads and discards what the peer still sends: closing a socket with unread input
+     * makes the kernel send a reset and throw away output not yet transmitted, the very bytes being
+     * drained.
+     */
     void shutdownGracefully() {
         if (!open) {
             return;
         }
         if (pendingBytes == 0) {
             closeNow(CloseReason.SHUTDOWN, null);
-        } else {
-            closing = true;
-            closingReason = CloseReason.SHUTDOWN;
-            updateInterest();
+            return;
         }
+        draining = true;
+        outputShutdownRequested = true;
+        updateInterest();
+        loop.runLater(continueReading);
     }
 
-    void forceClose() {
-        closeNow(CloseReason.SHUTDOWN_FORCED, null);
+    /** At the shutdown timeout: bytes still unsent are lost and the close counts as forced. */
+    boolean forceClose() {
+        boolean forced = pendingBytes > 0;
+        closeNow(forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
+        return forced;
     }
 
     private void checkLoop() {
@@ -278,6 +290,9 @@ public final class Connection {
     }
 
     private boolean readingWanted() {
+        if (draining) {
+            return open && !readClosed;
+        }
         return open && !closing && !readClosed && !watermarkPaused && !userPaused;
     }
 
@@ -327,6 +342,16 @@ public final class Connection {
                 return; // would block: reading is armed again
             }
             lastActivityNanos = loop.now();
+            if (draining) {
+                if (n < 0) {
+                    readClosed = true;
+                    if (pendingBytes == 0) {
+                        closeNow(CloseReason.SHUTDOWN, null);
+                    }
+                    return;
+                }
+                continue; // discarded: the application is shutting down
+            }
             if (n < 0) {
                 readClosed = true;
                 try {
@@ -364,7 +389,7 @@ public final class Connection {
             counters.bytesSent += written;
             lastActivityNanos = loop.now();
         }
-        pendingBytes = pending.bytes();
+        setPendingBytes(pending.bytes());
         if (pendingBytes == 0) {
             pending = null; // an idle connection keeps no output memory
             if (closing) {
@@ -378,7 +403,7 @@ public final class Connection {
                 }
             }
         }
-        if (watermarkPaused && pendingBytes <= settings.lowWatermark()) {
+        if (watermarkPaused && pendingBytes <= settings.lowWatermark() && !draining) {
             watermarkPaused = false;
             resumeAfterPause();
             try {
@@ -404,7 +429,7 @@ public final class Connection {
             return;
         }
         if (readClosed) {
-            closeNow(CloseReason.PEER_CLOSED, null);
+            closeNow(draining ? CloseReason.SHUTDOWN : CloseReason.PEER_CLOSED, null);
         }
     }
 
@@ -464,7 +489,7 @@ public final class Connection {
         }
         closeChannelQuietly();
         pending = null;
-        pendingBytes = 0;
+        setPendingBytes(0);
         counters.closed[reason.ordinal()]++;
         server.connectionClosed(this);
         if (handler != null) {
@@ -475,6 +500,11 @@ public final class Connection {
                 log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);
             }
         }
+    }
+
+    private void setPendingBytes(long value) {
+        counters.pendingBytes += value - pendingBytes;
+        pendingBytes = value;
     }
 
     private void closeChannelQuietly() {

@@ -9,6 +9,8 @@ final class ServerCounters {
     static final class Stripe {
         long bytesReceived;
         long bytesSent;
+        /** Bytes written by handlers and not yet taken by sockets; goes up and down. */
+        long pendingBytes;
         long datagramsReceived;
         long datagramsSent;
         long datagramsDropped;
@@ -40,6 +42,14 @@ final class ServerCounters {
         long sum = 0;
         for (Stripe s : stripes) {
             sum += s.bytesSent;
+        }
+        return sum;
+    }
+
+    long pendingBytes() {
+        long sum = 0;
+        for (Stripe s : stripes) {
+            sum += s.pendingBytes;
         }
         return sum;
     }

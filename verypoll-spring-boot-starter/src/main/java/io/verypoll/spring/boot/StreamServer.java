@@ -89,6 +89,12 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         return c == null ? 0 : c.closed(reason);
     }
 
+    /** Bytes written by handlers that the sockets have not taken yet, over all connections. */
+    public long pendingBytes() {
+        ServerCounters c = counters;
+        return c == null ? 0 : c.pendingBytes();
+    }
+
     /** True while accepting is paused after an accept error. */
     public boolean isAcceptPaused() {
         return acceptPaused;
@@ -276,8 +282,11 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             ConnectionList list = connections[loop.index()];
             Runnable closeAll = () -> {
                 try {
-                    forced.addAndGet(list.size());
-                    list.forEachCopy(Connection::forceClose);
+                    list.forEachCopy(connection -> {
+                        if (connection.forceClose()) {
+                            forced.incrementAndGet();
+                        }
+                    });
                 } finally {
                     done.countDown();
                 }

@@ -107,6 +107,9 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                     .description("Connections refused").tags(tags).tag("reason", "max-connections").register(registry);
             FunctionCounter.builder("verypoll.connections.rejected", stream, StreamServer::rejectedAcceptErrors)
                     .description("Connections refused").tags(tags).tag("reason", "accept-error").register(registry);
+            Gauge.builder("verypoll.connections.pending", stream, StreamServer::pendingBytes)
+                    .description("Bytes written by handlers and not yet taken by the sockets").baseUnit(BaseUnits.BYTES)
+                    .tags(tags).strongReference(true).register(registry);
             for (CloseReason reason : CloseReason.values()) {
                 FunctionCounter.builder("verypoll.connections.closed", stream, s -> s.closedConnections(reason))
                         .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())

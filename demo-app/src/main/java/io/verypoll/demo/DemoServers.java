@@ -1,0 +1,41 @@
+package io.verypoll.demo;
+
+import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.TcpServer;
+import io.verypoll.spring.boot.UdpServer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The demo's servers, one {@code @Bean} each. Ports and limits here are defaults;
+ * {@code verypoll.servers.<name>.*} in application.properties (or the command line) overrides them.
+ */
+@Configuration(proxyBeanMethods = false)
+class DemoServers {
+
+    @Bean
+    TcpServer echo() {
+        return TcpServer.builder().port(7007).handler(new EchoHandler()).build();
+    }
+
+    @Bean
+    ChatRoom chatRoom(PollLoopGroup loops) {
+        return new ChatRoom(loops);
+    }
+
+    @Bean
+    TcpServer chat(ChatRoom room, @Value("${demo.chat.max-line-bytes:1024}") int maxLineBytes) {
+        return TcpServer.builder()
+                .port(7008)
+                // A reader more than 1 MiB behind the conversation is cut off.
+                .maxPendingBytes(1024 * 1024)
+                .handlerFactory(connection -> new ChatSession(room, maxLineBytes, connection))
+                .build();
+    }
+
+    @Bean("udp-echo")
+    UdpServer udpEcho() {
+        return UdpServer.builder().port(7009).handler((server, data, sender) -> server.send(data, sender)).build();
+    }
+}
