@@ -81,7 +81,15 @@ public final class UdpSocket extends ChannelBackedSource {
 
     /** Sets the default peer: {@link #send} goes there and {@link #recv} takes only its datagrams. */
     public void connect(SocketAddress peer) throws IOException {
-        channel.connect(Objects.requireNonNull(peer, "peer"));
+        Objects.requireNonNull(peer, "peer");
+        // connect(2) and mio let a connected UDP socket connect to another peer; the JDK throws
+        // AlreadyConnectedException instead (bug: reconnect failed, see mio's
+        // reconnect_udp_socket_* tests). Disconnect first; in the short window between the two
+        // calls the socket is unconnected, as with any NIO reconnect.
+        if (channel.isConnected()) {
+            channel.disconnect();
+        }
+        channel.connect(peer);
     }
 
     /** @throws NotYetConnectedException unless {@link #connect} was called; @return 0 if it would block */
