@@ -487,10 +487,11 @@ public final class Connection {
         } catch (IOException | RuntimeException e) {
             log.trace("deregister on close failed", e);
         }
+        // Counted before the peer can see the close, so that a client reacting to it finds the count.
+        counters.closed[reason.ordinal()]++;
         closeChannelQuietly();
         pending = null;
         setPendingBytes(0);
-        counters.closed[reason.ordinal()]++;
         server.connectionClosed(this);
         if (handler != null) {
             try {

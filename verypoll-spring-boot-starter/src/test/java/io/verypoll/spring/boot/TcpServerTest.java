@@ -93,7 +93,7 @@ class TcpServerTest {
             good.getOutputStream().write("ok".getBytes());
             assertThat(good.getInputStream().readNBytes(2)).isEqualTo("ok".getBytes());
         }
-        assertThat(server.closedConnections(CloseReason.HANDLER_ERROR)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.closedConnections(CloseReason.HANDLER_ERROR) == 1);
         assertThat(group.handlerErrors().count(IllegalArgumentException.class.getName())).isEqualTo(1);
     }
 
