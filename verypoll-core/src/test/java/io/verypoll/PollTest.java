@@ -24,6 +24,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -266,6 +267,94 @@ class PollTest {
             assertThat(got.get(0).writable()).isTrue();
             assertThat(elapsed).isLessThan(4000);
             bg.join();
+        }
+    }
+
+    /** A reregister from another thread takes effect in the poll in progress. */
+    @Test
+    void reregisterDuringPollTakesEffectInThatPoll() throws Exception {
+        try (Poll poll = Poll.open(); TcpListener listener = TcpListener.bind(anyLocalAddress());
+             SocketChannel client = SocketChannel.open(listener.localAddress())) {
+            Events events = Events.withCapacity(16);
+            Registry registry = poll.registry().tryClone();
+            // A listener is never writable: this registration is silent despite the queued connection.
+            poll.registry().register(listener, ID1, Interest.WRITABLE);
+            expectNoEvents(poll, events);
+            Thread me = Thread.currentThread();
+            Bg bg = Bg.start("reregister", () -> {
+                awaitInPoll(me);
+                registry.reregister(listener, ID2, Interest.READABLE);
+            });
+            long t0 = System.nanoTime();
+            poll.poll(events, Duration.ofSeconds(5));
+            assertThat(snapshot(events)).extracting(Snapshot::token).containsExactly(ID2);
+            assertThat(millisSince(t0)).isLessThan(4000);
+            bg.join();
+            TcpStream accepted = listener.accept();
+            assertThat(accepted).isNotNull();
+            accepted.close();
+        }
+    }
+
+    /** Re-arming by I/O on another thread (read to would-block) takes effect in the poll in progress. */
+    @Test
+    void rearmFromAnotherThreadDuringPoll() throws Exception {
+        try (Poll poll = Poll.open(); TcpPair pair = TcpPair.open()) {
+            Events events = Events.withCapacity(16);
+            poll.registry().register(pair.stream(), ID1, Interest.READABLE);
+            pair.peer().write(ByteBuffer.wrap(TestUtil.DATA1));
+            expectEvents(poll, events, expected(ID1, READABLE));
+            expectNoEvents(poll, events); // disarmed: the selector no longer watches reading
+            Thread me = Thread.currentThread();
+            Bg bg = Bg.start("reader", () -> {
+                awaitInPoll(me);
+                ByteBuffer buf = ByteBuffer.allocate(64);
+                while (pair.stream().read(buf.clear()) > 0) {
+                    // drain
+                }
+                pair.peer().write(ByteBuffer.wrap(TestUtil.DATA2));
+            });
+            long t0 = System.nanoTime();
+            poll.poll(events, Duration.ofSeconds(5));
+            assertThat(snapshot(events)).extracting(Snapshot::token).containsExactly(ID1);
+            assertThat(millisSince(t0)).isLessThan(4000);
+            bg.join();
+        }
+    }
+
+    /** Poll.close() from another thread ends a blocked poll with ClosedSelectorException. */
+    @Test
+    void closeFromAnotherThreadEndsPoll() throws Exception {
+        Poll poll = Poll.open();
+        Events events = Events.withCapacity(16);
+        Thread me = Thread.currentThread();
+        Bg bg = Bg.start("closer", () -> {
+            awaitInPoll(me);
+            poll.close();
+        });
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> poll.poll(events, Duration.ofSeconds(10)))
+                .isInstanceOf(java.nio.channels.ClosedSelectorException.class);
+        assertThat(millisSince(t0)).isLessThan(8000);
+        bg.join();
+    }
+
+    /** A waker and a ready source with capacity 1: one event per poll, nothing lost. */
+    @Test
+    void capacityOneWithWakerAndSource() throws Exception {
+        try (Poll poll = Poll.open(); UdpSocket socket = UdpSocket.bind(anyLocalAddress())) {
+            Events events = Events.withCapacity(1);
+            Waker waker = new Waker(poll.registry(), ID2);
+            poll.registry().register(socket, ID1, Interest.WRITABLE);
+            waker.wake();
+            java.util.Set<Token> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 4 && seen.size() < 2; i++) {
+                poll.poll(events, Duration.ofMillis(500));
+                assertThat(events.size()).isLessThanOrEqualTo(1);
+                for (Event e : events) assertThat(seen.add(e.token())).isTrue();
+            }
+            assertThat(seen).containsExactlyInAnyOrder(ID1, ID2);
+            expectNoEvents(poll, events);
         }
     }
 
