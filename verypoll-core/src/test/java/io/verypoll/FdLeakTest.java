@@ -46,13 +46,13 @@ class FdLeakTest {
     /** mio's poll_closes_fd. */
     @Test
     void pollClosesFd() throws Exception {
-        int baseline = openFds();
+        int baseline = TestUtil.baselineFds();
         for (int i = 0; i < 2000; i++) {
             Poll poll = Poll.open();
             poll.poll(Events.withCapacity(4), Duration.ZERO);
             poll.close();
         }
-        assertThat(openFds()).isEqualTo(baseline);
+        TestUtil.assertFdCount(baseline);
     }
 
     /**
@@ -73,7 +73,7 @@ class FdLeakTest {
             }
         });
         TestUtil.awaitInPoll(poller.thread());
-        int withPoll = openFds();
+        int withPoll = TestUtil.baselineFds();
 
         List<Closeable> sources = new ArrayList<>();
         Registry registry = poll.registry();
@@ -165,10 +165,9 @@ class FdLeakTest {
     /** Closing on the poll thread between polls: the next poll(ZERO) frees the fds. */
     @Test
     void closeBetweenPollsThenPollZeroFreesFds() throws Exception {
-        int baseline = openFds();
+        int baseline = TestUtil.baselineFds();
         try (Poll poll = Poll.open()) {
-            int withPoll = openFds();
-            String before = TestUtil.fdListing();
+            int withPoll = TestUtil.baselineFds();
             Events events = Events.withCapacity(64);
             List<UdpSocket> sockets = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -180,16 +179,15 @@ class FdLeakTest {
             for (UdpSocket u : sockets) u.close();
             poll.poll(events, Duration.ZERO);
             assertThat(events.isEmpty()).as("no event of a closed source").isTrue();
-            String listing = TestUtil.fdListing();
-            assertThat(openFds()).as("before: %s%nafter: %s", before, listing).isEqualTo(withPoll);
+            TestUtil.assertFdCount(withPoll);
         }
-        assertThat(openFds()).isEqualTo(baseline);
+        TestUtil.assertFdCount(baseline);
     }
 
     /** Poll.close() with sources still registered, then the sources are closed: all fds back. */
     @Test
     void pollClosedFirstThenSources() throws Exception {
-        int baseline = openFds();
+        int baseline = TestUtil.baselineFds();
         Poll poll = Poll.open();
         List<Closeable> sources = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -199,13 +197,13 @@ class FdLeakTest {
         }
         poll.close();
         for (Closeable c : sources) c.close();
-        assertThat(openFds()).isEqualTo(baseline);
+        TestUtil.assertFdCount(baseline);
     }
 
     /** A whole TCP echo cycle: every fd is back after close (O-FD). */
     @Test
     void tcpEchoCycleLeavesNoFd() throws Exception {
-        int baseline = openFds();
+        int baseline = TestUtil.baselineFds();
         Poll poll = Poll.open();
         Events events = Events.withCapacity(64);
         TcpListener listener = TcpListener.bind(anyLocalAddress());
@@ -244,6 +242,6 @@ class FdLeakTest {
         listener.close();
         poll.poll(events, Duration.ZERO);
         poll.close();
-        assertThat(openFds()).isEqualTo(baseline);
+        TestUtil.assertFdCount(baseline);
     }
 }

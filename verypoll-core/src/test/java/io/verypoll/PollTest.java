@@ -374,6 +374,12 @@ class PollTest {
                     registry.register(socket, ID1, Interest.READABLE); // nothing to read: no event
                     registry.reregister(socket, ID2, Interest.READABLE);
                     registry.deregister(socket);
+                    // Closing an idle registered source wakes the selector too.
+                    UdpSocket idle = UdpSocket.bind(anyLocalAddress());
+                    registry.register(idle, ID3, Interest.READABLE);
+                    idle.close();
+                    // So does a new Waker that is never woken.
+                    new Waker(registry, new Token(100 + i));
                 }
             });
             long t0 = System.nanoTime();
@@ -668,8 +674,8 @@ class PollTest {
                     if (t % 3 == 0) {
                         // Let a poll see this registration (bounded), so events really flow.
                         long seen = pollsDone.get();
-                        long until = System.nanoTime() + 50_000_000L;
-                        while (pollsDone.get() < seen + 2 && System.nanoTime() < until) Thread.onSpinWait();
+                        long until = System.nanoTime() + 20_000_000L;
+                        while (pollsDone.get() < seen + 1 && System.nanoTime() < until) Thread.onSpinWait();
                     }
                     registry.deregister(socket);
                     deregistered.set(t);
@@ -700,6 +706,54 @@ class PollTest {
             System.out.println("deregisteredTokenNeverAppearsLater: " + delivered + " events delivered in " + rounds + " rounds");
             // Registrations that lived across polls were reported, or the race was not exercised.
             assertThat(delivered).isGreaterThan(0);
+        }
+    }
+
+    /** After close() of a registered source returns, its token never appears in a later poll, even under races. */
+    @Test
+    void closedSourceTokenNeverAppearsLater() throws Exception {
+        try (Poll poll = Poll.open(); UdpSocket sender = UdpSocket.bind(anyLocalAddress())) {
+            Registry registry = poll.registry().tryClone();
+            Waker stop = new Waker(poll.registry(), new Token(-1));
+            AtomicLong closed = new AtomicLong(0);
+            AtomicLong pollsDone = new AtomicLong();
+            int rounds = 200;
+            Bg churn = Bg.start("churn", () -> {
+                for (long t = 1; t <= rounds; t++) {
+                    UdpSocket s = UdpSocket.bind(anyLocalAddress());
+                    sender.sendTo(ByteBuffer.wrap(TestUtil.DATA1), s.localAddress()); // readable at once
+                    registry.register(s, new Token(t), Interest.READABLE.add(Interest.WRITABLE));
+                    if (t % 3 == 0) {
+                        long seen = pollsDone.get();
+                        long until = System.nanoTime() + 20_000_000L;
+                        while (pollsDone.get() < seen + 1 && System.nanoTime() < until) Thread.onSpinWait();
+                    }
+                    s.close();
+                    closed.set(t);
+                }
+                stop.wake();
+            });
+            Events events = Events.withCapacity(16);
+            int delivered = 0;
+            boolean stopped = false;
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!stopped && System.nanoTime() < deadline) {
+                long before = closed.get();
+                poll.poll(events, Duration.ofMillis(500));
+                pollsDone.incrementAndGet();
+                for (Event e : events) {
+                    if (e.token().value() == -1) {
+                        stopped = true;
+                        continue;
+                    }
+                    assertThat(e.token().value()).as("token closed before this poll started").isGreaterThan(before);
+                    delivered++;
+                }
+            }
+            churn.join();
+            assertThat(stopped).isTrue();
+            assertThat(delivered).isGreaterThan(0);
+            expectNoEvents(poll, events);
         }
     }
 

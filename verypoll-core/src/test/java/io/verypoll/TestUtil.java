@@ -250,6 +250,41 @@ public final class TestUtil {
         }
     }
 
+    /** A baseline fd count: the least of a few reads, so an unrelated transient fd is not counted in. */
+    public static int baselineFds() {
+        int min = openFds();
+        for (int i = 0; i < 3; i++) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            min = Math.min(min, openFds());
+        }
+        return min;
+    }
+
+    /**
+     * Asserts that the open fd count equals {@code expected}. A leaked fd stays; an unrelated fd
+     * opened for an instant by another thread of the test JVM (surefire's forked-JVM ping thread
+     * reads /proc now and then) goes away: so the count is re-read, bounded, for up to 1 s.
+     */
+    public static void assertFdCount(int expected) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        int n = openFds();
+        while (n != expected && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            n = openFds();
+        }
+        assertThat(n).as("open fds; now: %s", fdListing()).isEqualTo(expected);
+    }
+
     public static InetSocketAddress anyLocalAddress() {
         return new InetSocketAddress("127.0.0.1", 0);
     }
