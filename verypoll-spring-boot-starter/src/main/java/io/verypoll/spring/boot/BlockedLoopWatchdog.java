@@ -67,17 +67,18 @@ final class BlockedLoopWatchdog {
             loop.blockedEpisodeReported();
             Thread loopThread = loop.thread();
             StackTraceElement[] stack = loopThread == null ? new StackTraceElement[0] : loopThread.getStackTrace();
-            BlockedLoopException trace = new BlockedLoopException(loop.threadName(), busy, stack);
-            log.warn(trace.getMessage(), trace);
+            log.warn("verypoll loop " + loop.threadName() + " has been blocked for "
+                    + TimeUnit.NANOSECONDS.toMillis(busy) + " ms in one iteration (blocked-threshold "
+                    + TimeUnit.NANOSECONDS.toMillis(threshold) + " ms); its stack follows",
+                    new BlockedLoopException(loop.threadName(), stack));
         }
     }
 
     /** Carries the blocked loop's stack so the log shows where it is stuck; never thrown. */
     static final class BlockedLoopException extends RuntimeException {
 
-        BlockedLoopException(String threadName, long busyNanos, StackTraceElement[] stack) {
-            super("verypoll loop " + threadName + " has been blocked for "
-                    + TimeUnit.NANOSECONDS.toMillis(busyNanos) + " ms in one iteration; its stack:", null, false, true);
+        BlockedLoopException(String threadName, StackTraceElement[] stack) {
+            super("stack of " + threadName, null, false, true);
             setStackTrace(stack);
         }
     }

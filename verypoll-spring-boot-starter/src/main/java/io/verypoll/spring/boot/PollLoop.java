@@ -422,6 +422,12 @@ public final class PollLoop {
             log.warn("verypoll loop " + threadName + " was interrupted; the interrupt was cleared");
         } catch (IOException e) {
             log.error("verypoll loop " + threadName + ": poll failed", e);
+        } catch (ClosedSelectorException | VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            // Seen at EMFILE: the JDK closes a cancelled channel inside select and a lazily loaded
+            // class fails to initialise. Losing the loop would lose every connection on it.
+            log.error("verypoll loop " + threadName + ": poll failed; the loop goes on", e);
         }
         long start = System.nanoTime();
         busySinceNanos = start;

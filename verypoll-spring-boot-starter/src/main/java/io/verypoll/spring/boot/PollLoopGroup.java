@@ -161,6 +161,7 @@ public final class PollLoopGroup implements AutoCloseable {
             if (state == State.STARTED) {
                 return;
             }
+            SocketPathWarmUp.run();
             int started = 0;
             try {
                 for (PollLoop loop : loops) {

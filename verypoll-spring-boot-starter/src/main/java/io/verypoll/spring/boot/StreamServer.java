@@ -43,6 +43,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private volatile boolean acceptPaused;
     private volatile boolean listenerClosed;
     private long nextConnectionId;
+    private long errorsInEpisode;
 
     // Listener-loop counters, read by meters.
     private volatile long accepted;
@@ -141,6 +142,10 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
                 return;
             }
             if (channel == null) {
+                if (errorsInEpisode > 0) {
+                    log.info("server '" + name() + "': accepting again after " + errorsInEpisode + " accept error(s)");
+                    errorsInEpisode = 0;
+                }
                 backoffNanos = settings().acceptBackoff().toNanos();
                 return; // would block: accept is armed again
             }
@@ -176,9 +181,16 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         rejectedAcceptError++;
         long pauseNanos = backoffNanos;
         backoffNanos = Math.min(backoffNanos * 2, settings().acceptBackoffMax().toNanos());
-        // A plain message: building a stack trace walks classes that may need file descriptors.
-        log.warn("server '" + name() + "': accept failed (" + error.getMessage() + "); pausing accept for "
-                + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms");
+        // One warning per episode, and a plain message: building a stack trace walks classes that
+        // may need file descriptors.
+        if (errorsInEpisode++ == 0) {
+            log.warn("server '" + name() + "': accept failed (" + error.getMessage() + "); pausing accept for "
+                    + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms, then retrying with backoff up to "
+                    + settings().acceptBackoffMax().toMillis() + " ms");
+        } else if (log.isDebugEnabled()) {
+            log.debug("server '" + name() + "': accept failed again (" + error.getMessage() + "); pausing "
+                    + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms");
+        }
         try {
             listenerLoop.deregister(listenerToken.value());
         } catch (IOException | RuntimeException e) {

@@ -6,6 +6,9 @@ import io.verypoll.pipe.Pipe;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -216,7 +219,8 @@ class PollLoopGroupTest {
     }
 
     @Test
-    void blockedLoopIsDetectedWhileItLasts() throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    void blockedLoopIsDetectedWhileItLasts(CapturedOutput output) throws Exception {
         PollLoop loop = group.loop(1);
         CountDownLatch release = new CountDownLatch(1);
         loop.execute(() -> {
@@ -228,9 +232,14 @@ class PollLoopGroupTest {
         });
         await().atMost(Duration.ofSeconds(5)).until(loop::isBlocked);
         await().atMost(Duration.ofSeconds(5)).until(() -> loop.blockedIterations() == 1);
+        // One warning for the episode, with the loop thread's stack showing where it is stuck.
+        await().atMost(Duration.ofSeconds(5)).until(() -> output.getAll().contains("verypoll loop verypoll-loop-1 has been blocked for"));
+        assertThat(output.getAll()).contains("java.util.concurrent.CountDownLatch.await")
+                .contains("PollLoopGroupTest");
         release.countDown();
         await().atMost(Duration.ofSeconds(5)).until(() -> !loop.isBlocked());
         assertThat(loop.blockedIterations()).isEqualTo(1);
+        assertThat(output.getAll().split("has been blocked for", -1)).as("one warning per episode").hasSize(2);
     }
 
     @Test

@@ -255,6 +255,22 @@ class VerypollAutoConfigurationTest {
         assertThat(new InetSocketAddress("127.0.0.1", 0).getAddress().isLoopbackAddress()).isTrue();
     }
 
+    @Test
+    void configurationMetadataIsGeneratedWithDescriptionsAndDefaults() throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).as("generated metadata").isNotNull();
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String property : List.of("verypoll.enabled", "verypoll.loops", "verypoll.events-capacity",
+                    "verypoll.blocked-threshold", "verypoll.shutdown-timeout", "verypoll.servers")) {
+                assertThat(com.jayway.jsonpath.JsonPath.<List<String>>read(json,
+                        "$.properties[?(@.name=='" + property + "')].description")).as(property).singleElement()
+                        .asString().isNotBlank();
+            }
+            assertThat(com.jayway.jsonpath.JsonPath.<List<Object>>read(json,
+                    "$.properties[?(@.name=='verypoll.shutdown-timeout')].defaultValue")).containsExactly("20s");
+        }
+    }
+
     static List<String> liveVerypollThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith("verypoll-loop") || n.equals("verypoll-watchdog")).toList();
