@@ -270,6 +270,83 @@ class PollTest {
         }
     }
 
+    /** With no timeout, internal wake-ups never end the poll: only the real event does. */
+    @Test
+    void internalWakeupsDoNotEndPollWithoutTimeout() throws Exception {
+        try (Poll poll = Poll.open(); UdpSocket socket = UdpSocket.bind(anyLocalAddress())) {
+            Events events = Events.withCapacity(16);
+            Registry registry = poll.registry().tryClone();
+            Waker waker = new Waker(poll.registry(), new Token(42));
+            Thread me = Thread.currentThread();
+            Bg bg = Bg.start("churn-then-wake", () -> {
+                awaitInPoll(me);
+                for (int i = 0; i < 20; i++) {
+                    registry.register(socket, ID1, Interest.READABLE);
+                    registry.deregister(socket);
+                }
+                // Still blocked in that same poll after all the internal wake-ups.
+                awaitInPoll(me);
+                waker.wake();
+            });
+            poll.poll(events, null);
+            assertThat(snapshot(events)).extracting(Snapshot::token).containsExactly(new Token(42));
+            bg.join();
+        }
+    }
+
+    /** A connecting TcpStream registered from another thread during a poll: its writable comes in that poll. */
+    @Test
+    void registerConnectingStreamDuringPoll() throws Exception {
+        try (Poll poll = Poll.open(); ServerSocket server = new ServerSocket()) {
+            server.bind(anyLocalAddress());
+            Events events = Events.withCapacity(16);
+            Registry registry = poll.registry().tryClone();
+            TcpStream[] stream = new TcpStream[1];
+            Thread me = Thread.currentThread();
+            Bg bg = Bg.start("connect-register", () -> {
+                awaitInPoll(me);
+                stream[0] = TcpStream.connect(server.getLocalSocketAddress());
+                registry.register(stream[0], ID1, Interest.WRITABLE);
+            });
+            long t0 = System.nanoTime();
+            poll.poll(events, Duration.ofSeconds(5));
+            List<Snapshot> got = snapshot(events);
+            assertThat(got).extracting(Snapshot::token).containsExactly(ID1);
+            assertThat(got.get(0).writable()).isTrue();
+            assertThat(got.get(0).noHints()).isTrue();
+            assertThat(millisSince(t0)).isLessThan(4000);
+            bg.join();
+            assertThat(stream[0].takeError()).isNull();
+            assertThat(stream[0].peerAddress()).isEqualTo(server.getLocalSocketAddress());
+            stream[0].close();
+        }
+    }
+
+    /** I/O right after connect (while it may still be in progress) is "would block", and the writable still comes. */
+    @Test
+    void ioWhileConnectingIsWouldBlock() throws Exception {
+        try (Poll poll = Poll.open(); ServerSocket server = new ServerSocket()) {
+            server.bind(anyLocalAddress());
+            Events events = Events.withCapacity(16);
+            try (TcpStream stream = TcpStream.connect(server.getLocalSocketAddress())) {
+                poll.registry().register(stream, ID1, Interest.READABLE.add(Interest.WRITABLE));
+                assertReadWouldBlock(stream);
+                List<Snapshot> seen = expectEvents(poll, events, expected(ID1, Interest.WRITABLE));
+                assertThat(seen).allMatch(Snapshot::noHints);
+                try (Socket peer = server.accept()) {
+                    TestUtil.checkedWrite(stream, TestUtil.DATA1);
+                    byte[] got = new byte[TestUtil.DATA1.length];
+                    peer.setSoTimeout(5000);
+                    new java.io.DataInputStream(peer.getInputStream()).readFully(got);
+                    assertThat(got).isEqualTo(TestUtil.DATA1);
+                    peer.getOutputStream().write(TestUtil.DATA2);
+                    expectEvents(poll, events, expected(ID1, Interest.READABLE));
+                    TestUtil.expectRead(stream, TestUtil.DATA2);
+                }
+            }
+        }
+    }
+
     /** A reregister from another thread takes effect in the poll in progress. */
     @Test
     void reregisterDuringPollTakesEffectInThatPoll() throws Exception {
