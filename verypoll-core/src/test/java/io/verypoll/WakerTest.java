@@ -129,6 +129,23 @@ class WakerTest {
         }
     }
 
+    /** A Waker owns no file descriptor (issue 2: an atomic flag plus Selector.wakeup()). */
+    @Test
+    void wakersOwnNoFd() throws Exception {
+        try (Poll poll = Poll.open()) {
+            Events events = Events.withCapacity(128);
+            new Waker(poll.registry(), new Token(0)).wake(); // warm up
+            poll.poll(events, Duration.ofSeconds(1));
+            int before = TestUtil.baselineFds();
+            List<Waker> wakers = new ArrayList<>();
+            for (int i = 1; i <= 100; i++) wakers.add(new Waker(poll.registry(), new Token(i)));
+            for (Waker w : wakers) w.wake();
+            poll.poll(events, Duration.ofSeconds(1));
+            assertThat(events.size()).isEqualTo(100);
+            TestUtil.assertFdCount(before);
+        }
+    }
+
     /** A wake before the poll is kept until the poll, even a poll(ZERO). */
     @Test
     void wakeBeforePollZero() throws Exception {
