@@ -39,7 +39,8 @@ public final class ChatRoom {
         ByteBuffer shared = ByteBuffer.wrap(line).asReadOnlyBuffer();
         for (PollLoop loop : group.loops()) {
             List<Connection> members = membersByLoop.get(loop.index());
-            loop.execute(() -> {
+            // tryExecute: a line said while the application shuts down is simply not delivered.
+            loop.tryExecute(() -> {
                 // A copy: a write may close a slow member, which then leaves the list.
                 for (Connection member : members.toArray(new Connection[0])) {
                     member.write(shared.duplicate());

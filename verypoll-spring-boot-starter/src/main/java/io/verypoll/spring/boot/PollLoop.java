@@ -215,8 +215,12 @@ public final class PollLoop {
         enqueue(task);
     }
 
-    /** Like {@link #execute} but returns false instead of throwing once the loop is stopping. */
-    boolean tryExecute(Runnable task) {
+    /**
+     * Like {@link #execute} but returns false instead of throwing when the loop is stopping (or has
+     * not started): for work that may race with shutdown, such as a broadcast.
+     */
+    public boolean tryExecute(Runnable task) {
+        Objects.requireNonNull(task, "task");
         if (stopRequested || thread == null) {
             return false;
         }
@@ -560,12 +564,15 @@ public final class PollLoop {
     private void closeEverything() {
         // Tasks still queued may be closing their own resources (graceful shutdown); run them once.
         try {
+            // Bounded: a task that keeps queueing more (a continuation on a busy source) must not
+            // keep the loop from ending.
+            int budget = localTasks.size() + pendingTasks.get() + group.maxTasksPerIteration();
             Runnable task;
-            while ((task = localTasks.poll()) != null) {
+            while (budget-- > 0 && (task = localTasks.poll()) != null) {
                 localQueued--;
                 runTask(task);
             }
-            while ((task = tasks.poll()) != null) {
+            while (budget-- > 0 && (task = tasks.poll()) != null) {
                 pendingTasks.decrementAndGet();
                 runTask(task);
             }

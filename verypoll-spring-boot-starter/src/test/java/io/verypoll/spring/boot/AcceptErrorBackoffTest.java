@@ -38,7 +38,7 @@ class AcceptErrorBackoffTest {
         assumeThat(new File("/bin/bash")).exists();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String command = "ulimit -n " + FD_LIMIT + " && exec '" + java + "' -Xmx64m -cp '"
-                + System.getProperty("java.class.path") + "' " + AcceptErrorChild.class.getName();
+                + System.getProperty("java.class.path") + "' " + ChildEchoServer.class.getName();
         Process child = new ProcessBuilder("/bin/bash", "-c", command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<Socket> clients = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));

@@ -5,12 +5,25 @@ import java.io.InputStreamReader;
 import java.time.Duration;
 
 /**
- * A TCP echo server in its own JVM, run by {@link AcceptErrorBackoffTest} under a low file descriptor
- * limit. Prints its port, then answers "stats" on stdin with its accept counters.
+ * A TCP echo server in its own JVM, for tests that must look at a server from outside: under a low
+ * file descriptor limit ({@link AcceptErrorBackoffTest}), or weighing its heap without the clients'
+ * objects in the same heap ({@link IdleConnectionHeapTest}). Prints its port, then answers "stats"
+ * (accept counters) and "heap" (bytes of heap in use after a full collection) on stdin.
  */
-public final class AcceptErrorChild {
+public final class ChildEchoServer {
 
-    private AcceptErrorChild() {
+    private ChildEchoServer() {
+    }
+
+    private static long heapUsedAfterGc() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        // Several collections: the lowest reading is the one with the least floating garbage.
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
     }
 
     public static void main(String[] args) throws Exception {
@@ -28,6 +41,9 @@ public final class AcceptErrorChild {
             if (line.equals("stats")) {
                 System.out.println("STATS " + server.acceptedConnections() + " " + server.rejectedAcceptErrors() + " "
                         + server.activeConnections() + " " + server.isAcceptPaused());
+                System.out.flush();
+            } else if (line.equals("heap")) {
+                System.out.println("HEAP " + heapUsedAfterGc());
                 System.out.flush();
             }
         }
