@@ -102,6 +102,14 @@ class TcpListenerTest {
         });
     }
 
+    /** bind sets SO_REUSEADDR, as mio's TcpListener::bind does. */
+    @Test
+    void bindSetsReuseAddress() throws Exception {
+        try (TcpListener listener = TcpListener.bind(anyLocalAddress())) {
+            assertThat(listener.channel().getOption(java.net.StandardSocketOptions.SO_REUSEADDR)).isTrue();
+        }
+    }
+
     @Test
     void registering() throws Exception {
         try (Poll poll = Poll.open(); TcpListener listener = TcpListener.bind(anyLocalAddress())) {

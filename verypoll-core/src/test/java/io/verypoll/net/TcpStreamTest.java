@@ -199,6 +199,26 @@ class TcpStreamTest {
         }
     }
 
+    /** fromChannel with a connect still in progress: the library finishes it and reports writable. */
+    @Test
+    void fromChannelWithConnectInProgress() throws Exception {
+        try (Poll poll = Poll.open(); ServerSocket server = new ServerSocket()) {
+            server.bind(anyLocalAddress());
+            Events events = Events.withCapacity(16);
+            SocketChannel ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            boolean connectedAtOnce = ch.connect(server.getLocalSocketAddress());
+            try (TcpStream stream = TcpStream.fromChannel(ch)) {
+                poll.registry().register(stream, ID1, BOTH);
+                List<Snapshot> seen = expectEvents(poll, events, expected(ID1, WRITABLE));
+                assertThat(seen).allMatch(Snapshot::noHints);
+                assertThat(ch.isConnected()).as("connected at once: %s", connectedAtOnce).isTrue();
+                assertThat(stream.peerAddress()).isEqualTo(server.getLocalSocketAddress());
+                checkedWrite(stream, DATA1);
+            }
+        }
+    }
+
     @Test
     void setGetNodelay() throws Exception {
         try (TcpPair pair = TcpPair.open()) {
