@@ -177,6 +177,92 @@ class TcpTest {
         }
     }
 
+    /**
+     * O-BYTES: an echo server on one Poll serves several blocking clients at once; each client
+     * gets back exactly the bytes it sent (a lost edge would stall a connection and time out).
+     */
+    @Test
+    void echoManyConnectionsExactBytes() throws Exception {
+        int clients = 6;
+        int perClient = 512 * 1024;
+        try (Poll poll = Poll.open(); TcpListener listener = TcpListener.bind(anyLocalAddress())) {
+            Token listenToken = new Token(-1);
+            poll.registry().register(listener, listenToken, Interest.READABLE);
+            java.util.List<Bg> threads = new java.util.ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int seed = c;
+                threads.add(Bg.start("client-" + c, () -> {
+                    try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(listener.localAddress())) {
+                        Bg writer = Bg.start("client-writer-" + seed, () -> {
+                            java.util.Random rnd = new java.util.Random(seed);
+                            byte[] chunk = new byte[8192];
+                            for (int sent = 0; sent < perClient; sent += chunk.length) {
+                                rnd.nextBytes(chunk);
+                                ByteBuffer b = ByteBuffer.wrap(chunk);
+                                while (b.hasRemaining()) ch.write(b);
+                            }
+                        });
+                        java.util.Random expect = new java.util.Random(seed);
+                        byte[] want = new byte[8192];
+                        ByteBuffer in = ByteBuffer.allocate(8192);
+                        int received = 0;
+                        while (received < perClient) {
+                            in.clear();
+                            while (in.hasRemaining()) {
+                                if (ch.read(in) < 0) throw new AssertionError("early end of stream at " + received);
+                            }
+                            expect.nextBytes(want);
+                            assertThat(in.array()).as("bytes %d.. of client %d", received, seed).isEqualTo(want);
+                            received += in.capacity();
+                        }
+                        writer.join();
+                    }
+                }));
+            }
+            java.util.Map<Long, TcpStream> conns = new java.util.HashMap<>();
+            java.util.Map<Long, ByteBuffer> pending = new java.util.HashMap<>();
+            Events events = Events.withCapacity(4); // smaller than the connection count on purpose
+            long next = 0;
+            int closed = 0;
+            long deadline = deadlineIn(Duration.ofSeconds(25));
+            while (closed < clients && System.nanoTime() < deadline) {
+                poll.poll(events, Duration.ofSeconds(1));
+                for (Event e : events) {
+                    if (e.token().equals(listenToken)) {
+                        TcpStream s;
+                        while ((s = listener.accept()) != null) {
+                            long id = next++;
+                            conns.put(id, s);
+                            pending.put(id, ByteBuffer.allocate(16 * 1024).flip());
+                            poll.registry().register(s, new Token(id), BOTH);
+                        }
+                        continue;
+                    }
+                    long id = e.token().value();
+                    TcpStream s = conns.get(id);
+                    ByteBuffer out = pending.get(id);
+                    service:
+                    for (;;) {
+                        while (out.hasRemaining()) {
+                            if (s.write(out) == 0) break service; // would block: wait for writable
+                        }
+                        out.clear();
+                        int n = s.read(out);
+                        out.flip();
+                        if (n == 0) break; // would block: wait for readable
+                        if (n < 0) {
+                            s.close();
+                            closed++;
+                            break;
+                        }
+                    }
+                }
+            }
+            for (Bg t : threads) t.join();
+            assertThat(closed).isEqualTo(clients);
+        }
+    }
+
     /** mio's connection_reset_by_peer: registered after the reset, the accepted side is readable. */
     @Test
     void connectionResetByPeer() throws Exception {
