@@ -1,0 +1,89 @@
+package io.verypoll.benchmarks;
+
+import io.verypoll.Events;
+import io.verypoll.Interest;
+import io.verypoll.Poll;
+import io.verypoll.Token;
+import io.verypoll.net.TcpStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The read that edge semantics add to every readable event: a read on a drained TCP socket,
+ * which returns 0 (EAGAIN) and re-arms reading. {@code tcpStream} goes through the core (with the
+ * stream registered, so the re-arm bookkeeping runs); {@code socketChannel} is the bare JDK call.
+ * The difference is the core's wrapper; the absolute figure is what the drain-until-0 rule costs
+ * per readable event (see the echo analysis in benchmarks/README.md).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+public class ReadWouldBlockBenchmark {
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+    private ServerSocketChannel server;
+    private SocketChannel[] ends;
+    private Poll poll;
+    private TcpStream stream;
+    private SocketChannel channel;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ends = new SocketChannel[4];
+        for (int i = 0; i < 4; i += 2) {
+            ends[i] = SocketChannel.open(server.getLocalAddress());
+            ends[i + 1] = server.accept();
+        }
+        poll = Poll.open();
+        stream = TcpStream.fromChannel(ends[1]);
+        poll.registry().register(stream, new Token(1), Interest.READABLE);
+        poll.poll(Events.withCapacity(4), java.time.Duration.ZERO);
+        channel = ends[3];
+        channel.configureBlocking(false);
+        if (tcpStream() != 0 || socketChannel() != 0) {
+            throw new IllegalStateException("expected would-block reads");
+        }
+    }
+
+    @Benchmark
+    public int tcpStream() throws IOException {
+        buffer.clear();
+        return stream.read(buffer);
+    }
+
+    @Benchmark
+    public int socketChannel() throws IOException {
+        buffer.clear();
+        return channel.read(buffer);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        poll.close();
+        stream.close();
+        for (SocketChannel end : ends) {
+            end.close();
+        }
+        server.close();
+    }
+}
