@@ -3,6 +3,7 @@ package io.verypoll.net;
 import static io.verypoll.TestUtil.READABLE;
 import static io.verypoll.TestUtil.WRITABLE;
 import static io.verypoll.TestUtil.anyLocalAddress;
+import static io.verypoll.TestUtil.assertWouldBlock;
 import static io.verypoll.TestUtil.assertReadWouldBlock;
 import static io.verypoll.TestUtil.checkedWrite;
 import static io.verypoll.TestUtil.expectEvents;
@@ -70,7 +71,7 @@ class TcpTest {
                 }
             }
             assertThat(hit).isTrue();
-            assertThat(listener.accept()).isNull();
+            assertWouldBlock(listener::accept);
             client.join();
         }
     }
