@@ -347,6 +347,52 @@ class PollTest {
         }
     }
 
+    /** Huge timeouts (beyond Long.MAX_VALUE nanoseconds) block like "no timeout", without overflow. */
+    @Test
+    void hugeTimeoutBlocksUntilAnEvent() throws Exception {
+        try (Poll poll = Poll.open()) {
+            Events events = Events.withCapacity(4);
+            Waker waker = new Waker(poll.registry(), ID1);
+            for (Duration huge : List.of(Duration.ofSeconds(Long.MAX_VALUE), Duration.ofDays(365L * 1000))) {
+                Thread me = Thread.currentThread();
+                Bg bg = Bg.start("waker", () -> {
+                    awaitInPoll(me);
+                    waker.wake();
+                });
+                poll.poll(events, huge);
+                assertThat(snapshot(events)).as("timeout %s", huge).extracting(Snapshot::token).containsExactly(ID1);
+                bg.join();
+            }
+        }
+    }
+
+    /** A short timeout below one millisecond still waits (rounded up), never a busy loop. */
+    @Test
+    void subMillisecondTimeout() throws Exception {
+        try (Poll poll = Poll.open()) {
+            Events events = Events.withCapacity(4);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                poll.poll(events, Duration.ofNanos(500_000));
+                assertThat(events.isEmpty()).isTrue();
+            }
+            assertThat(System.nanoTime() - t0).as("20 polls of 0.5 ms").isGreaterThanOrEqualTo(10_000_000L);
+        }
+    }
+
+    /** Poll.close() leaves its sources open; they can register with another Poll. */
+    @Test
+    void sourcesOfAClosedPollRegisterElsewhere() throws Exception {
+        try (UdpSocket socket = UdpSocket.bind(anyLocalAddress()); Poll poll2 = Poll.open()) {
+            Poll poll1 = Poll.open();
+            poll1.registry().register(socket, ID1, Interest.WRITABLE);
+            poll1.close();
+            Events events = Events.withCapacity(4);
+            poll2.registry().register(socket, ID2, Interest.WRITABLE);
+            expectEvents(poll2, events, expected(ID2, Interest.WRITABLE));
+        }
+    }
+
     /** A reregister from another thread takes effect in the poll in progress. */
     @Test
     void reregisterDuringPollTakesEffectInThatPoll() throws Exception {
