@@ -3,6 +3,7 @@ package io.verypoll.demo;
 import com.jayway.jsonpath.JsonPath;
 import io.verypoll.spring.boot.CloseReason;
 import io.verypoll.spring.boot.TcpServer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -50,6 +51,14 @@ import static org.awaitility.Awaitility.await;
         "verypoll.servers.chat.low-watermark=16KB"})
 @Timeout(120)
 class DemoApplicationTest {
+
+    // Own threads for blocking helpers: the common pool may have a single thread on two cores.
+    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopHelperThreads() {
+        threads.shutdownNow();
+    }
 
     @Value("${local.server.port}")
     int httpPort;
@@ -106,7 +115,7 @@ class DemoApplicationTest {
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, threads);
             byte[] received = socket.getInputStream().readAllBytes();
             writer.get(30, TimeUnit.SECONDS);
             assertThat(received).hasSize(sent.length);

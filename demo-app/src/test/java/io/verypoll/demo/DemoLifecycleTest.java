@@ -3,6 +3,7 @@ package io.verypoll.demo;
 import io.verypoll.spring.boot.CloseReason;
 import io.verypoll.spring.boot.TcpServer;
 import io.verypoll.spring.boot.VerypollLifecycle;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.WebApplicationType;
@@ -32,6 +33,14 @@ import static org.awaitility.Awaitility.await;
 /** Starting and stopping the demo: graceful drain, nothing left behind. Each test owns its context. */
 @Timeout(120)
 class DemoLifecycleTest {
+
+    // Own threads for blocking helpers: the common pool may have a single thread on two cores.
+    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopHelperThreads() {
+        threads.shutdownNow();
+    }
 
     private static ConfigurableApplicationContext startDemo(String... extra) {
         String[] base = {"verypoll.loops=2", "verypoll.servers.echo.port=0", "verypoll.servers.chat.port=0",
@@ -124,10 +133,10 @@ class DemoLifecycleTest {
                 } catch (IOException e) {
                     // The server stops reading at shutdown and closes once drained: expected.
                 }
-            });
+            }, threads);
             await().atMost(Duration.ofSeconds(20)).until(() -> echo.pendingBytes() > 0);
 
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close, threads);
             await().atMost(Duration.ofSeconds(10)).until(() -> !echo.isRunning());
 
             InputStream in = socket.getInputStream();
@@ -164,7 +173,7 @@ class DemoLifecycleTest {
                 } catch (IOException e) {
                     // closed by the forced shutdown
                 }
-            });
+            }, threads);
             await().atMost(Duration.ofSeconds(20)).until(() -> echo.pendingBytes() > 0);
             long start = System.nanoTime();
             context.close();

@@ -24,6 +24,14 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class TcpServerTest {
 
+    // Own threads for blocking helpers: the common pool may have a single thread on two cores.
+    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopHelperThreads() {
+        threads.shutdownNow();
+    }
+
     private final PollLoopGroup group = new PollLoopGroup(
             new PollLoopGroup.Settings(2, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024));
     private TcpServer server;
@@ -67,7 +75,7 @@ class TcpServerTest {
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
-            });
+            }, threads);
             byte[] received = socket.getInputStream().readNBytes(sent.length + 1);
             writer.get(10, TimeUnit.SECONDS);
             assertThat(received.length).isEqualTo(sent.length);
