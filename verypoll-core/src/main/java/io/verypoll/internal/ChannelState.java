@@ -12,6 +12,7 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -57,13 +58,12 @@ public final class ChannelState {
     private volatile EdgeSelector selector;
     /** The key of the last registration; kept (with no interest) after deregistration for reuse. */
     private volatile SelectionKey key;
-    private volatile EdgeSelector keySelector;
-    // Every selector that holds a key of this channel. Deregister parks a key (interest 0) rather
-    // than cancelling it, so a source moved to another Poll keeps a key in the old one too, and the
-    // JDK frees the fd on close only after *each* of those selectors has selected again: close must
-    // wake them all, not just the latest (bug: the fd of a moved source leaked until the old Poll's
-    // next select). Grows only on register with a new Poll; never touched by poll.
-    private EdgeSelector[] keySelectors = new EdgeSelector[0];
+    /**
+     * Every selector holding a key of this channel: a source moved to another Poll keeps a parked
+     * key in the old one, and the JDK frees the fd on close only after each of them has selected,
+     * so close wakes them all. Grows only when registering with a new Poll; guarded by this.
+     */
+    private EdgeSelector[] keySelectors = {};
     private volatile Token token;
     private volatile int registeredOps;
     @SuppressWarnings("unused") // accessed through ARMED
@@ -106,13 +106,12 @@ public final class ChannelState {
             setKeyOps(k, keyOps);
         } else {
             k = channel.register(sel.selector(), keyOps, this);
-            if (!java.util.Arrays.asList(keySelectors).contains(sel)) {
-                keySelectors = java.util.Arrays.copyOf(keySelectors, keySelectors.length + 1);
+            if (!Arrays.asList(keySelectors).contains(sel)) {
+                keySelectors = Arrays.copyOf(keySelectors, keySelectors.length + 1);
                 keySelectors[keySelectors.length - 1] = sel;
             }
         }
         key = k;
-        keySelector = sel;
         selector = sel;
         sel.wakeIfOtherThread();
     }
