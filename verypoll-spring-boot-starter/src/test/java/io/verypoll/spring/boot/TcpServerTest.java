@@ -142,4 +142,98 @@ class TcpServerTest {
         }
         assertThat(reasons.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
     }
+
+    // O-MEM: a peer that sends but never reads cannot make the server buffer without bound: reading
+    // stops above the high watermark (one read buffer of overshoot at most) and resumes when it drains.
+    @Test
+    void watermarksPauseReadingWhileThePeerDoesNotRead() throws Exception {
+        start(TcpServer.builder().port(0).watermarks(16 * 1024, 64 * 1024).handler((c, data) -> c.write(data)));
+        // More than the kernel buffers on both sides can hold, so the server has to stop reading.
+        byte[] sent = new byte[16 * 1024 * 1024];
+        new Random(11).nextBytes(sent);
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(8 * 1024);
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+        socket.setSoTimeout(10_000);
+        try (socket) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    socket.getOutputStream().write(sent);
+                    socket.shutdownOutput();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, threads);
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.pendingBytes() > 64 * 1024);
+            // While nobody reads, pending stays bounded: the high watermark plus one read's overshoot.
+            long maxPending = 0;
+            long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
+            while (System.nanoTime() < until) { // an observation window, not a synchronisation
+                maxPending = Math.max(maxPending, server.pendingBytes());
+            }
+            assertThat(maxPending).isLessThanOrEqualTo(64 * 1024 + PollLoop.READ_BUFFER_SIZE);
+            assertThat(server.bytesReceived()).isLessThan(sent.length);
+            // Reading resumes once the client reads: everything comes back.
+            byte[] back = socket.getInputStream().readAllBytes();
+            writer.get(10, TimeUnit.SECONDS);
+            assertThat(Arrays.mismatch(back, sent)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void shutdownOutputHalfClosesAndKeepsReading() throws Exception {
+        start(TcpServer.builder().port(0).handler(new ConnectionHandler() {
+            @Override
+            public void onData(Connection c, ByteBuffer data) {
+                if (data.get(data.position()) == 'q') {
+                    c.write(ByteBuffer.wrap("bye".getBytes()));
+                    c.shutdownOutput();
+                }
+            }
+        }));
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write('q');
+            assertThat(socket.getInputStream().readAllBytes()).isEqualTo("bye".getBytes());
+            // Our side is still open and the server still reads it.
+            socket.getOutputStream().write(new byte[10]);
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.bytesReceived() == 11);
+            assertThat(server.activeConnections()).isEqualTo(1);
+            socket.shutdownOutput();
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.activeConnections() == 0);
+            assertThat(server.closedConnections(CloseReason.PEER_CLOSED)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void slowPeerIsClosedAtTheMaxPendingBytesCap() throws Exception {
+        BlockingQueue<CloseReason> reasons = new ArrayBlockingQueue<>(4);
+        byte[] chunk = new byte[32 * 1024];
+        start(TcpServer.builder().port(0).watermarks(8 * 1024, 16 * 1024).maxPendingBytes(256 * 1024)
+                .handler(new ConnectionHandler() {
+                    @Override
+                    public void onOpen(Connection c) {
+                        // Push far more than the cap at a peer that reads nothing.
+                        for (int i = 0; i < 1024 && c.isOpen(); i++) {
+                            c.write(ByteBuffer.wrap(chunk));
+                        }
+                    }
+
+                    @Override
+                    public void onData(Connection c, ByteBuffer data) {
+                    }
+
+                    @Override
+                    public void onClose(Connection c, CloseReason reason) {
+                        reasons.add(reason);
+                    }
+                }));
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+        try (socket) {
+            assertThat(reasons.poll(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.PENDING_CAP);
+            assertThat(server.closedConnections(CloseReason.PENDING_CAP)).isEqualTo(1);
+            assertThat(server.pendingBytes()).isZero();
+        }
+    }
 }

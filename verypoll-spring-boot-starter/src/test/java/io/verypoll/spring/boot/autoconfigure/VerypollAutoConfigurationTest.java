@@ -93,8 +93,15 @@ class VerypollAutoConfigurationTest {
     @Test
     void userLifecycleWins() {
         runner.withUserConfiguration(EchoServer.class)
-                .withBean("myLifecycle", VerypollLifecycle.class, () -> null)
-                .run(context -> assertThat(context).getBeanNames(VerypollLifecycle.class).containsExactly("myLifecycle"));
+                .withBean("myLifecycle", VerypollLifecycle.class, () -> new VerypollLifecycle(
+                        new PollLoopGroup(new PollLoopGroup.Settings(1, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8)),
+                        new org.springframework.beans.factory.support.StaticListableBeanFactory().getBeanProvider(SocketServer.class),
+                        Duration.ZERO, java.util.Map.of(), null))
+                .run(context -> {
+                    assertThat(context).getBeanNames(VerypollLifecycle.class).containsExactly("myLifecycle");
+                    // The user's lifecycle knows no servers, so the echo bean was not started by ours.
+                    assertThat(context.getBean(TcpServer.class).isRunning()).isFalse();
+                });
     }
 
     @Test
