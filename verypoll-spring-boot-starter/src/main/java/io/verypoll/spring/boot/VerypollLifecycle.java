@@ -2,6 +2,7 @@ package io.verypoll.spring.boot;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -22,7 +23,7 @@ import java.util.stream.Collectors;
  * connections finish writing within the shutdown timeout, close the rest (counted as forced), then
  * stop the loop threads. Runs in the phase Boot uses for web servers.
  */
-public class VerypollLifecycle implements SmartLifecycle {
+public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
 
     private static final Log log = LogFactory.getLog(VerypollLifecycle.class);
 
@@ -181,7 +182,17 @@ public class VerypollLifecycle implements SmartLifecycle {
         shutdown();
     }
 
-    /** Waits for an asynchronous stop to finish; the group's destroy calls it so no thread survives. */
+    /**
+     * When the context is destroyed: finishes a stop that never happened (a failed refresh) and
+     * waits for the asynchronous one, so that no verypoll thread outlives the context.
+     */
+    @Override
+    public void destroy() throws InterruptedException {
+        shutdown();
+        awaitStopped(STEP_TIMEOUT.multipliedBy(2).plus(shutdownTimeout));
+    }
+
+    /** Waits for an asynchronous stop to finish. */
     public void awaitStopped(Duration timeout) throws InterruptedException {
         Thread t;
         synchronized (monitor) {
