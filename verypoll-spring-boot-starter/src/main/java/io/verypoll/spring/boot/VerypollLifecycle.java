@@ -8,7 +8,6 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,12 +113,11 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
                     server.forceClose(STEP_TIMEOUT);
                 }
                 group.stop(STEP_TIMEOUT);
-                String name = found.size() > started.size() ? found.get(started.size()).name() : "?";
-                if (e instanceof IOException io) {
-                    throw new UncheckedIOException("verypoll server '" + name + "' could not bind "
-                            + describeAddress(found.get(started.size())) + ": " + io.getMessage(), io);
-                }
-                throw (RuntimeException) e;
+                SocketServer failed = found.get(started.size());
+                String what = "verypoll server '" + failed.name() + "' could not "
+                        + (e instanceof IOException ? "bind " : "start on ") + describeAddress(failed) + ": " + e.getMessage();
+                throw new VerypollServerStartupException(what, "Free the address, or set verypoll.servers."
+                        + failed.name() + ".port (0 picks a free port) or .address to another one.", e);
             }
             servers = List.copyOf(started);
             running = true;
@@ -148,8 +146,9 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
             problems.addAll(server.problems());
         }
         if (!problems.isEmpty()) {
-            throw new IllegalStateException("invalid verypoll server settings:\n  "
-                    + problems.stream().collect(Collectors.joining("\n  ")));
+            throw new VerypollServerStartupException("Invalid verypoll server settings:\n\n    "
+                    + problems.stream().collect(Collectors.joining("\n    ")),
+                    "Change the server beans or their verypoll.servers.<name>.* properties.", null);
         }
     }
 

@@ -7,6 +7,7 @@ import io.verypoll.spring.boot.StreamServer;
 import io.verypoll.spring.boot.UdpServer;
 import io.verypoll.spring.boot.UnixServer;
 import io.verypoll.spring.boot.VerypollLifecycle;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
@@ -57,6 +58,7 @@ public class VerypollEndpoint {
                              long blockedIterations) {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ServerReport(String name, String protocol, String address, int port, boolean running,
                                int activeConnections, Long acceptedConnections, Long rejectedConnections,
                                Long datagramsReceived, long bytesReceived, long bytesSent) {

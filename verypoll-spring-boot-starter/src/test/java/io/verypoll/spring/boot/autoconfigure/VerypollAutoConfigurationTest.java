@@ -161,6 +161,21 @@ class VerypollAutoConfigurationTest {
                 });
     }
 
+    @Configuration(proxyBeanMethods = false)
+    static class PortReader {
+        @io.verypoll.spring.boot.LocalVerypollPort
+        int port;
+    }
+
+    @Test
+    void localVerypollPortAnnotationInjectsTheSingleServersPort() {
+        // A bean created after the servers started (lazily, as a test class would be) sees the port.
+        runner.withUserConfiguration(EchoServer.class).run(context -> {
+            PortReader reader = context.getAutowireCapableBeanFactory().createBean(PortReader.class);
+            assertThat(reader.port).isEqualTo(context.getBean(TcpServer.class).port()).isPositive();
+        });
+    }
+
     @Test
     void serverBeanStartsOnPortZeroAndPublishesItsPort() {
         runner.withUserConfiguration(EchoServer.class, StartedEvents.class).run(context -> {
@@ -276,6 +291,29 @@ class VerypollAutoConfigurationTest {
             assertThat(com.jayway.jsonpath.JsonPath.<List<Object>>read(json,
                     "$.properties[?(@.name=='verypoll.shutdown-timeout')].defaultValue")).containsExactly("20s");
         }
+    }
+
+    @Test
+    void failureAnalyzerExplainsAServerThatCannotStart() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            runner.withUserConfiguration(EchoServer.class)
+                    .withPropertyValues("verypoll.servers.echo.port=" + taken.getLocalPort())
+                    .run(context -> {
+                        var analysis = new VerypollServerStartupFailureAnalyzer().analyze(context.getStartupFailure());
+                        assertThat(analysis).isNotNull();
+                        assertThat(analysis.getDescription())
+                                .startsWith("verypoll server 'echo' could not bind 127.0.0.1:" + taken.getLocalPort());
+                        assertThat(analysis.getAction()).contains("verypoll.servers.echo.port");
+                    });
+        }
+        // Registered for Boot's failure reporting.
+        List<String> registered = new java.util.ArrayList<>();
+        for (java.net.URL url : java.util.Collections.list(getClass().getClassLoader().getResources("META-INF/spring.factories"))) {
+            var properties = org.springframework.core.io.support.PropertiesLoaderUtils.loadProperties(
+                    new org.springframework.core.io.UrlResource(url));
+            registered.add(properties.getProperty("org.springframework.boot.diagnostics.FailureAnalyzer", ""));
+        }
+        assertThat(registered).anyMatch(names -> names.contains(VerypollServerStartupFailureAnalyzer.class.getName()));
     }
 
     static List<String> liveVerypollThreads() {
