@@ -116,8 +116,12 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
                 SocketServer failed = found.get(started.size());
                 String what = "verypoll server '" + failed.name() + "' could not "
                         + (e instanceof IOException ? "bind " : "start on ") + describeAddress(failed) + ": " + e.getMessage();
-                throw new VerypollServerStartupException(what, "Free the address, or set verypoll.servers."
-                        + failed.name() + ".port (0 picks a free port) or .address to another one.", e);
+                String action = "unix".equals(failed.protocol())
+                        ? "Remove the socket file if no process uses it any more, or set verypoll.servers."
+                                + failed.name() + ".path to another file."
+                        : "Free the address, or set verypoll.servers." + failed.name()
+                                + ".port (0 picks a free port) or .address to another one.";
+                throw new VerypollServerStartupException(what, action, e);
             }
             servers = List.copyOf(started);
             running = true;

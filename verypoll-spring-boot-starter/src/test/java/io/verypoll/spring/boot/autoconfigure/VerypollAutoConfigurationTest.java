@@ -316,6 +316,20 @@ class VerypollAutoConfigurationTest {
         assertThat(registered).anyMatch(names -> names.contains(VerypollServerStartupFailureAnalyzer.class.getName()));
     }
 
+    @Test
+    void staleUnixSocketFileFailsStartupWithAnActionAboutTheFile(@TempDir Path dir) throws Exception {
+        Path socketFile = Files.createFile(dir.resolve("stale.sock"));
+        runner.withBean("local", UnixServer.class,
+                        () -> UnixServer.builder().path(socketFile).handler((c, data) -> c.write(data)).build())
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    var analysis = new VerypollServerStartupFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).startsWith("verypoll server 'local' could not bind " + socketFile);
+                    assertThat(analysis.getAction()).contains("Remove the socket file").contains("verypoll.servers.local.path");
+                });
+        assertThat(liveVerypollThreads()).isEmpty();
+    }
+
     static List<String> liveVerypollThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith("verypoll-loop") || n.equals("verypoll-watchdog")).toList();
