@@ -1,7 +1,6 @@
 package io.verypoll.spring.boot;
 
 import io.verypoll.Source;
-import io.verypoll.Token;
 
 import java.util.Arrays;
 
@@ -140,9 +139,5 @@ final class TokenTable {
         }
         live = 0;
         return Arrays.copyOf(sources, n);
-    }
-
-    static Token token(long value) {
-        return new Token(value);
     }
 }
