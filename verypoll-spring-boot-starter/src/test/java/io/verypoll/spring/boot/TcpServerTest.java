@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -278,5 +279,37 @@ class TcpServerTest {
         assertThat(server.bytesReceived()).isEqualTo((long) connections * size);
         assertThat(server.bytesSent()).isEqualTo((long) connections * size);
         assertThat(group.loops()).allSatisfy(loop -> assertThat(loop.eventsDispatched()).isPositive());
+    }
+
+    @Test
+    void pauseReadingStopsDeliveryUntilResumed() throws Exception {
+        BlockingQueue<Connection> opened = new ArrayBlockingQueue<>(1);
+        java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+        start(TcpServer.builder().port(0).handler(new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection c) {
+                c.pauseReading();
+                opened.add(c);
+            }
+
+            @Override
+            public void onData(Connection c, ByteBuffer data) {
+                delivered.addAndGet(data.remaining());
+                c.write(data);
+            }
+        }));
+        try (Socket socket = connect()) {
+            Connection connection = opened.poll(5, TimeUnit.SECONDS);
+            assertThat(connection).isNotNull();
+            socket.getOutputStream().write("held back".getBytes());
+            // Nothing is delivered while paused, however long we look (the loop keeps turning).
+            CountDownLatch turned = new CountDownLatch(1);
+            connection.loop().schedule(Duration.ofMillis(200), turned::countDown);
+            assertThat(turned.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(delivered.get()).isZero();
+            connection.execute(connection::resumeReading);
+            assertThat(socket.getInputStream().readNBytes(9)).isEqualTo("held back".getBytes());
+            assertThat(delivered.get()).isEqualTo(9);
+        }
     }
 }
