@@ -125,6 +125,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
             }
             servers = List.copyOf(started);
             running = true;
+            warnIfDescriptorsCannotCoverMaxConnections(servers);
         }
         for (SocketServer server : servers) {
             if (publisher != null) {
@@ -153,6 +154,32 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
             throw new VerypollServerStartupException("Invalid verypoll server settings:\n\n    "
                     + problems.stream().collect(Collectors.joining("\n    ")),
                     "Change the server beans or their verypoll.servers.<name>.* properties.", null);
+        }
+    }
+
+    /** Descriptors kept for everything but connections: jars, logs, listeners, the poll. */
+    static final int DESCRIPTOR_RESERVE = 64;
+
+    /**
+     * Connections beyond the process's descriptor limit fail at accept (EMFILE) instead of being
+     * refused cleanly by max-connections; say so at startup, when the fix is a setting away.
+     */
+    private static void warnIfDescriptorsCannotCoverMaxConnections(List<SocketServer> servers) {
+        if (!(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix)) {
+            return;
+        }
+        long wanted = DESCRIPTOR_RESERVE;
+        for (SocketServer server : servers) {
+            if (server instanceof StreamServer) {
+                wanted += server.settings().maxConnections();
+            }
+        }
+        long limit = unix.getMaxFileDescriptorCount();
+        if (wanted > limit) {
+            log.warn("verypoll servers allow " + (wanted - DESCRIPTOR_RESERVE) + " connections in all (max-connections),"
+                    + " but this process may open only " + limit + " file descriptors: raise the limit (ulimit -n) or lower"
+                    + " verypoll.servers.<name>.max-connections; above it, accepts fail with EMFILE and pause with backoff");
         }
     }
 

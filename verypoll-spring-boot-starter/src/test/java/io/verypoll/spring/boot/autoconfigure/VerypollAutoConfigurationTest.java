@@ -330,6 +330,27 @@ class VerypollAutoConfigurationTest {
         assertThat(liveVerypollThreads()).isEmpty();
     }
 
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void maxConnectionsAboveTheDescriptorLimitIsAWarning(org.springframework.boot.test.system.CapturedOutput output) {
+        long limit = ((com.sun.management.UnixOperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        runner.withUserConfiguration(EchoServer.class)
+                .withPropertyValues("verypoll.servers.echo.max-connections=" + (limit + 1))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(output).contains("verypoll servers allow " + (limit + 1) + " connections")
+                            .contains("file descriptors");
+                });
+    }
+
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void defaultMaxConnectionsWithinTheLimitIsQuiet(org.springframework.boot.test.system.CapturedOutput output) {
+        runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.max-connections=100")
+                .run(context -> assertThat(output).doesNotContain("file descriptors"));
+    }
+
     static List<String> liveVerypollThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith("verypoll-loop") || n.equals("verypoll-watchdog")).toList();
