@@ -4,6 +4,8 @@ import io.verypoll.spring.boot.PollLoopGroup;
 import io.verypoll.spring.boot.ServerSettings;
 import io.verypoll.spring.boot.SocketServer;
 import io.verypoll.spring.boot.VerypollLifecycle;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -11,7 +13,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -25,6 +29,8 @@ import java.util.function.UnaryOperator;
 @EnableConfigurationProperties(VerypollProperties.class)
 public class VerypollAutoConfiguration {
 
+    private static final Log log = LogFactory.getLog(VerypollAutoConfiguration.class);
+
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public PollLoopGroup verypollLoopGroup(VerypollProperties properties) {
@@ -34,7 +40,15 @@ public class VerypollAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public VerypollLifecycle verypollLifecycle(PollLoopGroup verypollLoopGroup, ObjectProvider<SocketServer> servers,
-                                               VerypollProperties properties, ApplicationEventPublisher publisher) {
+                                               VerypollProperties properties, ApplicationEventPublisher publisher,
+                                               Environment environment) {
+        Duration phaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
+                Duration.ofSeconds(30));
+        if (properties.getShutdownTimeout().compareTo(phaseTimeout) >= 0) {
+            // Boot stops waiting for the phase first, and the drain would be cut short without a word.
+            log.warn("verypoll.shutdown-timeout (" + properties.getShutdownTimeout() + ") is not below "
+                    + "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + "): lower it or raise the phase timeout");
+        }
         Map<String, UnaryOperator<ServerSettings>> overrides = new LinkedHashMap<>();
         properties.getServers().forEach((name, server) -> overrides.put(name, server::applyTo));
         return new VerypollLifecycle(verypollLoopGroup, servers, properties.getShutdownTimeout(), overrides, publisher);

@@ -346,6 +346,15 @@ class VerypollAutoConfigurationTest {
 
     @Test
     @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void shutdownTimeoutNotBelowTheLifecyclePhaseTimeoutIsAWarning(org.springframework.boot.test.system.CapturedOutput output) {
+        runner.withPropertyValues("verypoll.shutdown-timeout=40s").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(output).contains("verypoll.shutdown-timeout (PT40S) is not below spring.lifecycle.timeout-per-shutdown-phase (PT30S)");
+        });
+    }
+
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
     void defaultMaxConnectionsWithinTheLimitIsQuiet(org.springframework.boot.test.system.CapturedOutput output) {
         runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.max-connections=100")
                 .run(context -> assertThat(output).doesNotContain("file descriptors"));
