@@ -27,9 +27,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The read that edge semantics add to every readable event: a read on a drained TCP socket,
- * which returns 0 (EAGAIN) and re-arms reading. {@code tcpStream} goes through the core (with the
- * stream registered, so the re-arm bookkeeping runs); {@code socketChannel} is the bare JDK call.
- * The difference is the core's wrapper; the absolute figure is what the drain-until-0 rule costs
+ * which returns 0 (EAGAIN) and re-arms reading.
+ * <ul>
+ *   <li>{@code tcpStream}: through the core, the stream registered with a {@code Poll} (so the
+ *       re-arm bookkeeping runs); {@code tcpStreamUnregistered}: the core without a registration;</li>
+ *   <li>{@code socketChannel}, {@code socketChannelRegistered}: the bare JDK call, on a channel
+ *       registered with a bare selector or not;</li>
+ *   <li>{@code rearmOnly}: the core's re-arm bookkeeping alone ({@code ChannelSource.wouldBlock}).</li>
+ * </ul>
+ * Each uses its own connected socket pair. The absolute figure is what the drain-until-0 rule costs
  * per readable event (see the echo analysis in benchmarks/README.md).
  */
 @State(Scope.Thread)
@@ -45,12 +51,16 @@ public class ReadWouldBlockBenchmark {
     private Poll poll;
     private TcpStream stream;
     private SocketChannel channel;
+    private TcpStream unregistered;
+    private SocketChannel registeredChannel;
+    private java.nio.channels.Selector selector;
+    private io.verypoll.ChannelSource source;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        ends = new SocketChannel[4];
-        for (int i = 0; i < 4; i += 2) {
+        ends = new SocketChannel[8];
+        for (int i = 0; i < 8; i += 2) {
             ends[i] = SocketChannel.open(server.getLocalAddress());
             ends[i + 1] = server.accept();
         }
@@ -60,6 +70,14 @@ public class ReadWouldBlockBenchmark {
         poll.poll(Events.withCapacity(4), java.time.Duration.ZERO);
         channel = ends[3];
         channel.configureBlocking(false);
+        unregistered = TcpStream.fromChannel(ends[5]);
+        selector = java.nio.channels.Selector.open();
+        registeredChannel = ends[7];
+        registeredChannel.configureBlocking(false);
+        registeredChannel.register(selector, java.nio.channels.SelectionKey.OP_READ);
+        selector.selectNow();
+        source = io.verypoll.ChannelSource.of(ends[0]);
+        poll.registry().register(source, new Token(2), Interest.READABLE);
         if (tcpStream() != 0 || socketChannel() != 0) {
             throw new IllegalStateException("expected would-block reads");
         }
@@ -77,10 +95,30 @@ public class ReadWouldBlockBenchmark {
         return channel.read(buffer);
     }
 
+    @Benchmark
+    public int tcpStreamUnregistered() throws IOException {
+        buffer.clear();
+        return unregistered.read(buffer);
+    }
+
+    @Benchmark
+    public int socketChannelRegistered() throws IOException {
+        buffer.clear();
+        return registeredChannel.read(buffer);
+    }
+
+    /** The re-arm bookkeeping alone, without the read: {@code ChannelSource.wouldBlock(READABLE)}. */
+    @Benchmark
+    public void rearmOnly() {
+        source.wouldBlock(Interest.READABLE);
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         poll.close();
+        selector.close();
         stream.close();
+        unregistered.close();
         for (SocketChannel end : ends) {
             end.close();
         }
