@@ -111,7 +111,6 @@ public final class TcpEchoServer implements Closeable {
     private void accept() throws IOException {
         TcpStream stream;
         while ((stream = listener.accept()) != null) { // null: would block, the listener is armed again
-            stream.setNodelay(true);
             int slot = freeSlots.isEmpty() ? connections.size() : freeSlots.pop();
             Connection connection = new Connection(stream, slot);
             if (slot == connections.size()) {
@@ -119,7 +118,12 @@ public final class TcpEchoServer implements Closeable {
             } else {
                 connections.set(slot, connection);
             }
-            poll.registry().register(stream, new Token(FIRST_CONNECTION + slot), Interest.READABLE.add(Interest.WRITABLE));
+            try {
+                stream.setNodelay(true);
+                poll.registry().register(stream, new Token(FIRST_CONNECTION + slot), Interest.READABLE.add(Interest.WRITABLE));
+            } catch (IOException e) { // reset before we got to it
+                close(connection);
+            }
         }
     }
 
