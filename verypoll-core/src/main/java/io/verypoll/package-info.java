@@ -17,7 +17,9 @@
  * or accept) until the call reports would-block: {@code read} and {@code write} return 0, {@code
  * accept} and {@code recvFrom} return null. Only then is that direction watched again; until then
  * no further event is promised for it, and an undrained source stays silent rather than spinning
- * the loop. Events may be spurious: the operation then simply would block.
+ * the loop. Events may be spurious: the operation then simply would block. On streams and pipes
+ * a short read (fewer bytes than the buffer had room for) and a partial write also count as
+ * would-block, so you may stop there and save the call that would only return 0.
  *
  * <pre>{@code
  * try (Poll poll = Poll.open(); TcpListener listener = TcpListener.bind(new InetSocketAddress("127.0.0.1", 7000))) {
@@ -62,7 +64,8 @@
  * <ul>
  *   <li>The JDK selector is level-triggered; verypoll gives edge semantics by disarming a direction
  *       once reported and re-arming it when I/O would block. It re-arms only the direction that
- *       blocked (mio re-arms both; its issue 1963).
+ *       blocked (mio re-arms both; its issue 1963). A short read or partial write on a stream also
+ *       re-arms: on a level-triggered selector that is safe, and it saves a system call per event.
  *   <li>{@code isError}, {@code isReadClosed} and {@code isWriteClosed} are hints learned from I/O;
  *       NIO hides the kernel's hang-up and error bits, so a source whose directions are all
  *       disarmed (not drained) learns of a reset only when it next does I/O. {@code isPriority} is

@@ -314,21 +314,27 @@ public final class ChannelState {
     }
 
     /**
-     * Call after a read or accept with its result: 0 with room left means would-block (re-arm),
-     * negative means end of stream.
+     * Call after a read or accept with its result. Re-arms reading when the read left room in the
+     * buffer: 0 bytes (would block) or a short read, which drained what the socket had. A short
+     * read may stop there: on this level-triggered selector, bytes that arrive later (or were
+     * still queued) are reported by the next poll, so nothing is missed, and the read that would
+     * only return 0 is saved. A negative result is end of stream.
      */
     public long afterRead(long n, boolean roomLeft) {
-        if (n == 0 && roomLeft) {
-            rearm(readOp);
-        } else if (n < 0) {
+        if (n < 0) {
             learned(Readiness.READ_CLOSED);
+        } else if (roomLeft) {
+            rearm(readOp);
         }
         return n;
     }
 
-    /** Call after a write with its result: 0 with data left means would-block (re-arm). */
+    /**
+     * Call after a write with its result. Re-arms writing when data is left over: 0 bytes (would
+     * block) or a partial write, which filled the socket's send buffer.
+     */
     public long afterWrite(long n, boolean dataLeft) {
-        if (n == 0 && dataLeft) {
+        if (dataLeft) {
             rearm(writeOp);
         }
         return n;
@@ -352,8 +358,8 @@ public final class ChannelState {
 
     private void rearm(int ops) {
         ops &= registeredOps;
-        if (ops == 0 || connecting) {
-            return;
+        if (ops == 0 || connecting || (armed & ops) == ops) {
+            return; // the plain read spares an atomic on the common already-armed path
         }
         int before = (int) ARMED.getAndBitwiseOr(this, ops);
         if ((before & ops) == ops) {

@@ -27,7 +27,13 @@ abstract class SocketStream extends ChannelBackedSource implements ByteChannel, 
         return channel;
     }
 
-    /** @return bytes read; 0 if it would block (or while connecting); -1 at end of stream */
+    /**
+     * Reads what the socket has. A result that leaves room in {@code dst} (0, or a short read)
+     * re-arms reading: you may stop after a short read, and the next poll reports any bytes that
+     * came meanwhile.
+     *
+     * @return bytes read; 0 if it would block (or while connecting); -1 at end of stream
+     */
     @Override
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
@@ -59,7 +65,12 @@ abstract class SocketStream extends ChannelBackedSource implements ByteChannel, 
         }
     }
 
-    /** @return bytes written; 0 if it would block (or while connecting) */
+    /**
+     * Writes what the socket takes. Data left over (0 written, or a partial write) re-arms
+     * writing: wait for the writable event before writing the rest.
+     *
+     * @return bytes written; 0 if it would block (or while connecting)
+     */
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");

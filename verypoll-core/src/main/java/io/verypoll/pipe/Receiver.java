@@ -23,7 +23,11 @@ public final class Receiver extends ChannelBackedSource implements ReadableByteC
         this.channel = channel;
     }
 
-    /** @return bytes read; 0 if it would block; -1 once the sender is closed and the pipe drained */
+    /**
+     * Reads what the pipe holds; a result that leaves room in {@code dst} re-arms reading.
+     *
+     * @return bytes read; 0 if it would block; -1 once the sender is closed and the pipe drained
+     */
     @Override
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");

@@ -23,7 +23,11 @@ public final class Sender extends ChannelBackedSource implements WritableByteCha
         this.channel = channel;
     }
 
-    /** @return bytes written; 0 if it would block */
+    /**
+     * Writes what the pipe takes; data left over (0 written, or a partial write) re-arms writing.
+     *
+     * @return bytes written; 0 if it would block
+     */
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");

@@ -556,6 +556,50 @@ class TcpStreamTest {
         }
     }
 
+    /**
+     * A short read (room left in the buffer) re-arms reading by itself: bytes that come later are
+     * reported without a read that returns 0 (verypoll's extension of mio's drain rule).
+     */
+    @Test
+    void shortReadRearmsReading() throws Exception {
+        try (Poll poll = Poll.open(); TcpPair pair = TcpPair.open()) {
+            Events events = Events.withCapacity(16);
+            poll.registry().register(pair.stream(), ID1, Interest.READABLE);
+            for (byte[] data : new byte[][] {DATA1, DATA2, DATA1}) {
+                pair.peer().write(ByteBuffer.wrap(data));
+                expectEvents(poll, events, expected(ID1, READABLE));
+                ByteBuffer dst = ByteBuffer.allocate(1024);
+                int n = 0;
+                // The bytes may arrive in pieces: read until all came, never until 0.
+                while (n < data.length) {
+                    int r = pair.stream().read(dst);
+                    assertThat(r).as("a short read must not be followed by one that returns 0").isPositive();
+                    n += r;
+                    if (n < data.length) {
+                        expectEvents(poll, events, expected(ID1, READABLE));
+                    }
+                }
+                assertThat(n).isEqualTo(data.length);
+            }
+        }
+    }
+
+    /** A read that fills the buffer does not re-arm: more may be queued, so no event is owed yet. */
+    @Test
+    void fullReadDoesNotRearmReading() throws Exception {
+        try (Poll poll = Poll.open(); TcpPair pair = TcpPair.open()) {
+            Events events = Events.withCapacity(16);
+            poll.registry().register(pair.stream(), ID1, Interest.READABLE);
+            pair.peer().write(ByteBuffer.wrap(DATA1));
+            expectEvents(poll, events, expected(ID1, READABLE));
+            ByteBuffer small = ByteBuffer.allocate(DATA1.length / 2);
+            assertThat(pair.stream().read(small)).isEqualTo(small.capacity());
+            expectNoEvents(poll, events);
+            pair.peer().write(ByteBuffer.wrap(DATA2));
+            expectNoEvents(poll, events);
+        }
+    }
+
     /** Hints never give a false positive on a healthy connection exchanging data both ways. */
     @Test
     void noHintsOnAHealthyConnection() throws Exception {
