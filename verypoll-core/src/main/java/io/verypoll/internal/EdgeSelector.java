@@ -117,11 +117,14 @@ public final class EdgeSelector implements Closeable {
     }
 
     /**
-     * Makes a change made by this thread visible to a select in progress on another thread. The
-     * polling thread itself needs nothing: its next select applies the change without a syscall.
+     * Makes a change made by this thread visible to a select in progress on another thread. Call it
+     * after making the change. With no poll in progress nothing is needed: the next select applies
+     * queued changes (and checks wakers) before it blocks. The polling thread itself never needs
+     * it. Skipping needless wake-ups saves a syscall and keeps the selector's wake-up descriptor
+     * from taking one of the slots of the next select.
      */
     public void wakeIfOtherThread() {
-        if (Thread.currentThread() != owner) {
+        if (polling.get() && Thread.currentThread() != owner) {
             selector.wakeup();
         }
     }
