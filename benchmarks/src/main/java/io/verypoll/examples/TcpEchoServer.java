@@ -27,10 +27,11 @@ import java.util.List;
  * <p>Listens on 127.0.0.1:PORT (the last argument) and sends every byte back. The rules of the
  * event loop, which are mio's:
  * <ul>
- *   <li>a readable event means "read until {@code read} returns 0"; only then will a new readable
+ *   <li>a readable event means "read until the socket is drained": until {@code read} returns 0,
+ *       or returns less than the buffer had room for (a short read); only then will a new readable
  *       event come (a connection that is not drained stays silent, it does not spin the loop);</li>
- *   <li>write until the data is gone or {@code write} returns 0; after a 0 the next writable event
- *       says when to go on;</li>
+ *   <li>write until the data is gone or the socket takes less than offered (0 or a partial write);
+ *       the next writable event says when to go on;</li>
  *   <li>each connection is registered once, readable and writable; no re-registration is ever
  *       needed.</li>
  * </ul>
@@ -144,14 +145,11 @@ public final class TcpEchoServer implements Closeable {
         }
     }
 
-    /** Reads until would block, writing back what it read. */
+    /** Reads until the socket is drained, writing back what it read. */
     private void echo(Connection connection) throws IOException {
         for (;;) {
             buffer.clear();
             int n = connection.stream.read(buffer);
-            if (n == 0) {
-                return; // drained: the next readable event will come
-            }
             if (n < 0) {
                 close(connection); // the peer closed
                 return;
@@ -162,17 +160,18 @@ public final class TcpEchoServer implements Closeable {
                 connection.pending = ByteBuffer.allocate(buffer.remaining()).put(buffer).flip();
                 return;
             }
+            if (n < buffer.capacity()) {
+                return; // 0 or a short read: drained, and the next readable event will come
+            }
         }
     }
 
-    /** Writes until {@code src} is empty (true) or the socket would block (false). */
+    /** Writes {@code src}: true if all of it went, false if the socket is full (writing is re-armed). */
     private static boolean writeAll(TcpStream stream, ByteBuffer src) throws IOException {
-        while (src.hasRemaining()) {
-            if (stream.write(src) == 0) {
-                return false;
-            }
+        if (src.hasRemaining()) {
+            stream.write(src); // a partial write (or 0) means the socket's buffer is full
         }
-        return true;
+        return !src.hasRemaining();
     }
 
     private void close(Connection connection) {
