@@ -362,6 +362,9 @@ public final class Connection {
                 return;
             }
             counters.bytesReceived += n;
+            // verypoll's contract: a read that leaves room in the buffer drained the socket and
+            // re-armed reading, so the read that would only return 0 can be skipped.
+            boolean drained = buffer.hasRemaining();
             buffer.flip();
             try {
                 handler.onData(this, buffer);
@@ -369,7 +372,7 @@ public final class Connection {
                 handlerFailed(e);
                 return;
             }
-            if (!readingWanted()) {
+            if (drained || !readingWanted()) {
                 return;
             }
         }
