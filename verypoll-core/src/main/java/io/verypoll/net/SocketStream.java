@@ -49,6 +49,7 @@ abstract class SocketStream extends ChannelBackedSource implements ByteChannel, 
 
     @Override
     public long read(ByteBuffer[] dsts) throws IOException {
+        Objects.requireNonNull(dsts, "dsts");
         return read(dsts, 0, dsts.length);
     }
 
@@ -86,6 +87,7 @@ abstract class SocketStream extends ChannelBackedSource implements ByteChannel, 
 
     @Override
     public long write(ByteBuffer[] srcs) throws IOException {
+        Objects.requireNonNull(srcs, "srcs");
         return write(srcs, 0, srcs.length);
     }
 
