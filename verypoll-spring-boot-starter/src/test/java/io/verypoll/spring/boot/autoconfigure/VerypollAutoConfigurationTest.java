@@ -360,6 +360,27 @@ class VerypollAutoConfigurationTest {
                 .run(context -> assertThat(output).doesNotContain("file descriptors"));
     }
 
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void loopbackBindIsQuiet(org.springframework.boot.test.system.CapturedOutput output) {
+        runner.withUserConfiguration(EchoServer.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(output).contains("server 'echo' bound to").doesNotContain("not a loopback address");
+        });
+    }
+
+    /** The wildcard address is bound on a free port for an instant; nothing connects to it. */
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void nonLoopbackBindIsAWarning(org.springframework.boot.test.system.CapturedOutput output) {
+        runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.address=0.0.0.0")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(output).contains("verypoll server 'echo' is bound to")
+                            .contains("which is not a loopback address: it is reachable from other hosts");
+                });
+    }
+
     static List<String> liveVerypollThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .filter(n -> n.startsWith("verypoll-loop") || n.equals("verypoll-watchdog")).toList();
