@@ -12,8 +12,18 @@ import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 
-/** What TCP and Unix-domain streams share: non-blocking I/O that re-arms on would-block. */
-abstract class SocketStream extends ChannelBackedSource implements ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+/**
+ * A non-blocking stream socket, TCP or Unix-domain: what {@link TcpStream} and {@link UnixStream}
+ * share, for code that serves both (as NIO's {@link SocketChannel} does).
+ *
+ * <pre>{@code
+ * SocketStream stream = useUnix ? UnixStream.connect(path) : TcpStream.connect(address);
+ * poll.registry().register(stream, token, Interest.READABLE);
+ * int n = stream.read(buffer);   // 0: would block, -1: end of stream
+ * }</pre>
+ */
+public abstract sealed class SocketStream extends ChannelBackedSource
+        implements ByteChannel, ScatteringByteChannel, GatheringByteChannel permits TcpStream, UnixStream {
     final SocketChannel channel;
 
     SocketStream(SocketChannel channel) throws IOException {

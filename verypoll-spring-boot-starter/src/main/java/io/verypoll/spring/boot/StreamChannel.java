@@ -2,113 +2,54 @@ package io.verypoll.spring.boot;
 
 import io.verypoll.Source;
 import io.verypoll.net.Shutdown;
-import io.verypoll.net.TcpStream;
-import io.verypoll.net.UnixStream;
+import io.verypoll.net.SocketStream;
 
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 /** The operations a {@link Connection} needs, over a TCP or a Unix-domain stream. */
-sealed interface StreamChannel permits StreamChannel.Tcp, StreamChannel.Unix {
+record StreamChannel(SocketStream stream) {
 
-    Source source();
+    Source source() {
+        return stream;
+    }
 
-    int read(ByteBuffer dst) throws IOException;
+    int read(ByteBuffer dst) throws IOException {
+        return stream.read(dst);
+    }
 
-    int write(ByteBuffer src) throws IOException;
+    int write(ByteBuffer src) throws IOException {
+        return stream.write(src);
+    }
 
-    void shutdownOutput() throws IOException;
+    void shutdownOutput() throws IOException {
+        stream.shutdown(Shutdown.WRITE);
+    }
 
-    void close() throws IOException;
+    void close() throws IOException {
+        stream.close();
+    }
 
-    SocketAddress remoteAddress();
-
-    SocketAddress localAddress();
-
-    IOException takeError();
-
-    record Tcp(TcpStream stream) implements StreamChannel {
-        public Source source() {
-            return stream;
-        }
-
-        public int read(ByteBuffer dst) throws IOException {
-            return stream.read(dst);
-        }
-
-        public int write(ByteBuffer src) throws IOException {
-            return stream.write(src);
-        }
-
-        public void shutdownOutput() throws IOException {
-            stream.shutdown(Shutdown.WRITE);
-        }
-
-        public void close() throws IOException {
-            stream.close();
-        }
-
-        public SocketAddress remoteAddress() {
-            try {
-                return stream.peerAddress();
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        public SocketAddress localAddress() {
-            try {
-                return stream.localAddress();
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        public IOException takeError() {
-            return stream.takeError();
+    /** The peer's address, or null once the stream can no longer tell (for logs and the endpoint). */
+    SocketAddress remoteAddress() {
+        try {
+            return stream.peerAddress();
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
-    record Unix(UnixStream stream) implements StreamChannel {
-        public Source source() {
-            return stream;
+    /** The local address, or null once the stream can no longer tell. */
+    SocketAddress localAddress() {
+        try {
+            return stream.localAddress();
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
+    }
 
-        public int read(ByteBuffer dst) throws IOException {
-            return stream.read(dst);
-        }
-
-        public int write(ByteBuffer src) throws IOException {
-            return stream.write(src);
-        }
-
-        public void shutdownOutput() throws IOException {
-            stream.shutdown(Shutdown.WRITE);
-        }
-
-        public void close() throws IOException {
-            stream.close();
-        }
-
-        public SocketAddress remoteAddress() {
-            try {
-                return stream.peerAddress();
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        public SocketAddress localAddress() {
-            try {
-                return stream.localAddress();
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        public IOException takeError() {
-            return stream.takeError();
-        }
+    IOException takeError() {
+        return stream.takeError();
     }
 }

@@ -66,7 +66,7 @@ public final class TcpServer extends StreamServer {
                 throw e;
             }
         }
-        return new StreamChannel.Tcp(stream);
+        return new StreamChannel(stream);
     }
 
     @Override
