@@ -74,9 +74,7 @@ public final class TcpServer extends StreamServer {
         listener.close();
     }
 
-    public static final class Builder extends ServerBuilder<Builder> {
-        private ConnectionHandlerFactory factory;
-
+    public static final class Builder extends StreamServerBuilder<Builder> {
         public Builder address(String host) {
             settings = settings.withAddress(host);
             return this;
@@ -92,24 +90,8 @@ public final class TcpServer extends StreamServer {
             return this;
         }
 
-        /** One handler shared by every connection (it is called on several loop threads). */
-        public Builder handler(ConnectionHandler handler) {
-            java.util.Objects.requireNonNull(handler, "handler");
-            factory = connection -> handler;
-            return this;
-        }
-
-        /** A new handler per connection, made on the connection's loop. */
-        public Builder handlerFactory(ConnectionHandlerFactory value) {
-            factory = value;
-            return this;
-        }
-
         public TcpServer build() {
-            if (factory == null) {
-                throw new IllegalStateException("a TcpServer needs a handler or a handlerFactory");
-            }
-            return new TcpServer(name, settings, factory);
+            return new TcpServer(name, settings, requireFactory("TcpServer"));
         }
     }
 }

@@ -82,9 +82,7 @@ public final class UnixServer extends StreamServer {
         }
     }
 
-    public static final class Builder extends ServerBuilder<Builder> {
-        private ConnectionHandlerFactory factory;
-
+    public static final class Builder extends StreamServerBuilder<Builder> {
         public Builder path(String socketFile) {
             settings = settings.withPath(socketFile);
             return this;
@@ -94,22 +92,8 @@ public final class UnixServer extends StreamServer {
             return path(socketFile.toString());
         }
 
-        public Builder handler(ConnectionHandler handler) {
-            java.util.Objects.requireNonNull(handler, "handler");
-            factory = connection -> handler;
-            return this;
-        }
-
-        public Builder handlerFactory(ConnectionHandlerFactory value) {
-            factory = value;
-            return this;
-        }
-
         public UnixServer build() {
-            if (factory == null) {
-                throw new IllegalStateException("a UnixServer needs a handler or a handlerFactory");
-            }
-            return new UnixServer(name, settings, factory);
+            return new UnixServer(name, settings, requireFactory("UnixServer"));
         }
     }
 }
