@@ -128,8 +128,7 @@ public final class ChannelState {
     }
 
     public synchronized void deregister(Registry registry) throws IOException {
-        EdgeSelector sel = RegistryAccess.selectorOf(registry);
-        checkOpen(sel);
+        EdgeSelector sel = openSelectorOf(registry);
         requireRegisteredWith(sel);
         selector = null;
         armed = 0;
@@ -142,16 +141,17 @@ public final class ChannelState {
     private EdgeSelector checkArguments(Registry registry, Token token, Interest interests) throws ClosedChannelException {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(interests, "interests");
-        EdgeSelector sel = RegistryAccess.selectorOf(registry);
-        checkOpen(sel);
-        return sel;
+        return openSelectorOf(registry);
     }
 
-    private void checkOpen(EdgeSelector sel) throws ClosedChannelException {
+    /** The registry's selector, once both it and this channel are known to be open. */
+    private EdgeSelector openSelectorOf(Registry registry) throws ClosedChannelException {
+        EdgeSelector sel = RegistryAccess.selectorOf(registry);
         if (!channel.isOpen()) {
             throw new ClosedChannelException();
         }
         sel.ensureOpen();
+        return sel;
     }
 
     private void requireRegisteredWith(EdgeSelector sel) {
@@ -379,7 +379,7 @@ public final class ChannelState {
         }
     }
 
-    /** Closes the channel and makes its selector release the fd now, not at some later select. */
+    /** Closes the channel and wakes every selector holding its key, so the fd is released now. */
     public void close() throws IOException {
         EdgeSelector[] sels;
         synchronized (this) {
