@@ -22,7 +22,6 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,8 +57,6 @@ public final class PollLoop {
     private final AtomicInteger pendingTasks = new AtomicInteger();
     /** Tasks queued by the loop thread itself: no atomics and no wake-up needed. */
     private final ArrayDeque<Runnable> localTasks = new ArrayDeque<>();
-    /** True while the loop is not going to block without looking at the task queue first. */
-    private final AtomicBoolean wakeRequested = new AtomicBoolean(true);
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private Poll poll;
@@ -236,9 +233,9 @@ public final class PollLoop {
         }
         pendingTasks.incrementAndGet();
         tasks.add(task);
-        if (!wakeRequested.getAndSet(true)) {
-            wake();
-        }
+        // The Waker coalesces: one event however many tasks come, and no syscall unless the loop is
+        // blocked in its poll.
+        wake();
     }
 
     /** Runs {@code task} on this loop's thread after {@code delay}. Safe from any thread. */
@@ -414,7 +411,6 @@ public final class PollLoop {
     }
 
     private void runOnce() {
-        wakeRequested.set(false);
         Duration timeout = nextTimeout();
         busySinceNanos = 0;
         long before = System.nanoTime();
@@ -435,7 +431,6 @@ public final class PollLoop {
         }
         long start = System.nanoTime();
         busySinceNanos = start;
-        wakeRequested.lazySet(true);
         nowNanos = start;
         polls++;
         waitNanos += start - before;
