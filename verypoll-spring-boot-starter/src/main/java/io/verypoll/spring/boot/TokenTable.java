@@ -108,15 +108,19 @@ final class TokenTable {
         Source source = slot.source;
         slot.source = null;
         slot.handler = null;
-        // Generation 0 is the Waker's; skip it when wrapping around.
-        int next = (slot.generation + 1) & Integer.MAX_VALUE;
-        slot.generation = next == 0 ? 1 : next;
+        slot.generation = nextGeneration(slot.generation);
         if (freeCount == free.length) {
             free = Arrays.copyOf(free, free.length * 2);
         }
         free[freeCount++] = slotOf(token);
         live--;
         return source;
+    }
+
+    /** The generation after {@code generation}; 0 is the Waker's, so wrapping around skips it. */
+    private static int nextGeneration(int generation) {
+        int next = (generation + 1) & Integer.MAX_VALUE;
+        return next == 0 ? 1 : next;
     }
 
     int live() {
@@ -134,7 +138,7 @@ final class TokenTable {
                 sources[n++] = slot.source;
                 slot.source = null;
                 slot.handler = null;
-                slot.generation = Math.max(1, (slot.generation + 1) & Integer.MAX_VALUE);
+                slot.generation = nextGeneration(slot.generation);
             }
         }
         live = 0;
