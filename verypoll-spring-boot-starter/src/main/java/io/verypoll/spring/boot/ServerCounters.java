@@ -1,5 +1,7 @@
 package io.verypoll.spring.boot;
 
+import java.util.function.ToLongFunction;
+
 /**
  * Counters of one server, striped by loop: each stripe is written by one loop thread only, so the hot
  * path does plain increments; meters sum the stripes when they are read.
@@ -17,6 +19,9 @@ final class ServerCounters {
         final long[] closed = new long[CloseReason.values().length];
     }
 
+    /** Counters of a server that has not started: no stripes, every sum 0. */
+    static final ServerCounters NONE = new ServerCounters(0);
+
     private final Stripe[] stripes;
 
     ServerCounters(int loops) {
@@ -31,57 +36,38 @@ final class ServerCounters {
     }
 
     long bytesReceived() {
-        long sum = 0;
-        for (Stripe s : stripes) {
-            sum += s.bytesReceived;
-        }
-        return sum;
+        return sum(s -> s.bytesReceived);
     }
 
     long bytesSent() {
-        long sum = 0;
-        for (Stripe s : stripes) {
-            sum += s.bytesSent;
-        }
-        return sum;
+        return sum(s -> s.bytesSent);
     }
 
     long pendingBytes() {
-        long sum = 0;
-        for (Stripe s : stripes) {
-            sum += s.pendingBytes;
-        }
-        return sum;
+        return sum(s -> s.pendingBytes);
     }
 
     long datagramsReceived() {
-        long sum = 0;
-        for (Stripe s : stripes) {
-            sum += s.datagramsReceived;
-        }
-        return sum;
+        return sum(s -> s.datagramsReceived);
     }
 
     long datagramsSent() {
-        long sum = 0;
-        for (Stripe s : stripes) {
-            sum += s.datagramsSent;
-        }
-        return sum;
+        return sum(s -> s.datagramsSent);
     }
 
     long datagramsDropped() {
-        long sum = 0;
-        for (Stripe s : stripes) {
-            sum += s.datagramsDropped;
-        }
-        return sum;
+        return sum(s -> s.datagramsDropped);
     }
 
     long closed(CloseReason reason) {
+        int index = reason.ordinal();
+        return sum(s -> s.closed[index]);
+    }
+
+    private long sum(ToLongFunction<Stripe> counter) {
         long sum = 0;
         for (Stripe s : stripes) {
-            sum += s.closed[reason.ordinal()];
+            sum += counter.applyAsLong(s);
         }
         return sum;
     }

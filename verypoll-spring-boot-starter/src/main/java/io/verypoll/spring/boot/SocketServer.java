@@ -8,6 +8,8 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A server declared as a {@code @Bean}: the starter binds it when the application starts and closes
@@ -23,7 +25,7 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
     private volatile ServerSettings settings;
     volatile State state = State.NEW;
     PollLoopGroup group;
-    volatile ServerCounters counters;
+    volatile ServerCounters counters = ServerCounters.NONE;
     volatile SocketAddress boundAddress;
 
     SocketServer(String name, ServerSettings settings) {
@@ -76,13 +78,11 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
     public abstract int activeConnections();
 
     public long bytesReceived() {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.bytesReceived();
+        return counters.bytesReceived();
     }
 
     public long bytesSent() {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.bytesSent();
+        return counters.bytesSent();
     }
 
     /** Problems with the current settings; empty when the server can start. */
@@ -116,6 +116,34 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
 
     /** Closes what is still open; returns how many connections that was. */
     public abstract int forceClose(Duration timeout);
+
+    /**
+     * Runs {@code action} on {@code loop}, or on this thread if the loop no longer takes work, and
+     * waits up to {@code timeout} for it to finish.
+     */
+    static void runOnLoop(PollLoop loop, Runnable action, Duration timeout) {
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable task = () -> {
+            try {
+                action.run();
+            } finally {
+                done.countDown();
+            }
+        };
+        if (!loop.tryExecute(task)) {
+            task.run();
+        }
+        await(done, timeout);
+    }
+
+    /** Waits up to {@code timeout} (at least a millisecond) for {@code latch}; keeps an interrupt. */
+    static void await(CountDownLatch latch, Duration timeout) {
+        try {
+            latch.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     @Override
     public String toString() {

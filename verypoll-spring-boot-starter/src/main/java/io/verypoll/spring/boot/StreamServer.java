@@ -86,14 +86,12 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
 
     /** Connections closed so far for {@code reason}. */
     public long closedConnections(CloseReason reason) {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.closed(reason);
+        return counters.closed(reason);
     }
 
     /** Bytes written by handlers that the sockets have not taken yet, over all connections. */
     public long pendingBytes() {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.pendingBytes();
+        return counters.pendingBytes();
     }
 
     /** True while accepting is paused after an accept error. */
@@ -254,28 +252,21 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             return;
         }
         state = State.STOPPING;
-        CountDownLatch done = new CountDownLatch(1);
-        Runnable close = () -> {
+        runOnLoop(listenerLoop, () -> {
+            listenerClosed = true;
+            acceptPaused = false;
+            listenerLoop.cancelTimer(resumeTimer);
             try {
-                listenerClosed = true;
-                acceptPaused = false;
-                listenerLoop.cancelTimer(resumeTimer);
-                try {
-                    listenerLoop.deregister(listenerToken.value());
-                } catch (IOException | RuntimeException e) {
-                    log.trace("listener already deregistered", e);
-                }
+                listenerLoop.deregister(listenerToken.value());
+            } catch (IOException | RuntimeException e) {
+                log.trace("listener already deregistered", e);
+            }
+            try {
                 closeListener();
             } catch (IOException e) {
                 log.warn("closing the listener of '" + name() + "' failed", e);
-            } finally {
-                done.countDown();
             }
-        };
-        if (!listenerLoop.tryExecute(close)) {
-            close.run();
-        }
-        await(done, timeout);
+        }, timeout);
     }
 
     @Override
@@ -310,14 +301,6 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         await(done, timeout);
         state = State.STOPPED;
         return forced.get();
-    }
-
-    private static void await(CountDownLatch latch, Duration timeout) {
-        try {
-            latch.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void closeQuietly(StreamChannel channel) {

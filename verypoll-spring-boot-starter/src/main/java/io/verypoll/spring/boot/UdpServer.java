@@ -13,8 +13,6 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A UDP server: one socket on one loop, each datagram handed to the {@link DatagramHandler}.
@@ -57,19 +55,16 @@ public final class UdpServer extends SocketServer {
     }
 
     public long datagramsReceived() {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.datagramsReceived();
+        return counters.datagramsReceived();
     }
 
     public long datagramsSent() {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.datagramsSent();
+        return counters.datagramsSent();
     }
 
     /** Datagrams dropped because the socket's send buffer was full. */
     public long datagramsDropped() {
-        ServerCounters c = counters;
-        return c == null ? 0 : c.datagramsDropped();
+        return counters.datagramsDropped();
     }
 
     /**
@@ -166,30 +161,19 @@ public final class UdpServer extends SocketServer {
             return;
         }
         state = State.STOPPING;
-        CountDownLatch done = new CountDownLatch(1);
-        Runnable close = () -> {
+        runOnLoop(loop, () -> {
+            closed = true;
             try {
-                closed = true;
-                try {
-                    loop.deregister(token.value());
-                } catch (IOException | RuntimeException e) {
-                    log.trace("already deregistered", e);
-                }
+                loop.deregister(token.value());
+            } catch (IOException | RuntimeException e) {
+                log.trace("already deregistered", e);
+            }
+            try {
                 socket.close();
             } catch (IOException e) {
                 log.warn("closing udp server '" + name() + "' failed", e);
-            } finally {
-                done.countDown();
             }
-        };
-        if (!loop.tryExecute(close)) {
-            close.run();
-        }
-        try {
-            done.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        }, timeout);
         state = State.STOPPED;
     }
 
