@@ -19,6 +19,12 @@ import java.nio.ByteBuffer;
  * watermark of pending bytes the connection stops reading (so a peer that sends but does not read
  * cannot make the server buffer without bound), and reads again at the low watermark; above
  * max-pending-bytes it is closed with {@link CloseReason#PENDING_CAP}.
+ *
+ * <p>{@link #close()} is graceful: the pending bytes are sent, then the end of stream, and the
+ * connection reads and discards what the peer still sends until the peer closes too (or the linger
+ * timeout passes). Closing a socket that has unread input makes the kernel reset the connection and
+ * throw away the bytes it has not sent yet, so this is what gets a response to a peer that is still
+ * talking. {@link #closeNow()} is the abortive close.
  */
 public final class Connection {
 
@@ -31,31 +37,56 @@ public final class Connection {
     private static final Interest WRITE = Interest.WRITABLE;
     private static final Interest READ_WRITE = Interest.READABLE.add(Interest.WRITABLE);
 
+    /** Where the connection is in its life; reading pauses are separate flags. */
+    enum State {
+        /** Registered: reads go to the handler, writes are taken. */
+        OPEN,
+        /** {@link #shutdownOutput()}: pending bytes go out, then the end of stream; reads go on. */
+        OUTPUT_SHUTTING,
+        /** The end of stream is sent; reads go to the handler until the peer ends too. */
+        OUTPUT_SHUT,
+        /** {@link #close()}: pending bytes go out, then the end of stream; input is discarded. */
+        CLOSING,
+        /** Everything sent after a close; input is discarded until the peer ends or the linger timeout. */
+        LINGERING,
+        CLOSED;
+
+        boolean takesWrites() {
+            return this == OPEN;
+        }
+
+        /** The handler gets the input; otherwise it is read and discarded. */
+        boolean deliversInput() {
+            return this == OPEN || this == OUTPUT_SHUTTING || this == OUTPUT_SHUT;
+        }
+    }
+
+    /** The handler callbacks, all made through {@link #call}. */
+    private enum Callback { CREATE, OPEN, DATA, READ_CLOSED, WRITABLE, CLOSE }
+
     private final StreamServer server;
     private final PollLoop loop;
     private final StreamChannel channel;
     private final long id;
     private final ServerSettings settings;
     private final ServerCounters.Stripe counters;
-    private final IdleTimer idleTimer = new IdleTimer();
+    private final OutboundBuffer outbound;
+    private final ConnectionTimer timer = new ConnectionTimer();
     private final Runnable continueReading = this::continueReading;
     private final EventHandler eventHandler = this::onEvent;
 
+    private ConnectionHandlerFactory factory;
     private ConnectionHandler handler;
     private Token token;
     private Interest interest;
-    private PendingOutput pending;
-    private long pendingBytes;
-    private long lastActivityNanos;
-    private boolean open;
-    private boolean watermarkPaused;
-    private boolean userPaused;
+    private State state = State.OPEN;
     private boolean readClosed;
-    private boolean outputShutdownRequested;
-    private boolean outputShut;
-    private boolean closing;
-    /** Shutting down with bytes in flight: input is read and discarded until the peer closes. */
-    private boolean draining;
+    private boolean userPaused;
+    /** Last useful I/O: bytes to or from the handler. What the idle timeout measures. */
+    private long lastActivityNanos;
+    /** Last bytes read, discarded ones included: what ends lingering once the peer falls quiet. */
+    private long lastInputNanos;
+    /** Set when the connection is asked to close: the reason it closes with when all went well. */
     private CloseReason closingReason;
     private CloseReason closeReason;
     private Object attachment;
@@ -70,6 +101,7 @@ public final class Connection {
         this.id = id;
         this.settings = server.settings();
         this.counters = counters;
+        this.outbound = new OutboundBuffer(settings.lowWatermark(), settings.highWatermark(), settings.maxPendingBytes());
     }
 
     // ---------------------------------------------------------------- public API
@@ -96,18 +128,19 @@ public final class Connection {
         return channel.localAddress();
     }
 
+    /** True until the connection is closed (a graceful close in progress still counts as open). */
     public boolean isOpen() {
-        return open;
+        return state != State.CLOSED;
     }
 
-    /** False once pending bytes passed the high watermark, until they fall to the low watermark. */
+    /** True while writes are taken and pending bytes are at or below the high watermark. */
     public boolean isWritable() {
-        return open && !closing && !outputShutdownRequested && pendingBytes <= settings.highWatermark();
+        return state.takesWrites() && outbound.isBelowHigh();
     }
 
     /** Bytes written by the application but not yet taken by the socket. */
     public long pendingBytes() {
-        return pendingBytes;
+        return outbound.bytes();
     }
 
     /** Why the connection was closed, or null while it is open. */
@@ -131,18 +164,18 @@ public final class Connection {
 
     /**
      * Writes {@code src}: as much as the socket takes now, the rest is kept and sent when the socket
-     * can take it. Returns {@link #isWritable()} afterwards (false: slow down). Writing to a closed or
-     * closing connection is ignored and returns false.
+     * can take it. Returns {@link #isWritable()} afterwards (false: slow down). Writing after
+     * {@link #shutdownOutput()} or a close is ignored and returns false.
      */
     public boolean write(ByteBuffer src) {
         checkLoop();
-        if (!open || closing || outputShutdownRequested) {
+        if (!state.takesWrites()) {
             return false;
         }
         if (!src.hasRemaining()) {
             return isWritable();
         }
-        if (pendingBytes == 0) {
+        if (outbound.isEmpty()) {
             int n;
             try {
                 n = channel.write(src);
@@ -158,21 +191,15 @@ public final class Connection {
                 return true;
             }
         }
-        int rest = src.remaining();
-        if (pendingBytes + rest > settings.maxPendingBytes()) {
+        if (outbound.wouldExceedCap(src.remaining())) {
             log.debug("connection " + id + " of " + server.name() + " passed max-pending-bytes ("
                     + settings.maxPendingBytes() + "); closing");
             closeNow(CloseReason.PENDING_CAP, null);
             return false;
         }
-        if (pending == null) {
-            pending = new PendingOutput();
-        }
-        pending.append(src);
-        setPendingBytes(pendingBytes + rest);
-        if (pendingBytes > settings.highWatermark()) {
-            watermarkPaused = true;
-        }
+        long before = outbound.bytes();
+        outbound.append(src);
+        counters.pendingBytes += outbound.bytes() - before;
         updateInterest();
         return isWritable();
     }
@@ -200,22 +227,26 @@ public final class Connection {
     /** Half-close: sends end of stream once pending bytes are written; reading goes on. */
     public void shutdownOutput() {
         checkLoop();
-        if (!open || outputShutdownRequested) {
+        if (state != State.OPEN) {
             return;
         }
-        outputShutdownRequested = true;
-        if (pendingBytes == 0) {
-            finishOutput();
+        state = State.OUTPUT_SHUTTING;
+        if (outbound.isEmpty()) {
+            outputDone();
         }
     }
 
-    /** Closes after the pending bytes are written; reads stop now. */
+    /**
+     * Closes gracefully: sends the pending bytes and the end of stream, then waits (reading and
+     * discarding) for the peer to close too, at most the linger timeout. The handler gets no more
+     * data.
+     */
     public void close() {
         checkLoop();
-        closeGracefully(readClosed ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
+        beginClose(readClosed ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
     }
 
-    /** Closes at once; pending bytes are dropped. */
+    /** Closes at once; pending bytes are dropped, and unread input makes the peer see a reset. */
     public void closeNow() {
         checkLoop();
         closeNow(CloseReason.LOCAL, null);
@@ -223,63 +254,51 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection{server=" + server.name() + ", id=" + id + ", loop=" + loop.index() + ", open=" + open + "}";
+        return "Connection{server=" + server.name() + ", id=" + id + ", loop=" + loop.index() + ", state=" + state + "}";
     }
 
     // ---------------------------------------------------------------- loop side
 
     /** Runs on the connection's loop right after accept. */
-    void open(ConnectionHandlerFactory factory) {
+    void open(ConnectionHandlerFactory handlerFactory) {
         try {
             token = loop.register(channel.source(), READ, eventHandler);
         } catch (IOException | RuntimeException e) {
             log.debug("could not register accepted connection of " + server.name(), e);
+            state = State.CLOSED;
             closeChannelQuietly();
             server.connectionAbandoned();
             return;
         }
         interest = READ;
-        open = true;
         lastActivityNanos = loop.now();
         server.connectionOpened(this);
-        armIdleTimer(lastActivityNanos);
-        try {
-            handler = factory.create(this);
-            if (handler == null) {
-                throw new IllegalStateException("the handler factory of server '" + server.name() + "' returned null");
-            }
-            handler.onOpen(this);
-        } catch (Exception | LinkageError | AssertionError e) {
-            handlerFailed(e);
+        armIdleTimer();
+        factory = handlerFactory;
+        if (call(Callback.CREATE, null)) {
+            call(Callback.OPEN, null);
         }
     }
 
-    /**
-     * Graceful shutdown of the application. A connection with nothing to send closes now. One with
-     * bytes in flight sends them, then its end of stream, and closes when the peer closes too.
-     * Meanwhile it reads and discards what the peer still sends: closing a socket with unread input
-     * makes the kernel send a reset and throw away output not yet transmitted, the very bytes being
-     * drained.
-     */
+    /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
     void shutdownGracefully() {
-        if (!open) {
-            return;
-        }
-        if (pendingBytes == 0) {
-            closeNow(CloseReason.SHUTDOWN, null);
-            return;
-        }
-        draining = true;
-        outputShutdownRequested = true;
-        updateInterest();
-        loop.runLater(continueReading);
+        beginClose(CloseReason.SHUTDOWN);
     }
 
     /** At the shutdown timeout: bytes still unsent are lost and the close counts as forced. */
     boolean forceClose() {
-        boolean forced = pendingBytes > 0;
+        boolean forced = !outbound.isEmpty();
         closeNow(forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
         return forced;
+    }
+
+    /** The loop serving this connection failed: nothing more can be sent or read. */
+    void loopFailed() {
+        closeNow(CloseReason.LOOP_FAILED, null);
+    }
+
+    State state() {
+        return state;
     }
 
     private void checkLoop() {
@@ -290,14 +309,15 @@ public final class Connection {
     }
 
     private boolean readingWanted() {
-        if (draining) {
-            return open && !readClosed;
+        if (readClosed || state == State.CLOSED) {
+            return false;
         }
-        return open && !closing && !readClosed && !watermarkPaused && !userPaused;
+        // Input of a closing connection is discarded whatever the pauses say: it must not pile up.
+        return !state.deliversInput() || (!outbound.isOverHigh() && !userPaused);
     }
 
     private void onEvent(Event event) {
-        if (!open) {
+        if (state == State.CLOSED) {
             return;
         }
         if (event.isError()) {
@@ -310,20 +330,16 @@ public final class Connection {
         if ((event.isReadable() || event.isReadClosed()) && readingWanted()) {
             readSome();
         }
-        if (open && pendingBytes > 0 && (event.isWritable() || event.isWriteClosed())) {
+        if (!outbound.isEmpty() && state != State.CLOSED && (event.isWritable() || event.isWriteClosed())) {
             flush();
         }
-        if (open) {
-            updateInterest();
-        }
+        updateInterest();
     }
 
     private void continueReading() {
         if (readingWanted()) {
             readSome();
-            if (open) {
-                updateInterest();
-            }
+            updateInterest();
         }
     }
 
@@ -341,37 +357,22 @@ public final class Connection {
             if (n == 0) {
                 return; // would block: reading is armed again
             }
-            lastActivityNanos = loop.now();
-            if (draining) {
-                if (n < 0) {
-                    readClosed = true;
-                    if (pendingBytes == 0) {
-                        closeNow(CloseReason.SHUTDOWN, null);
-                    }
-                    return;
-                }
-                continue; // discarded: the application is shutting down
-            }
             if (n < 0) {
-                readClosed = true;
-                try {
-                    handler.onReadClosed(this);
-                } catch (Exception | LinkageError | AssertionError e) {
-                    handlerFailed(e);
-                }
+                peerEnded();
                 return;
             }
-            counters.bytesReceived += n;
+            lastInputNanos = loop.now();
             // verypoll's contract: a read that leaves room in the buffer drained the socket and
             // re-armed reading, so the read that would only return 0 can be skipped.
             boolean drained = buffer.hasRemaining();
-            buffer.flip();
-            try {
-                handler.onData(this, buffer);
-            } catch (Exception | LinkageError | AssertionError e) {
-                handlerFailed(e);
-                return;
-            }
+            if (state.deliversInput()) {
+                counters.bytesReceived += n;
+                lastActivityNanos = loop.now();
+                buffer.flip();
+                if (!call(Callback.DATA, buffer)) {
+                    return;
+                }
+            } // else discarded: a closing connection only waits for the peer's end of stream
             if (drained || !readingWanted()) {
                 return;
             }
@@ -380,39 +381,49 @@ public final class Connection {
         loop.runLater(continueReading);
     }
 
+    /** End of stream from the peer. */
+    private void peerEnded() {
+        readClosed = true;
+        switch (state) {
+            case OPEN, OUTPUT_SHUTTING -> call(Callback.READ_CLOSED, null);
+            case OUTPUT_SHUT -> {
+                // Both directions are done: nothing is left to wait for.
+                if (call(Callback.READ_CLOSED, null)) {
+                    closeNow(CloseReason.PEER_CLOSED, null);
+                }
+            }
+            case LINGERING -> closeNow(closingReason, null);
+            default -> {
+                // CLOSING: the pending bytes still go out; the close follows the end of stream.
+            }
+        }
+    }
+
     private void flush() {
+        long before = outbound.bytes();
+        boolean wasOverHigh = outbound.isOverHigh();
         long written;
         try {
-            written = pending.flushTo(channel);
+            written = outbound.flushTo(channel.stream());
         } catch (IOException e) {
             closeNow(CloseReason.IO_ERROR, e);
             return;
         }
+        counters.pendingBytes += outbound.bytes() - before;
         if (written > 0) {
             counters.bytesSent += written;
             lastActivityNanos = loop.now();
         }
-        setPendingBytes(pending.bytes());
-        if (pendingBytes == 0) {
-            pending = null; // an idle connection keeps no output memory
-            if (closing) {
-                closeNow(closingReason, null);
+        if (outbound.isEmpty() && state != State.OPEN) {
+            outputDone();
+            if (state == State.CLOSED) {
                 return;
             }
-            if (outputShutdownRequested && !outputShut) {
-                finishOutput();
-                if (!open) {
-                    return;
-                }
-            }
         }
-        if (watermarkPaused && pendingBytes <= settings.lowWatermark() && !draining) {
-            watermarkPaused = false;
+        if (wasOverHigh && !outbound.isOverHigh()) {
             resumeAfterPause();
-            try {
-                handler.onWritable(this);
-            } catch (Exception | LinkageError | AssertionError e) {
-                handlerFailed(e);
+            if (state == State.OPEN) {
+                call(Callback.WRITABLE, null);
             }
         }
     }
@@ -423,38 +434,68 @@ public final class Connection {
         loop.runLater(continueReading);
     }
 
-    private void finishOutput() {
-        outputShut = true;
+    /** Everything written after a shutdown or close was asked: send the end of stream. */
+    private void outputDone() {
         try {
             channel.shutdownOutput();
         } catch (IOException e) {
             closeNow(CloseReason.IO_ERROR, e);
             return;
         }
-        if (readClosed) {
-            closeNow(draining ? CloseReason.SHUTDOWN : CloseReason.PEER_CLOSED, null);
-        }
-    }
-
-    private void closeGracefully(CloseReason reason) {
-        if (!open || closing) {
+        if (state == State.OUTPUT_SHUTTING) {
+            state = State.OUTPUT_SHUT;
+            if (readClosed) {
+                closeNow(CloseReason.PEER_CLOSED, null);
+            }
             return;
         }
-        if (pendingBytes == 0) {
-            closeNow(reason, null);
-        } else {
-            closing = true;
-            closingReason = reason;
-            updateInterest();
+        endOfStreamSent();
+    }
+
+    /** A closing connection has sent its end of stream: close now if the peer has ended, else linger. */
+    private void endOfStreamSent() {
+        // With the peer's end of stream already read no reset can happen.
+        if (readClosed || settings.lingerTimeout().isZero()) {
+            closeNow(closingReason, null);
+            return;
+        }
+        state = State.LINGERING;
+        lastInputNanos = loop.now();
+        timer.armForLinger();
+        updateInterest();
+        // Input may already wait in the socket with its edge consumed while it went to the handler.
+        loop.runLater(continueReading);
+    }
+
+    private void beginClose(CloseReason reason) {
+        switch (state) {
+            case OPEN, OUTPUT_SHUTTING -> {
+                state = State.CLOSING;
+                closingReason = reason;
+                if (outbound.isEmpty()) {
+                    outputDone();
+                } else {
+                    updateInterest();
+                    loop.runLater(continueReading); // discard what the paused reader left unread
+                }
+            }
+            case OUTPUT_SHUT -> {
+                state = State.CLOSING;
+                closingReason = reason;
+                endOfStreamSent();
+            }
+            default -> {
+                // Closing or closed already.
+            }
         }
     }
 
     private void updateInterest() {
-        if (!open) {
+        if (state == State.CLOSED) {
             return;
         }
         boolean read = readingWanted();
-        boolean write = pendingBytes > 0;
+        boolean write = !outbound.isEmpty();
         Interest desired = read ? (write ? READ_WRITE : READ) : (write ? WRITE : null);
         // With nothing to wait for, the old interest stays: a spurious event is harmless, and a
         // registration cannot be empty.
@@ -462,53 +503,70 @@ public final class Connection {
             return;
         }
         try {
-            loop.reregister(token.value(), token, desired);
+            loop.reregister(token, desired);
             interest = desired;
         } catch (IOException | RuntimeException e) {
             closeNow(CloseReason.IO_ERROR, e instanceof IOException io ? io : new IOException(e));
         }
     }
 
-    private void handlerFailed(Throwable error) {
-        loop.recordHandlerError(error);
-        log.warn("handler of server '" + server.name() + "' threw on connection " + id + "; closing it", error);
-        closeNow(CloseReason.HANDLER_ERROR, null);
+    /**
+     * The one way handler code is called. Whatever it throws, {@link Error}s included, closes this
+     * connection only, with {@link CloseReason#HANDLER_ERROR}.
+     *
+     * @return true if the connection is still open afterwards
+     */
+    private boolean call(Callback callback, ByteBuffer data) {
+        try {
+            switch (callback) {
+                case CREATE -> {
+                    handler = factory.create(this);
+                    factory = null;
+                    if (handler == null) {
+                        throw new IllegalStateException("the handler factory of server '" + server.name() + "' returned null");
+                    }
+                }
+                case OPEN -> handler.onOpen(this);
+                case DATA -> handler.onData(this, data);
+                case READ_CLOSED -> handler.onReadClosed(this);
+                case WRITABLE -> handler.onWritable(this);
+                case CLOSE -> handler.onClose(this, closeReason);
+            }
+        } catch (Throwable e) {
+            loop.recordHandlerError(e);
+            if (state == State.CLOSED) {
+                log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);
+            } else {
+                log.warn("handler of server '" + server.name() + "' threw on connection " + id + "; closing it", e);
+                closeNow(CloseReason.HANDLER_ERROR, null);
+            }
+        }
+        return state != State.CLOSED;
     }
 
     void closeNow(CloseReason reason, IOException cause) {
-        if (!open) {
+        if (state == State.CLOSED) {
             return;
         }
-        open = false;
+        state = State.CLOSED;
         closeReason = reason;
         if (cause != null && log.isDebugEnabled()) {
             log.debug("connection " + id + " of " + server.name() + " closed: " + reason.tag(), cause);
         }
-        loop.cancelTimer(idleTimer);
+        loop.cancelTimer(timer);
         try {
-            loop.deregister(token.value());
+            loop.deregister(token);
         } catch (IOException | RuntimeException e) {
             log.trace("deregister on close failed", e);
         }
         // Counted before the peer can see the close, so that a client reacting to it finds the count.
         counters.closed[reason.ordinal()]++;
         closeChannelQuietly();
-        pending = null;
-        setPendingBytes(0);
+        counters.pendingBytes -= outbound.clear();
         server.connectionClosed(this);
         if (handler != null) {
-            try {
-                handler.onClose(this, reason);
-            } catch (Exception | LinkageError | AssertionError e) {
-                loop.recordHandlerError(e);
-                log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);
-            }
+            call(Callback.CLOSE, null);
         }
-    }
-
-    private void setPendingBytes(long value) {
-        counters.pendingBytes += value - pendingBytes;
-        pendingBytes = value;
     }
 
     private void closeChannelQuietly() {
@@ -519,25 +577,50 @@ public final class Connection {
         }
     }
 
-    private void armIdleTimer(long fromNanos) {
+    private void armIdleTimer() {
         if (!settings.idleTimeout().isZero()) {
-            loop.armTimer(idleTimer, fromNanos + settings.idleTimeout().toNanos());
+            loop.armTimer(timer, lastActivityNanos + settings.idleTimeout().toNanos());
         }
     }
 
-    /** One reusable timer per connection; it re-arms itself from the last activity instead of per I/O. */
-    private final class IdleTimer extends LoopTimer {
+    /**
+     * One reusable timer per connection, re-armed from the last activity instead of per I/O. Open, it
+     * is the idle timeout. Lingering, it closes once the peer has been quiet for the linger timeout
+     * (the normal end: a peer that says nothing more cannot make the close reset), or, for a peer that
+     * keeps sending after the end of stream, at the idle timeout counted from the last useful I/O.
+     */
+    private final class ConnectionTimer extends LoopTimer {
+
+        void armForLinger() {
+            long quietEnd = lastInputNanos + settings.lingerTimeout().toNanos();
+            long deadline = settings.idleTimeout().isZero() ? quietEnd
+                    : Math.min(quietEnd, lastActivityNanos + settings.idleTimeout().toNanos());
+            loop.armTimer(this, deadline);
+        }
+
         @Override
         void fire() {
-            if (!open) {
-                return;
-            }
-            long timeout = settings.idleTimeout().toNanos();
-            long quiet = System.nanoTime() - lastActivityNanos;
-            if (quiet >= timeout) {
-                closeNow(CloseReason.IDLE_TIMEOUT, null);
-            } else {
-                armIdleTimer(lastActivityNanos);
+            long now = System.nanoTime();
+            switch (state) {
+                case CLOSED -> {
+                }
+                case LINGERING -> {
+                    if (now - lastInputNanos >= settings.lingerTimeout().toNanos()) {
+                        closeNow(closingReason, null);
+                    } else if (!settings.idleTimeout().isZero()
+                            && now - lastActivityNanos >= settings.idleTimeout().toNanos()) {
+                        closeNow(CloseReason.LINGER_TIMEOUT, null);
+                    } else {
+                        armForLinger();
+                    }
+                }
+                default -> {
+                    if (now - lastActivityNanos >= settings.idleTimeout().toNanos()) {
+                        closeNow(CloseReason.IDLE_TIMEOUT, null);
+                    } else {
+                        armIdleTimer();
+                    }
+                }
             }
         }
     }

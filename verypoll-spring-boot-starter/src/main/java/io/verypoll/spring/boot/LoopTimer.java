@@ -15,6 +15,11 @@ abstract class LoopTimer {
         return heapIndex >= 0;
     }
 
+    /** True when the timer need not fire any more; such timers may be purged from the heap. */
+    boolean isCancelled() {
+        return false;
+    }
+
     /** Runs on the loop thread when the deadline has passed. */
     abstract void fire();
 }

@@ -13,24 +13,36 @@ import org.apache.commons.logging.LogFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * One poll loop: a platform thread ({@code verypoll-loop-N}) that owns a {@link Poll}, a {@link Waker},
- * a token table, a timer heap and a task queue.
+ * a token table, a timer heap and task queues.
  *
  * <p>Everything registered here is served by this one thread. {@link #register}, {@link #execute} and
  * {@link #schedule} may be called from any thread; handlers, tasks and timers run on the loop thread.
  * The loop's thread starts with its {@link PollLoopGroup}, which starts on first use.
+ *
+ * <p><b>Failures.</b> Whatever a handler, task or timer throws, {@link Error}s included, is caught,
+ * counted and logged; the loop goes on (a failing handler's source is deregistered and closed). Only a
+ * failure of the loop's own machinery (its poll) ends the thread: the loop is then marked
+ * {@linkplain #failure() failed}, takes no more work, and the group routes around it.
+ *
+ * <p><b>Bounded queues.</b> At most {@code maxPendingTasks} tasks from {@link #execute} and
+ * {@link #schedule} wait at a time; beyond that {@code execute} throws
+ * {@link RejectedExecutionException} and {@link #tryExecute} returns false, counted in
+ * {@link #rejectedTasks()}. Nobody ever blocks on a full queue, so loops handing work to each other
+ * cannot deadlock.
  */
 public final class PollLoop {
 
@@ -48,15 +60,36 @@ public final class PollLoop {
     /** Size of the loop's shared read buffer: connections read into it and keep no buffer of their own. */
     static final int READ_BUFFER_SIZE = 64 * 1024;
 
-    private final PollLoopGroup group;
+    /** Longest delay a timer can have (~73 years): keeps deadline differences clear of overflow. */
+    static final long MAX_DELAY_NANOS = Long.MAX_VALUE / 4;
+
+    /** Cancelled timers are purged from the heap once they are this many and half of it. */
+    private static final int PURGE_THRESHOLD = 64;
+
+    private enum State { NEW, RUNNING, STOPPING, STOPPED, FAILED }
+
     private final int index;
     private final String threadName;
+    private final PollLoopGroup.Settings settings;
+    private final long blockedThresholdNanos;
+    private final HandlerErrorCounts handlerErrors;
+    private final Consumer<PollLoop> onFailure;
+    /** Starts the whole group on first use of any of its loops. */
+    private final Runnable startOnFirstUse;
     private final TokenTable table;
     private final TimerHeap timers = new TimerHeap();
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger pendingTasks = new AtomicInteger();
-    /** Tasks queued by the loop thread itself: no atomics and no wake-up needed. */
-    private final ArrayDeque<Runnable> localTasks = new ArrayDeque<>();
+    /** Tasks of applications, bounded by maxPendingTasks. */
+    private final LoopTaskQueue tasks;
+    /**
+     * The starter's own hand-offs (accepted connections, shutdown steps, timers of servers): bounded
+     * by what causes them, never refused for capacity, so a busy application cannot lose a connection
+     * or a shutdown step.
+     */
+    private final LoopTaskQueue internalTasks = new LoopTaskQueue(Integer.MAX_VALUE);
+    /** Continuations queued by the loop thread itself: no atomics and no wake-up needed. */
+    private final ArrayDeque<Runnable> continuations = new ArrayDeque<>();
+    private final AtomicInteger cancelledTimers = new AtomicInteger();
+    private final LongAdder rejectedTasks = new LongAdder();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private Poll poll;
@@ -64,8 +97,7 @@ public final class PollLoop {
     private Events events;
     private ByteBuffer readBuffer;
     private Thread thread;
-    private volatile boolean stopRequested;
-    private volatile boolean running;
+    private volatile State state = State.NEW;
     private volatile Throwable died;
 
     /** System.nanoTime() when the current iteration left poll(); 0 while blocked in poll(). */
@@ -87,40 +119,59 @@ public final class PollLoop {
     private long tasksRun;
     private long iterations;
     private long nowNanos;
-    private int localQueued;
+    private int pollFailures;
 
-    PollLoop(PollLoopGroup group, int index) {
-        this.group = group;
+    PollLoop(int index, PollLoopGroup.Settings settings, HandlerErrorCounts handlerErrors, Runnable startOnFirstUse,
+             Consumer<PollLoop> onFailure) {
         this.index = index;
         this.threadName = "verypoll-loop-" + index;
+        this.settings = settings;
+        this.blockedThresholdNanos = settings.blockedThreshold().toNanos();
+        this.handlerErrors = handlerErrors;
+        this.onFailure = onFailure;
+        this.startOnFirstUse = startOnFirstUse;
         this.table = new TokenTable(index);
+        this.tasks = new LoopTaskQueue(settings.maxPendingTasks());
     }
 
     // ---------------------------------------------------------------- lifecycle (called by the group)
 
-    void start(int eventsCapacity) throws IOException {
-        poll = Poll.open();
+    /** Opens what the loop owns; nothing runs yet. On failure nothing stays open. */
+    void open() throws IOException {
+        Poll opened = Poll.open();
         try {
-            waker = new Waker(poll.registry(), new Token(table.wakerToken()));
-        } catch (IOException | RuntimeException e) {
-            poll.close();
+            waker = new Waker(opened.registry(), new Token(table.wakerToken()));
+            events = Events.withCapacity(settings.eventsCapacity());
+            readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+        } catch (IOException | RuntimeException | Error e) {
+            opened.close();
             throw e;
         }
-        events = Events.withCapacity(eventsCapacity);
-        readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+        poll = opened;
+    }
+
+    /** Closes what {@link #open()} opened, for a loop whose thread never started. */
+    void abandon() {
+        try {
+            poll.close();
+        } catch (IOException e) {
+            log.debug("closing an unstarted poll failed", e);
+        }
+    }
+
+    void start() {
         nowNanos = System.nanoTime();
         thread = new Thread(this::run, threadName);
         thread.setDaemon(false);
-        thread.setUncaughtExceptionHandler((t, e) -> {
-            died = e;
-            log.error("verypoll loop thread " + t.getName() + " died", e);
-        });
-        running = true;
+        thread.setUncaughtExceptionHandler((t, e) -> log.error("verypoll loop thread " + t.getName() + " died", e));
+        state = State.RUNNING;
         thread.start();
     }
 
     void requestStop() {
-        stopRequested = true;
+        if (state == State.RUNNING) {
+            state = State.STOPPING;
+        }
         wake();
     }
 
@@ -160,31 +211,26 @@ public final class PollLoop {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(interest, "interest");
         Objects.requireNonNull(handler, "handler");
-        group.ensureStarted();
-        checkAcceptingWork();
-        long token = table.acquire(source, handler);
+        checkRunning();
+        TokenTable.Registration registration = table.acquire(source, handler);
         try {
-            poll.registry().register(source, new Token(token), interest);
+            poll.registry().register(source, registration.tokenObject, interest);
         } catch (IOException | RuntimeException e) {
-            table.release(token);
+            table.release(registration.token);
             throw e;
         }
-        return new Token(token);
+        return registration.tokenObject;
     }
 
     /** Replaces the interests of a live registration (and re-arms them). */
     public void reregister(Token token, Interest interest) throws IOException {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(interest, "interest");
-        reregister(token.value(), token, interest);
-    }
-
-    void reregister(long token, Token tokenObject, Interest interest) throws IOException {
-        TokenTable.Slot slot = table.lookup(token);
-        if (slot == null) {
-            throw new IllegalStateException("not registered: " + tokenObject + " on loop " + index);
+        TokenTable.Registration registration = table.lookup(token.value());
+        if (registration == null) {
+            throw new IllegalStateException("not registered: " + token + " on loop " + index);
         }
-        poll.registry().reregister(slot.source, tokenObject, interest);
+        poll.registry().reregister(registration.source, registration.tokenObject, interest);
     }
 
     /**
@@ -193,63 +239,81 @@ public final class PollLoop {
      */
     public void deregister(Token token) throws IOException {
         Objects.requireNonNull(token, "token");
-        deregister(token.value());
-    }
-
-    void deregister(long token) throws IOException {
-        Source source = table.release(token);
-        if (source == null) {
-            throw new IllegalStateException("not registered: Token(" + token + ") on loop " + index);
+        TokenTable.Registration registration = table.release(token.value());
+        if (registration == null) {
+            throw new IllegalStateException("not registered: " + token + " on loop " + index);
         }
-        poll.registry().deregister(source);
+        poll.registry().deregister(registration.source);
     }
 
-    /** Runs {@code task} on this loop's thread, soon. Safe from any thread. */
+    /**
+     * Runs {@code task} on this loop's thread, soon. Safe from any thread.
+     *
+     * @throws RejectedExecutionException when {@code maxPendingTasks} tasks are already waiting
+     * @throws IllegalStateException when the loop is stopped or failed
+     */
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
-        group.ensureStarted();
-        checkAcceptingWork();
-        enqueue(task);
+        checkRunning();
+        LoopTaskQueue.Offer offer = offer(tasks, task);
+        if (offer == LoopTaskQueue.Offer.FULL) {
+            throw new RejectedExecutionException("verypoll loop " + threadName + " already has "
+                    + settings.maxPendingTasks() + " tasks waiting (verypoll.max-pending-tasks)");
+        }
+        if (offer == LoopTaskQueue.Offer.CLOSED) {
+            throw new IllegalStateException("verypoll loop " + threadName + " is stopped");
+        }
     }
 
     /**
      * Like {@link #execute} but returns false instead of throwing when the loop is stopping (or has
-     * not started): for work that may race with shutdown, such as a broadcast.
+     * not started) or its queue is full: for work that may race with shutdown, such as a broadcast.
+     * True means the task will run.
      */
     public boolean tryExecute(Runnable task) {
         Objects.requireNonNull(task, "task");
-        if (stopRequested || thread == null) {
-            return false;
-        }
-        enqueue(task);
-        return true;
+        return state == State.RUNNING && offer(tasks, task) == LoopTaskQueue.Offer.ACCEPTED;
     }
 
-    private void enqueue(Runnable task) {
-        if (inLoop()) {
-            localTasks.add(task);
-            localQueued++;
-            return;
+    private LoopTaskQueue.Offer offer(LoopTaskQueue queue, Runnable task) {
+        LoopTaskQueue.Offer offer = queue.offer(task);
+        if (offer == LoopTaskQueue.Offer.ACCEPTED) {
+            if (!inLoop()) {
+                wake();
+            }
+        } else if (offer == LoopTaskQueue.Offer.FULL) {
+            rejectedTasks.increment();
         }
-        pendingTasks.incrementAndGet();
-        tasks.add(task);
-        // The Waker coalesces: one event however many tasks come, and no syscall unless the loop is
-        // blocked in its poll.
-        wake();
+        return offer;
     }
 
-    /** Runs {@code task} on this loop's thread after {@code delay}. Safe from any thread. */
+    /**
+     * Runs {@code task} on this loop's thread after {@code delay} (capped at about 73 years). Safe
+     * from any thread; from another thread it takes a place in the task queue until armed.
+     */
     public ScheduledTask schedule(Duration delay, Runnable task) {
         Objects.requireNonNull(delay, "delay");
         Objects.requireNonNull(task, "task");
-        ScheduledTask scheduled = new ScheduledTask(task);
-        long deadline = System.nanoTime() + Math.max(0, delay.toNanos());
+        ScheduledTask scheduled = new ScheduledTask(this, task);
+        long deadline = System.nanoTime() + delayNanos(delay);
         if (inLoop()) {
+            checkRunning();
             timers.arm(scheduled, deadline);
         } else {
-            execute(() -> timers.arm(scheduled, deadline));
+            execute(() -> {
+                if (!scheduled.isCancelled()) {
+                    timers.arm(scheduled, deadline);
+                }
+            });
         }
         return scheduled;
+    }
+
+    private static long delayNanos(Duration delay) {
+        if (delay.isNegative()) {
+            return 0;
+        }
+        return delay.compareTo(Duration.ofNanos(MAX_DELAY_NANOS)) >= 0 ? MAX_DELAY_NANOS : delay.toNanos();
     }
 
     // ---------------------------------------------------------------- statistics
@@ -290,7 +354,7 @@ public final class PollLoop {
 
     /** True while the current iteration has run longer than the blocked threshold. */
     public boolean isBlocked() {
-        return busyNanos() > group.blockedThresholdNanos();
+        return busyNanos() > blockedThresholdNanos;
     }
 
     @SuppressWarnings("NonAtomicOperationOnVolatileField") // only the watchdog thread writes it
@@ -302,13 +366,23 @@ public final class PollLoop {
         return tasksRun;
     }
 
+    /** Tasks refused because the queue was full ({@code verypoll.max-pending-tasks}). */
+    public long rejectedTasks() {
+        return rejectedTasks.sum();
+    }
+
     /** Increases on every iteration: a heartbeat that shows the loop is alive. */
     public long iterations() {
         return iterations;
     }
 
     public int pendingTasks() {
-        return pendingTasks.get() + localQueued;
+        return tasks.size() + internalTasks.size() + continuations.size();
+    }
+
+    /** Timers armed on this loop (scheduled tasks, idle timeouts); cancelled ones until purged. */
+    public int scheduledTimers() {
+        return timers.size();
     }
 
     public int registrations() {
@@ -316,10 +390,11 @@ public final class PollLoop {
     }
 
     public boolean isRunning() {
-        return running;
+        State s = state;
+        return s == State.RUNNING || s == State.STOPPING;
     }
 
-    /** The throwable that killed this loop's thread, if any. */
+    /** The throwable that ended this loop's thread, if its machinery failed. */
     public Throwable failure() {
         return died;
     }
@@ -337,6 +412,11 @@ public final class PollLoop {
 
     long busySinceNanos() {
         return busySinceNanos;
+    }
+
+    /** The loop's poll; tests close it to fail the loop's machinery. */
+    Poll poll() {
+        return poll;
     }
 
     // ---------------------------------------------------------------- for connections and servers
@@ -359,34 +439,54 @@ public final class PollLoop {
         timers.remove(timer);
     }
 
-    /** Continues work that stopped early for fairness: runs after this iteration's events. */
-    void runLater(Runnable continuation) {
-        localTasks.add(continuation);
-        localQueued++;
-    }
-
-    void recordHandlerError(Throwable error) {
-        group.handlerErrors().record(error);
-    }
-
-    private void checkAcceptingWork() {
-        if (stopRequested) {
-            throw new IllegalStateException("verypoll loop " + threadName + " is stopped");
+    /** A scheduled task was cancelled: removed now on the loop, or purged later from elsewhere. */
+    void timerCancelled(ScheduledTask timer) {
+        if (inLoop()) {
+            timers.remove(timer);
+        } else {
+            cancelledTimers.incrementAndGet();
         }
     }
 
-    private void wake() {
+    /** Continues work that stopped early for fairness: runs after this iteration's events. */
+    void runLater(Runnable continuation) {
+        continuations.add(continuation);
+    }
+
+    /**
+     * Runs one of the starter's own hand-offs on this loop: never refused for capacity, refused only
+     * once the loop has run its last tasks (false: the caller cleans up itself).
+     */
+    boolean executeInternal(Runnable task) {
+        return offer(internalTasks, task) == LoopTaskQueue.Offer.ACCEPTED;
+    }
+
+    void recordHandlerError(Throwable error) {
+        handlerErrors.record(error);
+    }
+
+    private void checkRunning() {
+        if (state == State.NEW) {
+            startOnFirstUse.run();
+        }
+        State s = state;
+        if (s != State.RUNNING) {
+            throw new IllegalStateException("verypoll loop " + threadName + " is "
+                    + (s == State.NEW ? "not started" : s == State.FAILED ? "failed" : "stopped"));
+        }
+    }
+
+    /** Wakes the loop if it waits in its poll; the Waker coalesces, so this is cheap. */
+    void wake() {
         Waker current = waker;
-        if (current == null) {
+        if (current == null || state == State.NEW) {
             return;
         }
         try {
             current.wake();
         } catch (IOException | ClosedSelectorException e) {
-            if (!stopRequested) {
-                throw new UncheckedIOException("could not wake " + threadName,
-                        e instanceof IOException io ? io : new IOException(e));
-            }
+            // The poll is closed: the loop has ended or is ending and will not wait again.
+            log.trace("waking " + threadName + " after its poll closed", e);
         }
     }
 
@@ -394,19 +494,28 @@ public final class PollLoop {
 
     private void run() {
         try {
-            while (!stopRequested) {
+            while (state == State.RUNNING) {
                 runOnce();
             }
-        } catch (ClosedSelectorException e) {
-            if (!stopRequested) {
-                died = e;
-                log.error("verypoll loop " + threadName + " lost its poll", e);
-            }
+        } catch (Throwable e) {
+            // Not a handler's error (those are caught where handlers are called): the loop itself broke.
+            died = e;
+            state = State.FAILED;
+            log.error("verypoll loop " + threadName + " failed and stops; its connections are closed and"
+                    + " the other loops take its work", e);
         } finally {
-            running = false;
             busySinceNanos = 0;
-            closeEverything();
-            terminated.countDown();
+            try {
+                if (state == State.FAILED) {
+                    onFailure.accept(this);
+                }
+            } finally {
+                closeEverything();
+                if (state != State.FAILED) {
+                    state = State.STOPPED;
+                }
+                terminated.countDown();
+            }
         }
     }
 
@@ -416,18 +525,18 @@ public final class PollLoop {
         long before = System.nanoTime();
         try {
             poll.poll(events, timeout);
+            pollFailures = 0;
         } catch (InterruptedIOException e) {
             // An interrupt flag left set would make every select return at once (a spin): clear it.
             Thread.interrupted();
             log.warn("verypoll loop " + threadName + " was interrupted; the interrupt was cleared");
-        } catch (IOException e) {
-            log.error("verypoll loop " + threadName + ": poll failed", e);
-        } catch (ClosedSelectorException | VirtualMachineError e) {
-            throw e;
-        } catch (RuntimeException | LinkageError e) {
+        } catch (ClosedSelectorException e) {
+            throw e; // the poll is gone: the loop cannot go on
+        } catch (IOException | RuntimeException | LinkageError e) {
             // Seen at EMFILE: the JDK closes a cancelled channel inside select and a lazily loaded
             // class fails to initialise. Losing the loop would lose every connection on it.
             log.error("verypoll loop " + threadName + ": poll failed; the loop goes on", e);
+            pauseAfterPollFailure();
         }
         long start = System.nanoTime();
         busySinceNanos = start;
@@ -444,13 +553,25 @@ public final class PollLoop {
         cycles++;
         cycleNanos += cycle;
         iterations++;
-        if (cycle > group.blockedThresholdNanos() && reportedBusySince != start) {
+        if (cycle > blockedThresholdNanos && reportedBusySince != start) {
             blockedIterations++;
         }
     }
 
+    /** A poll that fails again at once must not become a spin: back off up to a second. */
+    private void pauseAfterPollFailure() {
+        if (++pollFailures < 2) {
+            return;
+        }
+        try {
+            Thread.sleep(Math.min(1000, 1L << Math.min(pollFailures, 10)));
+        } catch (InterruptedException e) {
+            Thread.interrupted(); // the loop thread's interrupt status is cleared, as after a poll
+        }
+    }
+
     private Duration nextTimeout() {
-        if (!localTasks.isEmpty() || !tasks.isEmpty()) {
+        if (!continuations.isEmpty() || !tasks.isEmpty() || !internalTasks.isEmpty()) {
             return Duration.ZERO;
         }
         if (timers.isEmpty()) {
@@ -460,8 +581,9 @@ public final class PollLoop {
         if (delay <= 0) {
             return Duration.ZERO;
         }
-        long millis = (delay + 999_999) / 1_000_000;
-        return TIMEOUTS[(int) Math.min(millis, TIMEOUTS.length - 1)];
+        // Rounded up, at most a second: a longer wait simply polls again.
+        long millis = Math.min(TIMEOUTS.length - 1, delay / 1_000_000 + 1);
+        return TIMEOUTS[(int) millis];
     }
 
     private void dispatch() {
@@ -475,42 +597,44 @@ public final class PollLoop {
                 wakeups++;
                 continue;
             }
-            TokenTable.Slot slot = table.lookup(token);
-            if (slot == null) {
+            TokenTable.Registration registration = table.lookup(token);
+            if (registration == null) {
                 staleEvents++;
                 continue;
             }
             eventsDispatched++;
             try {
-                slot.handler.onEvent(event);
-            } catch (VirtualMachineError e) {
-                throw e;
+                registration.handler.onEvent(event);
             } catch (Throwable e) {
-                handlerFailed(token, slot, e);
+                handlerFailed(registration, e);
             }
         }
     }
 
-    private void handlerFailed(long token, TokenTable.Slot slot, Throwable error) {
+    /** Ends the registration whose handler threw, if it is still the live one. */
+    private void handlerFailed(TokenTable.Registration registration, Throwable error) {
         recordHandlerError(error);
-        Source source = slot.source;
-        log.warn("verypoll handler for Token(" + token + ") on " + threadName
-                + " threw; closing its source " + source, error);
+        log.warn("verypoll handler for " + registration.tokenObject + " on " + threadName
+                + " threw; closing its source " + registration.source, error);
+        // Released only if this registration still owns its slot: the handler may have ended it
+        // itself, and the slot may already serve another source.
+        if (table.release(registration.token) != registration) {
+            return;
+        }
         try {
-            deregister(token);
+            poll.registry().deregister(registration.source);
         } catch (IOException | RuntimeException e) {
             log.debug("deregister after handler error failed", e);
         }
-        if (source instanceof Closeable closeable) {
-            try {
-                closeable.close();
-            } catch (IOException e) {
-                log.debug("close after handler error failed", e);
-            }
-        }
+        closeQuietly(registration.source);
     }
 
     private void runTimers() {
+        int cancelled = cancelledTimers.get();
+        if (cancelled >= PURGE_THRESHOLD && cancelled >= timers.size() / 2) {
+            cancelledTimers.addAndGet(-cancelled);
+            timers.purgeCancelled();
+        }
         if (timers.isEmpty()) {
             return;
         }
@@ -519,8 +643,6 @@ public final class PollLoop {
         while ((timer = timers.pollExpired(now)) != null) {
             try {
                 timer.fire();
-            } catch (VirtualMachineError e) {
-                throw e;
             } catch (Throwable e) {
                 recordHandlerError(e);
                 log.warn("verypoll timer on " + threadName + " threw", e);
@@ -529,16 +651,16 @@ public final class PollLoop {
     }
 
     private void runTasks() {
-        // Only the local tasks present now: a continuation that re-queues itself waits a poll.
-        int local = localTasks.size();
-        for (int i = 0; i < local; i++) {
-            localQueued--;
-            runTask(localTasks.poll());
+        // Only the continuations present now: one that re-queues itself waits a poll.
+        for (int n = continuations.size(); n > 0; n--) {
+            runTask(continuations.poll());
         }
-        int budget = group.maxTasksPerIteration();
         Runnable task;
+        while ((task = internalTasks.poll()) != null) {
+            runTask(task);
+        }
+        int budget = settings.maxTasksPerIteration();
         while (budget-- > 0 && (task = tasks.poll()) != null) {
-            pendingTasks.decrementAndGet();
             runTask(task);
         }
     }
@@ -547,8 +669,6 @@ public final class PollLoop {
         tasksRun++;
         try {
             task.run();
-        } catch (VirtualMachineError e) {
-            throw e;
         } catch (Throwable e) {
             recordHandlerError(e);
             log.warn("verypoll task on " + threadName + " threw", e);
@@ -557,38 +677,35 @@ public final class PollLoop {
 
     /** Runs on the loop thread as it exits: nothing it owned may outlive it. */
     private void closeEverything() {
-        // Tasks still queued may be closing their own resources (graceful shutdown); run them once.
-        try {
-            // Bounded: a task that keeps queueing more (a continuation on a busy source) must not
-            // keep the loop from ending.
-            int budget = localTasks.size() + pendingTasks.get() + group.maxTasksPerIteration();
-            Runnable task;
-            while (budget-- > 0 && (task = localTasks.poll()) != null) {
-                localQueued--;
-                runTask(task);
-            }
-            while (budget-- > 0 && (task = tasks.poll()) != null) {
-                pendingTasks.decrementAndGet();
-                runTask(task);
-            }
-        } catch (VirtualMachineError e) {
-            log.error("verypoll loop " + threadName + " failed while stopping", e);
+        // Tasks already accepted run once more (graceful shutdown steps among them); after the
+        // queues close, offers fail instead of being lost, so this ends.
+        tasks.close();
+        internalTasks.close();
+        Runnable task;
+        while ((task = internalTasks.poll()) != null || (task = tasks.poll()) != null) {
+            runTask(task);
         }
+        // Continuations only resume I/O of sources that are about to be closed.
+        continuations.clear();
         timers.clear();
-        for (Source source : table.releaseAll()) {
-            if (source instanceof Closeable closeable) {
-                try {
-                    closeable.close();
-                } catch (IOException | RuntimeException e) {
-                    log.debug("closing " + source + " at loop stop failed", e);
-                }
-            }
+        for (TokenTable.Registration registration : table.releaseAll()) {
+            closeQuietly(registration.source);
         }
         try {
             // Closing the poll also flushes the JDK's deferred closes of registered channels.
             poll.close();
         } catch (IOException | RuntimeException e) {
             log.warn("closing the poll of " + threadName + " failed", e);
+        }
+    }
+
+    private void closeQuietly(Source source) {
+        if (source instanceof Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("closing " + source + " on " + threadName + " failed", e);
+            }
         }
     }
 }

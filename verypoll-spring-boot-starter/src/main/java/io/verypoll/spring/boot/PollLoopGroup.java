@@ -14,7 +14,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The poll loops of an application: {@code loops} platform threads named {@code verypoll-loop-N}, each
@@ -30,7 +32,7 @@ public final class PollLoopGroup implements AutoCloseable {
 
     /** Settings of a group; see {@code verypoll.*} in the configuration properties. */
     public record Settings(int loops, int eventsCapacity, Duration blockedThreshold, Duration blockedCheckInterval,
-                           int maxTasksPerIteration) {
+                           int maxTasksPerIteration, int maxPendingTasks) {
         public Settings {
             if (loops < 1 || loops > TokenTable.MAX_LOOPS) {
                 throw new IllegalArgumentException("loops must be between 1 and " + TokenTable.MAX_LOOPS + ": " + loops);
@@ -49,19 +51,26 @@ public final class PollLoopGroup implements AutoCloseable {
             if (maxTasksPerIteration < 1) {
                 throw new IllegalArgumentException("maxTasksPerIteration must be at least 1: " + maxTasksPerIteration);
             }
+            if (maxPendingTasks < 1) {
+                throw new IllegalArgumentException("maxPendingTasks must be at least 1: " + maxPendingTasks);
+            }
         }
 
         public static Settings defaults() {
             return new Settings(Runtime.getRuntime().availableProcessors(), 1024, Duration.ofSeconds(2),
-                    Duration.ofSeconds(1), 1024);
+                    Duration.ofSeconds(1), 1024, DEFAULT_MAX_PENDING_TASKS);
         }
     }
+
+    /** Default bound of each loop's task queue. */
+    public static final int DEFAULT_MAX_PENDING_TASKS = 65_536;
 
     private enum State { NEW, STARTED, STOPPED }
 
     private final Settings settings;
     private final List<PollLoop> loops;
     private final HandlerErrorCounts handlerErrors = new HandlerErrorCounts();
+    private final CopyOnWriteArrayList<Consumer<PollLoop>> failureListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final long blockedThresholdNanos;
     private final Object stateLock = new Object();
@@ -72,7 +81,7 @@ public final class PollLoopGroup implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         List<PollLoop> created = new ArrayList<>(settings.loops());
         for (int i = 0; i < settings.loops(); i++) {
-            created.add(new PollLoop(this, i));
+            created.add(new PollLoop(i, settings, handlerErrors, this::ensureStarted, this::loopFailed));
         }
         this.loops = Collections.unmodifiableList(created);
         this.blockedThresholdNanos = settings.blockedThreshold().toNanos();
@@ -90,10 +99,45 @@ public final class PollLoopGroup implements AutoCloseable {
         return loops.get(index);
     }
 
-    /** The next loop in round-robin order: how servers spread connections. */
+    /**
+     * The next loop in round-robin order: how servers spread connections. A loop whose machinery
+     * failed is skipped; when none runs, the first loop is returned and refuses the work itself.
+     */
     public PollLoop next() {
         int n = loops.size();
-        return n == 1 ? loops.get(0) : loops.get(Math.floorMod(nextLoop.getAndIncrement(), n));
+        if (n == 1) {
+            return loops.get(0);
+        }
+        int start = Math.floorMod(nextLoop.getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            PollLoop loop = loops.get((start + i) % n);
+            if (loop.failure() == null) {
+                return loop;
+            }
+        }
+        return loops.get(start);
+    }
+
+    /**
+     * Calls {@code listener} on the thread of a loop whose machinery failed, before that loop closes
+     * what is registered with it: servers close its connections and move their listeners.
+     */
+    public void onLoopFailure(Consumer<PollLoop> listener) {
+        failureListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeLoopFailureListener(Consumer<PollLoop> listener) {
+        failureListeners.remove(listener);
+    }
+
+    private void loopFailed(PollLoop loop) {
+        for (Consumer<PollLoop> listener : failureListeners) {
+            try {
+                listener.accept(loop);
+            } catch (RuntimeException e) {
+                log.error("a listener failed while " + loop.threadName() + " was failing", e);
+            }
+        }
     }
 
     /** The loop that owns {@code token}. */
@@ -145,10 +189,6 @@ public final class PollLoopGroup implements AutoCloseable {
         return blockedThresholdNanos;
     }
 
-    int maxTasksPerIteration() {
-        return settings.maxTasksPerIteration();
-    }
-
     /** Starts the loop threads if they are not running yet. */
     public void ensureStarted() {
         if (state == State.STARTED) {
@@ -162,22 +202,34 @@ public final class PollLoopGroup implements AutoCloseable {
                 return;
             }
             SocketPathWarmUp.run();
-            int started = 0;
+            // Everything is opened before any thread starts, so a failure leaves nothing running
+            // and the group can be started again.
+            int opened = 0;
             try {
                 for (PollLoop loop : loops) {
-                    loop.start(settings.eventsCapacity());
-                    started++;
+                    loop.open();
+                    opened++;
                 }
             } catch (IOException e) {
-                for (int i = 0; i < started; i++) {
-                    loops.get(i).requestStop();
-                }
+                abandon(opened);
                 throw new UncheckedIOException("could not start the verypoll loops", e);
+            } catch (RuntimeException | Error e) {
+                abandon(opened);
+                throw e;
+            }
+            for (PollLoop loop : loops) {
+                loop.start();
             }
             watchdog = new BlockedLoopWatchdog(this, settings.blockedCheckInterval());
             watchdog.start();
             state = State.STARTED;
             log.debug("started " + loops.size() + " verypoll loops");
+        }
+    }
+
+    private void abandon(int opened) {
+        for (int i = 0; i < opened; i++) {
+            loops.get(i).abandon();
         }
     }
 

@@ -32,6 +32,12 @@ public abstract class ServerBuilder<B extends ServerBuilder<B>> {
         return self();
     }
 
+    /** After a graceful close has sent everything, linger until the peer closes or is quiet this long. */
+    public B lingerTimeout(Duration value) {
+        settings = settings.withLingerTimeout(value);
+        return self();
+    }
+
     public B maxConnections(int value) {
         settings = settings.withMaxConnections(value);
         return self();

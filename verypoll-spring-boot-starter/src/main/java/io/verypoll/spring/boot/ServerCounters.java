@@ -16,6 +16,7 @@ final class ServerCounters {
         long datagramsReceived;
         long datagramsSent;
         long datagramsDropped;
+        long receiveErrors;
         final long[] closed = new long[CloseReason.values().length];
     }
 
@@ -57,6 +58,10 @@ final class ServerCounters {
 
     long datagramsDropped() {
         return sum(s -> s.datagramsDropped);
+    }
+
+    long receiveErrors() {
+        return sum(s -> s.receiveErrors);
     }
 
     long closed(CloseReason reason) {

@@ -130,7 +130,7 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
                 done.countDown();
             }
         };
-        if (!loop.tryExecute(task)) {
+        if (!loop.executeInternal(task)) {
             task.run();
         }
         await(done, timeout);

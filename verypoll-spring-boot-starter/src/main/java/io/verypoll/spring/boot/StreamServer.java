@@ -15,7 +15,9 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A server of stream connections (TCP or Unix-domain). The listener lives on one loop; each accepted
@@ -33,12 +35,15 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
 
     // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
     // at EMFILE even loading a class can fail for want of a file descriptor.
-    private PollLoop listenerLoop;
+    private volatile PollLoop listenerLoop;
     private Token listenerToken;
     private final EventHandler acceptHandler = this::onListenerEvent;
     private final Runnable acceptAgain = this::acceptAgain;
     private final Runnable resumeAcceptTask = this::resumeAccepting;
     private final ResumeAcceptTimer resumeTimer = new ResumeAcceptTimer();
+    /** One resume-accept hand-off at a time, however many connections close meanwhile. */
+    private final AtomicBoolean resumeQueued = new AtomicBoolean();
+    private final Consumer<PollLoop> onLoopFailure = this::loopFailed;
     private long backoffNanos;
     private volatile boolean acceptPaused;
     private volatile boolean listenerClosed;
@@ -116,6 +121,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             closeListener();
             throw e;
         }
+        group.onLoopFailure(onLoopFailure);
     }
 
     private void onListenerEvent(Event event) {
@@ -169,7 +175,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
                 counters.stripe(target.index()));
         if (target == listenerLoop) {
             connection.open(handlerFactory);
-        } else if (!target.tryExecute(() -> connection.open(handlerFactory))) {
+        } else if (!target.executeInternal(() -> connection.open(handlerFactory))) {
+            // The target loop has run its last tasks (it is stopping or failed).
             closeQuietly(channel);
             active.decrementAndGet();
         }
@@ -190,7 +197,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
                     + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms");
         }
         try {
-            listenerLoop.deregister(listenerToken.value());
+            listenerLoop.deregister(listenerToken);
         } catch (IOException | RuntimeException e) {
             log.debug("deregistering the listener failed", e);
         }
@@ -199,6 +206,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     }
 
     private void resumeAccepting() {
+        resumeQueued.set(false);
         if (!acceptPaused || listenerClosed) {
             return;
         }
@@ -238,9 +246,11 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             connections[connection.loop().index()].remove(connection);
         }
         active.decrementAndGet();
-        if (acceptPaused) {
+        if (acceptPaused && resumeQueued.compareAndSet(false, true)) {
             // A descriptor was just freed: try accepting now rather than at the end of the backoff.
-            listenerLoop.tryExecute(resumeAcceptTask);
+            if (!listenerLoop.executeInternal(resumeAcceptTask)) {
+                resumeQueued.set(false);
+            }
         }
     }
 
@@ -257,7 +267,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             acceptPaused = false;
             listenerLoop.cancelTimer(resumeTimer);
             try {
-                listenerLoop.deregister(listenerToken.value());
+                listenerLoop.deregister(listenerToken);
             } catch (IOException | RuntimeException e) {
                 log.trace("listener already deregistered", e);
             }
@@ -273,7 +283,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     public void beginDrain() {
         for (PollLoop loop : group.loops()) {
             ConnectionList list = connections[loop.index()];
-            loop.tryExecute(() -> list.forEachCopy(Connection::shutdownGracefully));
+            loop.executeInternal(() -> list.forEachCopy(Connection::shutdownGracefully));
         }
     }
 
@@ -294,13 +304,46 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
                     done.countDown();
                 }
             };
-            if (!loop.tryExecute(closeAll)) {
+            if (!loop.executeInternal(closeAll)) {
                 done.countDown();
             }
         }
         await(done, timeout);
+        group.removeLoopFailureListener(onLoopFailure);
         state = State.STOPPED;
         return forced.get();
+    }
+
+    /**
+     * On the thread of a loop whose machinery failed: its connections close, and a listener it served
+     * moves to a loop that still runs, so the server keeps accepting.
+     */
+    private void loopFailed(PollLoop failed) {
+        connections[failed.index()].forEachCopy(Connection::loopFailed);
+        if (failed != listenerLoop || listenerClosed) {
+            return;
+        }
+        try {
+            // Taken out of the failed loop's table, so that it does not close the listener as it ends.
+            failed.deregister(listenerToken);
+        } catch (IOException | RuntimeException e) {
+            log.trace("deregistering the listener from the failed loop", e);
+        }
+        failed.cancelTimer(resumeTimer);
+        PollLoop target = group.next();
+        listenerLoop = target;
+        boolean moved = target != failed && target.executeInternal(() -> {
+            acceptPaused = false;
+            try {
+                listenerToken = target.register(listenerSource(), Interest.READABLE, acceptHandler);
+                log.warn("server '" + name() + "' accepts on " + target.threadName() + " from now on");
+            } catch (IOException | RuntimeException e) {
+                log.error("server '" + name() + "' could not move its listener to " + target.threadName(), e);
+            }
+        });
+        if (!moved) {
+            log.error("server '" + name() + "' has no running loop left to accept on");
+        }
     }
 
     private static void closeQuietly(StreamChannel channel) {

@@ -65,6 +65,27 @@ final class TimerHeap {
         return first;
     }
 
+    /** Removes every cancelled timer in one pass, O(n): cheaper than one removal each when many are. */
+    void purgeCancelled() {
+        int kept = 0;
+        for (int i = 0; i < size; i++) {
+            LoopTimer timer = heap[i];
+            if (timer.isCancelled()) {
+                timer.heapIndex = -1;
+            } else {
+                heap[kept] = timer;
+                timer.heapIndex = kept++;
+            }
+        }
+        for (int i = kept; i < size; i++) {
+            heap[i] = null;
+        }
+        size = kept;
+        for (int i = (size >>> 1) - 1; i >= 0; i--) {
+            siftDown(i);
+        }
+    }
+
     /** Disarms every timer (used when the loop stops). */
     void clear() {
         for (int i = 0; i < size; i++) {

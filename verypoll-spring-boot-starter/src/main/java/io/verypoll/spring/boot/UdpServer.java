@@ -13,6 +13,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A UDP server: one socket on one loop, each datagram handed to the {@link DatagramHandler}.
@@ -29,8 +30,9 @@ public final class UdpServer extends SocketServer {
     private final DatagramHandler handler;
     private final EventHandler eventHandler = this::onEvent;
     private final Runnable receiveAgain = this::receiveAgain;
+    private final Consumer<PollLoop> onLoopFailure = this::loopFailed;
     private UdpSocket socket;
-    private PollLoop loop;
+    private volatile PollLoop loop;
     private Token token;
     private ServerCounters.Stripe stripe;
     private volatile boolean closed;
@@ -60,6 +62,11 @@ public final class UdpServer extends SocketServer {
 
     public long datagramsSent() {
         return counters.datagramsSent();
+    }
+
+    /** Receives that failed (a queued ICMP error, for instance); the server keeps receiving. */
+    public long receiveErrors() {
+        return counters.receiveErrors();
     }
 
     /** Datagrams dropped because the socket's send buffer was full. */
@@ -113,6 +120,33 @@ public final class UdpServer extends SocketServer {
             socket.close();
             throw e;
         }
+        group.onLoopFailure(onLoopFailure);
+    }
+
+    /** On the thread of a failed loop: the socket moves to a loop that still runs. */
+    private void loopFailed(PollLoop failed) {
+        if (failed != loop || closed) {
+            return;
+        }
+        try {
+            failed.deregister(token); // out of its table, so that it does not close the socket
+        } catch (IOException | RuntimeException e) {
+            log.trace("deregistering from the failed loop", e);
+        }
+        PollLoop target = group.next();
+        loop = target;
+        stripe = counters.stripe(target.index());
+        boolean moved = target != failed && target.executeInternal(() -> {
+            try {
+                token = target.register(socket, Interest.READABLE, eventHandler);
+                log.warn("udp server '" + name() + "' receives on " + target.threadName() + " from now on");
+            } catch (IOException | RuntimeException e) {
+                log.error("udp server '" + name() + "' could not move to " + target.threadName(), e);
+            }
+        });
+        if (!moved) {
+            log.error("udp server '" + name() + "' has no running loop left");
+        }
     }
 
     private void onEvent(Event event) {
@@ -133,8 +167,11 @@ public final class UdpServer extends SocketServer {
             try {
                 sender = socket.recvFrom(buffer);
             } catch (IOException e) {
+                // A queued error (an ICMP unreachable, say) is consumed by the failed call; the
+                // datagrams behind it still wait, and only a would-block read re-arms.
+                stripe.receiveErrors++;
                 log.debug("udp server '" + name() + "': receive failed", e);
-                return;
+                continue;
             }
             if (sender == null) {
                 return; // would block: armed again
@@ -144,7 +181,7 @@ public final class UdpServer extends SocketServer {
             stripe.bytesReceived += buffer.remaining();
             try {
                 handler.onDatagram(this, buffer, sender);
-            } catch (Exception | LinkageError | AssertionError e) {
+            } catch (Throwable e) {
                 loop.recordHandlerError(e);
                 log.warn("datagram handler of '" + name() + "' threw", e);
             }
@@ -164,7 +201,7 @@ public final class UdpServer extends SocketServer {
         runOnLoop(loop, () -> {
             closed = true;
             try {
-                loop.deregister(token.value());
+                loop.deregister(token);
             } catch (IOException | RuntimeException e) {
                 log.trace("already deregistered", e);
             }
@@ -174,6 +211,7 @@ public final class UdpServer extends SocketServer {
                 log.warn("closing udp server '" + name() + "' failed", e);
             }
         }, timeout);
+        group.removeLoopFailureListener(onLoopFailure);
         state = State.STOPPED;
     }
 

@@ -28,7 +28,7 @@ public final class ChildEchoServer {
 
     public static void main(String[] args) throws Exception {
         PollLoopGroup group = new PollLoopGroup(
-                new PollLoopGroup.Settings(1, 256, Duration.ofSeconds(2), Duration.ofSeconds(1), 1024));
+                new PollLoopGroup.Settings(1, 256, Duration.ofSeconds(2), Duration.ofSeconds(1), 1024, 65_536));
         TcpServer server = TcpServer.builder().name("child").port(0).idleTimeout(Duration.ZERO)
                 .acceptBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
                 .handler((connection, data) -> connection.write(data)).build();

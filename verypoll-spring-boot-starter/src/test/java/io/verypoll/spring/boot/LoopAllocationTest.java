@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 class LoopAllocationTest {
 
     private final PollLoopGroup group = new PollLoopGroup(
-            new PollLoopGroup.Settings(1, 64, Duration.ofSeconds(2), Duration.ofSeconds(1), 64));
+            new PollLoopGroup.Settings(1, 64, Duration.ofSeconds(2), Duration.ofSeconds(1), 64, 65_536));
 
     @AfterEach
     void stop() {

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 class PollLoopGroupTest {
 
     private final PollLoopGroup group = new PollLoopGroup(
-            new PollLoopGroup.Settings(2, 64, Duration.ofMillis(300), Duration.ofMillis(50), 16));
+            new PollLoopGroup.Settings(2, 64, Duration.ofMillis(300), Duration.ofMillis(50), 16, 65_536));
 
     @AfterEach
     void stop() {
@@ -145,6 +145,46 @@ class PollLoopGroupTest {
         assertThat(wrongDeliveries.get()).isZero();
         assertThat(loop.staleEvents() - staleBefore).isEqualTo(1);
         for (Pipe p : List.of(a, b, c)) {
+            p.sender().close();
+            p.receiver().close();
+        }
+    }
+
+    @Test
+    void aHandlerThatThrowsAfterItsSlotWasReusedClosesOnlyItsOwnSource() throws Exception {
+        // The handler ends its own registration, a new source takes the freed slot, then the handler
+        // throws: the error must not close the new source or end its registration.
+        PollLoop loop = group.loop(0);
+        Pipe failing = Pipe.open();
+        Pipe successor = Pipe.open();
+        AtomicInteger successorEvents = new AtomicInteger();
+        Token[] tokens = new Token[2];
+        CountDownLatch registered = new CountDownLatch(1);
+        loop.execute(() -> {
+            try {
+                tokens[0] = loop.register(failing.receiver(), Interest.READABLE, event -> {
+                    loop.deregister(tokens[0]);
+                    tokens[1] = loop.register(successor.receiver(), Interest.READABLE, e -> {
+                        successor.receiver().read(ByteBuffer.allocate(16));
+                        successorEvents.incrementAndGet();
+                    });
+                    throw new IllegalStateException("after the slot was reused");
+                });
+                registered.countDown();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertThat(registered.await(5, TimeUnit.SECONDS)).isTrue();
+        failing.sender().write(ByteBuffer.wrap(new byte[1]));
+        await().atMost(Duration.ofSeconds(5)).until(() -> group.handlerErrors().total() == 1);
+        long slotMask = (1L << 24) - 1;
+        assertThat(tokens[1].value() & slotMask).isEqualTo(tokens[0].value() & slotMask);
+        assertThat(successor.receiver().isOpen()).isTrue();
+        assertThat(loop.registrations()).isEqualTo(1);
+        successor.sender().write(ByteBuffer.wrap(new byte[1]));
+        await().atMost(Duration.ofSeconds(5)).until(() -> successorEvents.get() == 1);
+        for (Pipe p : List.of(failing, successor)) {
             p.sender().close();
             p.receiver().close();
         }

@@ -34,7 +34,7 @@ class TcpServerTest {
     }
 
     private final PollLoopGroup group = new PollLoopGroup(
-            new PollLoopGroup.Settings(2, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024));
+            new PollLoopGroup.Settings(2, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024, 65_536));
     private TcpServer server;
 
     @AfterEach

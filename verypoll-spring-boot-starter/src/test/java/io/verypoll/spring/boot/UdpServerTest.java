@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 class UdpServerTest {
 
     private final PollLoopGroup group = new PollLoopGroup(
-            new PollLoopGroup.Settings(2, 64, Duration.ofSeconds(2), Duration.ofSeconds(1), 64));
+            new PollLoopGroup.Settings(2, 64, Duration.ofSeconds(2), Duration.ofSeconds(1), 64, 65_536));
     private UdpServer server;
 
     @AfterEach

@@ -84,6 +84,9 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                 .register(registry);
         FunctionCounter.builder("verypoll.loop.wakeups", loop, PollLoop::wakeups)
                 .description("Waker wake-ups").tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.loop.tasks.rejected", loop, PollLoop::rejectedTasks)
+                .description("Tasks refused because the loop's queue was full (verypoll.max-pending-tasks)")
+                .tags(tags).register(registry);
         Gauge.builder("verypoll.loop.tasks.pending", loop, PollLoop::pendingTasks)
                 .description("Tasks queued for the loop").tags(tags).strongReference(true).register(registry);
         Gauge.builder("verypoll.loop.registrations", loop, PollLoop::registrations)
@@ -124,6 +127,8 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
             FunctionCounter.builder("verypoll.datagrams.dropped", udp, UdpServer::datagramsDropped)
                     .description("Datagrams dropped because the socket could not take them").tags(tags)
                     .register(registry);
+            FunctionCounter.builder("verypoll.datagrams.receive.errors", udp, UdpServer::receiveErrors)
+                    .description("Receives that failed; the server went on receiving").tags(tags).register(registry);
         }
     }
 }

@@ -40,6 +40,12 @@ public class VerypollProperties implements Validator {
     private int maxTasksPerIteration = 1024;
 
     /**
+     * Most tasks (execute, schedule from other threads) waiting per loop. Beyond it execute throws
+     * RejectedExecutionException and tryExecute returns false, counted in verypoll.loop.tasks.rejected.
+     */
+    private int maxPendingTasks = PollLoopGroup.DEFAULT_MAX_PENDING_TASKS;
+
+    /**
      * How long a graceful shutdown lets connections finish writing before closing them. Keep it below
      * spring.lifecycle.timeout-per-shutdown-phase; 0 closes at once (handy in tests).
      */
@@ -96,6 +102,14 @@ public class VerypollProperties implements Validator {
         this.maxTasksPerIteration = maxTasksPerIteration;
     }
 
+    public int getMaxPendingTasks() {
+        return maxPendingTasks;
+    }
+
+    public void setMaxPendingTasks(int maxPendingTasks) {
+        this.maxPendingTasks = maxPendingTasks;
+    }
+
     public Duration getShutdownTimeout() {
         return shutdownTimeout;
     }
@@ -116,7 +130,7 @@ public class VerypollProperties implements Validator {
     public PollLoopGroup.Settings toLoopSettings() {
         int count = loops != null ? loops : Runtime.getRuntime().availableProcessors();
         return new PollLoopGroup.Settings(count, eventsCapacity, blockedThreshold, blockedCheckInterval,
-                maxTasksPerIteration);
+                maxTasksPerIteration, maxPendingTasks);
     }
 
     @Override
@@ -141,6 +155,9 @@ public class VerypollProperties implements Validator {
         }
         if (p.maxTasksPerIteration < 1) {
             errors.rejectValue("maxTasksPerIteration", "range", "must be at least 1, was " + p.maxTasksPerIteration);
+        }
+        if (p.maxPendingTasks < 1) {
+            errors.rejectValue("maxPendingTasks", "range", "must be at least 1, was " + p.maxPendingTasks);
         }
         if (p.shutdownTimeout == null || p.shutdownTimeout.isNegative()) {
             errors.rejectValue("shutdownTimeout", "range", "must not be negative, was " + p.shutdownTimeout);
@@ -172,6 +189,13 @@ public class VerypollProperties implements Validator {
 
         /** Close a connection after this long without reads or writes; 0 disables. */
         private Duration idleTimeout;
+
+        /**
+         * After a graceful close has sent everything and its end of stream, the connection reads and
+         * discards until the peer closes too or has been quiet this long: closing on unread input would
+         * reset the connection and lose the last bytes. 0 closes at once.
+         */
+        private Duration lingerTimeout;
 
         /** Pending (unsent) bytes above which a connection stops reading. */
         private DataSize highWatermark;
@@ -233,6 +257,14 @@ public class VerypollProperties implements Validator {
             this.idleTimeout = idleTimeout;
         }
 
+        public Duration getLingerTimeout() {
+            return lingerTimeout;
+        }
+
+        public void setLingerTimeout(Duration lingerTimeout) {
+            this.lingerTimeout = lingerTimeout;
+        }
+
         public DataSize getHighWatermark() {
             return highWatermark;
         }
@@ -286,6 +318,9 @@ public class VerypollProperties implements Validator {
             if (idleTimeout != null) {
                 s = s.withIdleTimeout(idleTimeout);
             }
+            if (lingerTimeout != null) {
+                s = s.withLingerTimeout(lingerTimeout);
+            }
             if (highWatermark != null || lowWatermark != null) {
                 int low = lowWatermark != null ? toInt(lowWatermark) : s.lowWatermark();
                 int high = highWatermark != null ? toInt(highWatermark) : s.highWatermark();
@@ -316,6 +351,9 @@ public class VerypollProperties implements Validator {
             }
             if (idleTimeout != null && idleTimeout.isNegative()) {
                 errors.rejectValue(prefix + "idleTimeout", "range", "must not be negative, was " + idleTimeout);
+            }
+            if (lingerTimeout != null && lingerTimeout.isNegative()) {
+                errors.rejectValue(prefix + "lingerTimeout", "range", "must not be negative, was " + lingerTimeout);
             }
             if (lowWatermark != null && highWatermark != null && lowWatermark.compareTo(highWatermark) >= 0) {
                 errors.rejectValue(prefix + "lowWatermark", "order",

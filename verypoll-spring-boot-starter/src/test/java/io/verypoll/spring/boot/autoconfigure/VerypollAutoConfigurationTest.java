@@ -82,7 +82,7 @@ class VerypollAutoConfigurationTest {
     @Test
     void userLoopGroupWins() {
         runner.withBean("myLoops", PollLoopGroup.class,
-                () -> new PollLoopGroup(new PollLoopGroup.Settings(3, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8)))
+                () -> new PollLoopGroup(new PollLoopGroup.Settings(3, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8, 65_536)))
                 .run(context -> {
                     assertThat(context).hasSingleBean(PollLoopGroup.class);
                     assertThat(context.getBean(PollLoopGroup.class).loops()).hasSize(3);
@@ -94,7 +94,7 @@ class VerypollAutoConfigurationTest {
     void userLifecycleWins() {
         runner.withUserConfiguration(EchoServer.class)
                 .withBean("myLifecycle", VerypollLifecycle.class, () -> new VerypollLifecycle(
-                        new PollLoopGroup(new PollLoopGroup.Settings(1, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8)),
+                        new PollLoopGroup(new PollLoopGroup.Settings(1, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8, 65_536)),
                         new org.springframework.beans.factory.support.StaticListableBeanFactory().getBeanProvider(SocketServer.class),
                         Duration.ZERO, java.util.Map.of(), null))
                 .run(context -> {
