@@ -1,5 +1,6 @@
 package io.verypoll.examples;
 
+import io.verypoll.spring.boot.server.Connection;
 import io.verypoll.Event;
 import io.verypoll.Events;
 import io.verypoll.Interest;

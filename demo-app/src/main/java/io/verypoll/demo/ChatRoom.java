@@ -1,9 +1,9 @@
 package io.verypoll.demo;
 
-import io.verypoll.spring.boot.Connection;
-import io.verypoll.spring.boot.PollLoop;
-import io.verypoll.spring.boot.PollLoopGroup;
 
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.Connection;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

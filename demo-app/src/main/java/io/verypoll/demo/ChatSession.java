@@ -1,9 +1,9 @@
 package io.verypoll.demo;
 
-import io.verypoll.spring.boot.CloseReason;
-import io.verypoll.spring.boot.Connection;
-import io.verypoll.spring.boot.ConnectionHandler;
 
+import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.Connection;
+import io.verypoll.spring.boot.server.ConnectionHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

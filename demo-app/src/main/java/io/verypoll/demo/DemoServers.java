@@ -1,8 +1,8 @@
 package io.verypoll.demo;
 
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.TcpServer;
-import io.verypoll.spring.boot.UdpServer;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.TcpServer;
+import io.verypoll.spring.boot.server.UdpServer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

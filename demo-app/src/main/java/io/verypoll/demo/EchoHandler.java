@@ -1,8 +1,8 @@
 package io.verypoll.demo;
 
-import io.verypoll.spring.boot.Connection;
-import io.verypoll.spring.boot.ConnectionHandler;
 
+import io.verypoll.spring.boot.server.Connection;
+import io.verypoll.spring.boot.server.ConnectionHandler;
 import java.nio.ByteBuffer;
 
 /**

@@ -1,8 +1,8 @@
 package io.verypoll.demo;
 
-import io.verypoll.spring.boot.CloseReason;
-import io.verypoll.spring.boot.TcpServer;
-import io.verypoll.spring.boot.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.TcpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

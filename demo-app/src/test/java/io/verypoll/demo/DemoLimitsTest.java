@@ -1,8 +1,8 @@
 package io.verypoll.demo;
 
+import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.TcpServer;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.verypoll.spring.boot.CloseReason;
-import io.verypoll.spring.boot.TcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;

@@ -1,12 +1,12 @@
 package io.verypoll.spring.boot.actuate;
 
-import io.verypoll.spring.boot.PollLoop;
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.SocketServer;
-import io.verypoll.spring.boot.StreamServer;
-import io.verypoll.spring.boot.UdpServer;
-import io.verypoll.spring.boot.UnixServer;
-import io.verypoll.spring.boot.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamServer;
+import io.verypoll.spring.boot.server.UdpServer;
+import io.verypoll.spring.boot.server.UnixServer;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;

@@ -1,7 +1,7 @@
 package io.verypoll.spring.boot.actuate;
 
-import io.verypoll.spring.boot.PollLoop;
-import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 

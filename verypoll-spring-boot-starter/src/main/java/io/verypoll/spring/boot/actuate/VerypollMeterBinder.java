@@ -1,5 +1,13 @@
 package io.verypoll.spring.boot.actuate;
 
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamServer;
+import io.verypoll.spring.boot.server.UdpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
@@ -7,14 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.verypoll.spring.boot.CloseReason;
-import io.verypoll.spring.boot.PollLoop;
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.SocketServer;
-import io.verypoll.spring.boot.StreamServer;
-import io.verypoll.spring.boot.UdpServer;
-import io.verypoll.spring.boot.VerypollLifecycle;
-import io.verypoll.spring.boot.VerypollServerStartedEvent;
 import org.springframework.context.ApplicationListener;
 
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.ServerSettings;
-import io.verypoll.spring.boot.SocketServer;
-import io.verypoll.spring.boot.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.ServerSettings;
+import io.verypoll.spring.boot.server.SocketServer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;

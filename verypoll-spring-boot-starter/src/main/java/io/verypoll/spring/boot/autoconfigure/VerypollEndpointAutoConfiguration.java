@@ -1,7 +1,7 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.actuate.VerypollEndpoint;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;

@@ -1,6 +1,6 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.PollLoopGroup;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.actuate.VerypollHealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;

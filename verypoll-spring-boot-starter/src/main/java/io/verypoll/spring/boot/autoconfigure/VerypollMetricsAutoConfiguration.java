@@ -1,8 +1,8 @@
 package io.verypoll.spring.boot.autoconfigure;
 
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.VerypollLifecycle;
 import io.verypoll.spring.boot.actuate.VerypollMeterBinder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -1,7 +1,7 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.ServerSettings;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.ServerSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;

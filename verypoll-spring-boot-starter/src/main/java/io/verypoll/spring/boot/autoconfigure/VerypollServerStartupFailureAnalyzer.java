@@ -1,6 +1,6 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.VerypollServerStartupException;
+import io.verypoll.spring.boot.context.VerypollServerStartupException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 

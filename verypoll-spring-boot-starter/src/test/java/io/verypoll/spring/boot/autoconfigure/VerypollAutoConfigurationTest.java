@@ -1,15 +1,16 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.CloseReason;
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.ServerSettings;
-import io.verypoll.spring.boot.SocketServer;
-import io.verypoll.spring.boot.TcpServer;
-import io.verypoll.spring.boot.UdpServer;
-import io.verypoll.spring.boot.UnixServer;
-import io.verypoll.spring.boot.VerypollLifecycle;
-import io.verypoll.spring.boot.VerypollServerPortInitializer;
-import io.verypoll.spring.boot.VerypollServerStartedEvent;
+import io.verypoll.spring.boot.context.LocalVerypollPort;
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollServerPortInitializer;
+import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.ServerSettings;
+import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.TcpServer;
+import io.verypoll.spring.boot.server.UdpServer;
+import io.verypoll.spring.boot.server.UnixServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,7 +164,7 @@ class VerypollAutoConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
     static class PortReader {
-        @io.verypoll.spring.boot.LocalVerypollPort
+        @io.verypoll.spring.boot.context.LocalVerypollPort
         int port;
     }
 

@@ -1,10 +1,10 @@
 package io.verypoll.spring.boot.autoconfigure;
 
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.TcpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.RequiredSearch;
-import io.verypoll.spring.boot.PollLoopGroup;
-import io.verypoll.spring.boot.TcpServer;
 import io.verypoll.spring.boot.actuate.VerypollEndpoint;
 import io.verypoll.spring.boot.actuate.VerypollHealthIndicator;
 import io.verypoll.spring.boot.actuate.VerypollMeterBinder;

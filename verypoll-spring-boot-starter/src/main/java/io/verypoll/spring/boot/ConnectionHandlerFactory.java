@@ -1,8 +1,0 @@
-package io.verypoll.spring.boot;
-
-/** Makes one handler per accepted connection, on the connection's loop thread. */
-@FunctionalInterface
-public interface ConnectionHandlerFactory {
-
-    ConnectionHandler create(Connection connection) throws Exception;
-}

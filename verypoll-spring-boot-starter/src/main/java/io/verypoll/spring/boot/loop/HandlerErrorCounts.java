@@ -1,0 +1,58 @@
+package io.verypoll.spring.boot.loop;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Handler exceptions counted by exception class. The set of class names is capped so that a handler
+ * throwing many distinct types cannot blow up the number of meter tags; later types count as
+ * {@value #OTHER}.
+ */
+public final class HandlerErrorCounts {
+
+    static final int MAX_TYPES = 32;
+    static final String OTHER = "other";
+
+    private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<Consumer<String>> newTypeListeners = new CopyOnWriteArrayList<>();
+    private final LongAdder total = new LongAdder();
+
+    void record(Throwable error) {
+        String type = error.getClass().getName();
+        LongAdder counter = counts.get(type);
+        if (counter == null) {
+            if (counts.size() >= MAX_TYPES) {
+                type = OTHER;
+            }
+            String key = type;
+            boolean[] created = new boolean[1];
+            counter = counts.computeIfAbsent(key, k -> {
+                created[0] = true;
+                return new LongAdder();
+            });
+            if (created[0]) {
+                newTypeListeners.forEach(listener -> listener.accept(key));
+            }
+        }
+        counter.increment();
+        total.increment();
+    }
+
+    public long total() {
+        return total.sum();
+    }
+
+    public long count(String exceptionType) {
+        LongAdder counter = counts.get(exceptionType);
+        return counter == null ? 0 : counter.sum();
+    }
+
+    /** Calls {@code listener} for every exception type seen so far and for each new one later. */
+    public void onType(Consumer<String> listener) {
+        newTypeListeners.add(listener);
+        counts.keySet().forEach(listener);
+    }
+}

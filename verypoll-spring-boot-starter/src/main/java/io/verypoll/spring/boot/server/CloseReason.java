@@ -1,0 +1,39 @@
+package io.verypoll.spring.boot.server;
+
+/** Why a connection was closed; the {@code reason} tag of {@code verypoll.connections.closed}. */
+public enum CloseReason {
+    /** The peer ended its side and the connection was then closed. */
+    PEER_CLOSED("peer-closed"),
+    /** The application called {@link Connection#close()} or {@link Connection#closeNow()}. */
+    LOCAL("local"),
+    /** No byte moved in either direction for the idle timeout. */
+    IDLE_TIMEOUT("idle-timeout"),
+    /** Bytes waiting for a slow peer went over the server's max-pending-bytes cap. */
+    PENDING_CAP("pending-cap"),
+    /**
+     * A graceful close sent everything and its end of stream, but the peer kept sending (ignoring it)
+     * until the idle timeout.
+     */
+    LINGER_TIMEOUT("linger-timeout"),
+    /** The handler threw. */
+    HANDLER_ERROR("handler-error"),
+    /** A read or write failed (a reset, for instance). */
+    IO_ERROR("io-error"),
+    /** The loop serving the connection failed (not a handler's error: the loop's own machinery). */
+    LOOP_FAILED("loop-failed"),
+    /** The application shut down and the connection had sent everything (and the peer closed too). */
+    SHUTDOWN("shutdown"),
+    /** The application shut down and the connection still had bytes to send at the shutdown timeout. */
+    SHUTDOWN_FORCED("shutdown-forced");
+
+    private final String tag;
+
+    CloseReason(String tag) {
+        this.tag = tag;
+    }
+
+    /** The value used in meter tags and logs. */
+    public String tag() {
+        return tag;
+    }
+}

@@ -1,0 +1,79 @@
+package io.verypoll.spring.boot.server;
+
+import java.util.function.ToLongFunction;
+
+/**
+ * Counters of one server, striped by loop: each stripe is written by one loop thread only, so the hot
+ * path does plain increments; meters sum the stripes when they are read.
+ */
+final class ServerCounters {
+
+    static final class Stripe {
+        long bytesReceived;
+        long bytesSent;
+        /** Bytes written by handlers and not yet taken by sockets; goes up and down. */
+        long pendingBytes;
+        long datagramsReceived;
+        long datagramsSent;
+        long datagramsDropped;
+        long receiveErrors;
+        final long[] closed = new long[CloseReason.values().length];
+    }
+
+    /** Counters of a server that has not started: no stripes, every sum 0. */
+    static final ServerCounters NONE = new ServerCounters(0);
+
+    private final Stripe[] stripes;
+
+    ServerCounters(int loops) {
+        stripes = new Stripe[loops];
+        for (int i = 0; i < loops; i++) {
+            stripes[i] = new Stripe();
+        }
+    }
+
+    Stripe stripe(int loop) {
+        return stripes[loop];
+    }
+
+    long bytesReceived() {
+        return sum(s -> s.bytesReceived);
+    }
+
+    long bytesSent() {
+        return sum(s -> s.bytesSent);
+    }
+
+    long pendingBytes() {
+        return sum(s -> s.pendingBytes);
+    }
+
+    long datagramsReceived() {
+        return sum(s -> s.datagramsReceived);
+    }
+
+    long datagramsSent() {
+        return sum(s -> s.datagramsSent);
+    }
+
+    long datagramsDropped() {
+        return sum(s -> s.datagramsDropped);
+    }
+
+    long receiveErrors() {
+        return sum(s -> s.receiveErrors);
+    }
+
+    long closed(CloseReason reason) {
+        int index = reason.ordinal();
+        return sum(s -> s.closed[index]);
+    }
+
+    private long sum(ToLongFunction<Stripe> counter) {
+        long sum = 0;
+        for (Stripe s : stripes) {
+            sum += counter.applyAsLong(s);
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,154 @@
+package io.verypoll.spring.boot.server;
+
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.spring.boot.loop.PollLoopGroup;
+import org.springframework.beans.factory.BeanNameAware;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server declared as a {@code @Bean}: the starter binds it when the application starts and closes
+ * it gracefully when it stops. Its name is the bean name unless the builder set one; meters, the
+ * endpoint and {@code verypoll.servers.<name>.*} use it.
+ */
+public abstract sealed class SocketServer implements BeanNameAware permits StreamServer, UdpServer {
+
+    enum State { NEW, RUNNING, STOPPING, STOPPED }
+
+    private String name;
+    private boolean nameFixed;
+    private volatile ServerSettings settings;
+    volatile State state = State.NEW;
+    PollLoopGroup group;
+    volatile ServerCounters counters = ServerCounters.NONE;
+    volatile SocketAddress boundAddress;
+
+    SocketServer(String name, ServerSettings settings) {
+        this.name = name;
+        this.nameFixed = name != null;
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public void setBeanName(String beanName) {
+        if (!nameFixed) {
+            name = beanName;
+        }
+    }
+
+    public String name() {
+        return name == null ? getClass().getSimpleName() : name;
+    }
+
+    /** "tcp", "udp" or "unix". */
+    public abstract String protocol();
+
+    public ServerSettings settings() {
+        return settings;
+    }
+
+    /** Replaces the settings before start (the starter applies {@code verypoll.servers.<name>.*}). */
+    public void configure(ServerSettings newSettings) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("server '" + name() + "' is already started");
+        }
+        settings = Objects.requireNonNull(newSettings, "newSettings");
+    }
+
+    /** The address actually bound (with the real port when 0 was asked), or null when not running. */
+    public SocketAddress boundAddress() {
+        return boundAddress;
+    }
+
+    /** The bound port, or -1 when not bound or not an IP server. */
+    public int port() {
+        return boundAddress instanceof InetSocketAddress inet ? inet.getPort() : -1;
+    }
+
+    public boolean isRunning() {
+        return state == State.RUNNING;
+    }
+
+    /** Open connections (0 for UDP). */
+    public abstract int activeConnections();
+
+    public long bytesReceived() {
+        return counters.bytesReceived();
+    }
+
+    public long bytesSent() {
+        return counters.bytesSent();
+    }
+
+    /** Problems with the current settings; empty when the server can start. */
+    public List<String> problems() {
+        return settings.problems(name(), false);
+    }
+
+    /** Binds and starts serving on {@code loops}. Called by the starter's lifecycle. */
+    public final synchronized void start(PollLoopGroup loops) throws IOException {
+        if (state != State.NEW) {
+            throw new IllegalStateException("server '" + name() + "' was already started");
+        }
+        List<String> problems = problems();
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
+        this.group = loops;
+        loops.ensureStarted();
+        counters = new ServerCounters(loops.loops().size());
+        bind();
+        state = State.RUNNING;
+    }
+
+    abstract void bind() throws IOException;
+
+    /** Stops taking new connections (or datagrams) and waits up to {@code timeout} for that. */
+    public abstract void stopAccepting(Duration timeout);
+
+    /** Asks every connection to finish writing and close. */
+    public abstract void beginDrain();
+
+    /** Closes what is still open; returns how many connections that was. */
+    public abstract int forceClose(Duration timeout);
+
+    /**
+     * Runs {@code action} on {@code loop}, or on this thread if the loop no longer takes work, and
+     * waits up to {@code timeout} for it to finish.
+     */
+    static void runOnLoop(PollLoop loop, Runnable action, Duration timeout) {
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable task = () -> {
+            try {
+                action.run();
+            } finally {
+                done.countDown();
+            }
+        };
+        if (!loop.runtime().executeInternal(task)) {
+            task.run();
+        }
+        await(done, timeout);
+    }
+
+    /** Waits up to {@code timeout} (at least a millisecond) for {@code latch}; keeps an interrupt. */
+    static void await(CountDownLatch latch, Duration timeout) {
+        try {
+            latch.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{name=" + name() + ", bound=" + boundAddress + "}";
+    }
+}

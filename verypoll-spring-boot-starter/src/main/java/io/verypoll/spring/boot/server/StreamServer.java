@@ -1,0 +1,396 @@
+package io.verypoll.spring.boot.server;
+
+import io.verypoll.spring.boot.loop.EventHandler;
+import io.verypoll.spring.boot.loop.LoopTimer;
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.Event;
+import io.verypoll.Interest;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A server of stream connections (TCP or Unix-domain). The listener lives on one loop; each accepted
+ * connection goes to the next loop in turn and stays there.
+ */
+public abstract sealed class StreamServer extends SocketServer permits TcpServer, UnixServer {
+
+    private static final Log log = LogFactory.getLog(StreamServer.class);
+
+    /** Accepts per readiness event before yielding to the loop's other work. */
+    private static final int MAX_ACCEPTS_PER_EVENT = 64;
+
+    private final ConnectionHandlerFactory handlerFactory;
+    private final AtomicInteger active = new AtomicInteger();
+
+    // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
+    // at EMFILE even loading a class can fail for want of a file descriptor.
+    private volatile PollLoop listenerLoop;
+    private Token listenerToken;
+    private final EventHandler acceptHandler = this::onListenerEvent;
+    private final Runnable acceptAgain = this::acceptAgain;
+    private final Runnable resumeAcceptTask = this::resumeAccepting;
+    private final ResumeAcceptTimer resumeTimer = new ResumeAcceptTimer();
+    /** One resume-accept hand-off at a time, however many connections close meanwhile. */
+    private final AtomicBoolean resumeQueued = new AtomicBoolean();
+    private final Consumer<PollLoop> onLoopFailure = this::loopFailed;
+    private long backoffNanos;
+    private volatile boolean acceptPaused;
+    private volatile boolean listenerClosed;
+    private long nextConnectionId;
+    private long errorsInEpisode;
+
+    // Listener-loop counters, read by meters.
+    private volatile long accepted;
+    private volatile long rejectedMaxConnections;
+    private volatile long rejectedAcceptError;
+
+    private ConnectionList[] connections;
+
+    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory) {
+        super(name, settings);
+        this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
+    }
+
+    /** Opens the listening socket. */
+    abstract Source openListener() throws IOException;
+
+    abstract SocketAddress listenerAddress() throws IOException;
+
+    /** Accepts one connection; null when none is waiting. */
+    abstract StreamChannel acceptOne() throws IOException;
+
+    abstract void closeListener() throws IOException;
+
+    @Override
+    public int activeConnections() {
+        return active.get();
+    }
+
+    public long acceptedConnections() {
+        return accepted;
+    }
+
+    public long rejectedMaxConnections() {
+        return rejectedMaxConnections;
+    }
+
+    public long rejectedAcceptErrors() {
+        return rejectedAcceptError;
+    }
+
+    /** Connections closed so far for {@code reason}. */
+    public long closedConnections(CloseReason reason) {
+        return counters.closed(reason);
+    }
+
+    /** Bytes written by handlers that the sockets have not taken yet, over all connections. */
+    public long pendingBytes() {
+        return counters.pendingBytes();
+    }
+
+    /** True while accepting is paused after an accept error. */
+    public boolean isAcceptPaused() {
+        return acceptPaused;
+    }
+
+    @Override
+    final void bind() throws IOException {
+        int loops = group.loops().size();
+        connections = new ConnectionList[loops];
+        for (int i = 0; i < loops; i++) {
+            connections[i] = new ConnectionList();
+        }
+        Source listener = openListener();
+        try {
+            boundAddress = listenerAddress();
+            listenerLoop = group.next();
+            backoffNanos = settings().acceptBackoff().toNanos();
+            listenerToken = listenerLoop.register(listener, Interest.READABLE, acceptHandler);
+        } catch (IOException | RuntimeException e) {
+            closeListener();
+            throw e;
+        }
+        group.onLoopFailure(onLoopFailure);
+    }
+
+    private void onListenerEvent(Event event) {
+        acceptSome();
+    }
+
+    private void acceptAgain() {
+        if (!listenerClosed && !acceptPaused) {
+            acceptSome();
+        }
+    }
+
+    private void acceptSome() {
+        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            StreamChannel channel;
+            try {
+                channel = acceptOne();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                acceptFailed(e);
+                return;
+            }
+            if (channel == null) {
+                if (errorsInEpisode > 0) {
+                    log.info("server '" + name() + "': accepting again after " + errorsInEpisode + " accept error(s)");
+                    errorsInEpisode = 0;
+                }
+                backoffNanos = settings().acceptBackoff().toNanos();
+                return; // would block: accept is armed again
+            }
+            handOff(channel);
+        }
+        listenerLoop.runtime().runLater(acceptAgain);
+    }
+
+    private void handOff(StreamChannel channel) {
+        if (state != State.RUNNING) {
+            closeQuietly(channel);
+            return;
+        }
+        if (active.get() >= settings().maxConnections()) {
+            rejectedMaxConnections++;
+            closeQuietly(channel);
+            return;
+        }
+        active.incrementAndGet();
+        accepted++;
+        PollLoop target = group.next();
+        Connection connection = new Connection(this, target, channel, nextConnectionId++,
+                counters.stripe(target.index()));
+        if (target == listenerLoop) {
+            connection.open(handlerFactory);
+        } else if (!target.runtime().executeInternal(() -> connection.open(handlerFactory))) {
+            // The target loop has run its last tasks (it is stopping or failed).
+            closeQuietly(channel);
+            active.decrementAndGet();
+        }
+    }
+
+    private void acceptFailed(IOException error) {
+        rejectedAcceptError++;
+        long pauseNanos = backoffNanos;
+        backoffNanos = Math.min(backoffNanos * 2, settings().acceptBackoffMax().toNanos());
+        // One warning per episode, and a plain message: building a stack trace walks classes that
+        // may need file descriptors.
+        if (errorsInEpisode++ == 0) {
+            log.warn("server '" + name() + "': accept failed (" + error.getMessage() + "); pausing accept for "
+                    + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms, then retrying with backoff up to "
+                    + settings().acceptBackoffMax().toMillis() + " ms");
+        } else if (log.isDebugEnabled()) {
+            log.debug("server '" + name() + "': accept failed again (" + error.getMessage() + "); pausing "
+                    + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms");
+        }
+        try {
+            listenerLoop.deregister(listenerToken);
+        } catch (IOException | RuntimeException e) {
+            log.debug("deregistering the listener failed", e);
+        }
+        acceptPaused = true;
+        listenerLoop.runtime().armTimer(resumeTimer, System.nanoTime() + pauseNanos);
+    }
+
+    private void resumeAccepting() {
+        resumeQueued.set(false);
+        if (!acceptPaused || listenerClosed) {
+            return;
+        }
+        acceptPaused = false;
+        listenerLoop.runtime().cancelTimer(resumeTimer);
+        try {
+            // Registering again arms readiness again: connections that waited in the backlog show up.
+            listenerToken = listenerLoop.register(listenerSource(), Interest.READABLE, acceptHandler);
+        } catch (IOException | RuntimeException e) {
+            log.warn("server '" + name() + "': could not resume accepting (" + e.getMessage() + "); retrying");
+            acceptPaused = true;
+            listenerLoop.runtime().armTimer(resumeTimer, System.nanoTime() + backoffNanos);
+        }
+    }
+
+    abstract Source listenerSource();
+
+    private final class ResumeAcceptTimer extends LoopTimer {
+        @Override
+        protected void fire() {
+            resumeAccepting();
+        }
+    }
+
+    // ---------------------------------------------------------------- called by connections
+
+    void connectionOpened(Connection connection) {
+        connections[connection.loop().index()].add(connection);
+    }
+
+    void connectionAbandoned() {
+        active.decrementAndGet();
+    }
+
+    void connectionClosed(Connection connection) {
+        if (connection.listIndex >= 0) {
+            connections[connection.loop().index()].remove(connection);
+        }
+        active.decrementAndGet();
+        if (acceptPaused && resumeQueued.compareAndSet(false, true)) {
+            // A descriptor was just freed: try accepting now rather than at the end of the backoff.
+            if (!listenerLoop.runtime().executeInternal(resumeAcceptTask)) {
+                resumeQueued.set(false);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    @Override
+    public void stopAccepting(Duration timeout) {
+        if (state != State.RUNNING) {
+            return;
+        }
+        state = State.STOPPING;
+        runOnLoop(listenerLoop, () -> {
+            listenerClosed = true;
+            acceptPaused = false;
+            listenerLoop.runtime().cancelTimer(resumeTimer);
+            try {
+                listenerLoop.deregister(listenerToken);
+            } catch (IOException | RuntimeException e) {
+                log.trace("listener already deregistered", e);
+            }
+            try {
+                closeListener();
+            } catch (IOException e) {
+                log.warn("closing the listener of '" + name() + "' failed", e);
+            }
+        }, timeout);
+    }
+
+    @Override
+    public void beginDrain() {
+        for (PollLoop loop : group.loops()) {
+            ConnectionList list = connections[loop.index()];
+            loop.runtime().executeInternal(() -> list.forEachCopy(Connection::shutdownGracefully));
+        }
+    }
+
+    @Override
+    public int forceClose(Duration timeout) {
+        AtomicInteger forced = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(group.loops().size());
+        for (PollLoop loop : group.loops()) {
+            ConnectionList list = connections[loop.index()];
+            Runnable closeAll = () -> {
+                try {
+                    list.forEachCopy(connection -> {
+                        if (connection.forceClose()) {
+                            forced.incrementAndGet();
+                        }
+                    });
+                } finally {
+                    done.countDown();
+                }
+            };
+            if (!loop.runtime().executeInternal(closeAll)) {
+                done.countDown();
+            }
+        }
+        await(done, timeout);
+        group.removeLoopFailureListener(onLoopFailure);
+        state = State.STOPPED;
+        return forced.get();
+    }
+
+    /**
+     * On the thread of a loop whose machinery failed: its connections close, and a listener it served
+     * moves to a loop that still runs, so the server keeps accepting.
+     */
+    private void loopFailed(PollLoop failed) {
+        connections[failed.index()].forEachCopy(Connection::loopFailed);
+        if (failed != listenerLoop || listenerClosed) {
+            return;
+        }
+        try {
+            // Taken out of the failed loop's table, so that it does not close the listener as it ends.
+            failed.deregister(listenerToken);
+        } catch (IOException | RuntimeException e) {
+            log.trace("deregistering the listener from the failed loop", e);
+        }
+        failed.runtime().cancelTimer(resumeTimer);
+        PollLoop target = group.next();
+        listenerLoop = target;
+        boolean moved = target != failed && target.runtime().executeInternal(() -> {
+            acceptPaused = false;
+            try {
+                listenerToken = target.register(listenerSource(), Interest.READABLE, acceptHandler);
+                log.warn("server '" + name() + "' accepts on " + target.threadName() + " from now on");
+            } catch (IOException | RuntimeException e) {
+                log.error("server '" + name() + "' could not move its listener to " + target.threadName(), e);
+            }
+        });
+        if (!moved) {
+            log.error("server '" + name() + "' has no running loop left to accept on");
+        }
+    }
+
+    private static void closeQuietly(StreamChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.trace("close failed", e);
+        }
+    }
+
+    /** The connections of one loop; touched only by that loop's thread. */
+    static final class ConnectionList {
+        private Connection[] items = new Connection[16];
+        private int size;
+
+        void add(Connection connection) {
+            if (size == items.length) {
+                items = Arrays.copyOf(items, size * 2);
+            }
+            connection.listIndex = size;
+            items[size++] = connection;
+        }
+
+        void remove(Connection connection) {
+            int index = connection.listIndex;
+            size--;
+            Connection last = items[size];
+            items[size] = null;
+            if (index != size) {
+                items[index] = last;
+                last.listIndex = index;
+            }
+            connection.listIndex = -1;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void forEachCopy(java.util.function.Consumer<Connection> action) {
+            Connection[] copy = Arrays.copyOf(items, size);
+            for (Connection connection : copy) {
+                action.accept(connection);
+            }
+        }
+    }
+}
