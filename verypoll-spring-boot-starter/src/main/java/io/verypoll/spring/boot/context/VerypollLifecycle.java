@@ -1,6 +1,7 @@
 package io.verypoll.spring.boot.context;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
 import io.verypoll.spring.boot.server.StreamServer;
@@ -104,7 +105,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
                 for (SocketServer server : found) {
                     server.start(group);
                     started.add(server);
-                    if (!"unix".equals(server.protocol()) && !server.settings().isLoopback()) {
+                    if (server.kind() != ServerKind.UNIX && !server.settings().isLoopback()) {
                         log.warn("verypoll server '" + server.name() + "' is bound to " + server.boundAddress()
                                 + ", which is not a loopback address: it is reachable from other hosts");
                     }
@@ -120,11 +121,12 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
                 SocketServer failed = found.get(started.size());
                 String what = "verypoll server '" + failed.name() + "' could not "
                         + (e instanceof IOException ? "bind " : "start on ") + describeAddress(failed) + ": " + e.getMessage();
-                String action = "unix".equals(failed.protocol())
-                        ? "Remove the socket file if no process uses it any more, or set verypoll.servers."
-                                + failed.name() + ".path to another file."
-                        : "Free the address, or set verypoll.servers." + failed.name()
-                                + ".port (0 picks a free port) or .address to another one.";
+                String action = switch (failed.kind()) {
+                    case UNIX -> "Remove the socket file if no process uses it any more, or set verypoll.servers."
+                            + failed.name() + ".path to another file.";
+                    case TCP, UDP -> "Free the address, or set verypoll.servers." + failed.name()
+                            + ".port (0 picks a free port) or .address to another one.";
+                };
                 throw new VerypollServerStartupException(what, action, e);
             }
             servers = List.copyOf(started);
@@ -189,7 +191,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
 
     private static String describeAddress(SocketServer server) {
         ServerSettings s = server.settings();
-        return "unix".equals(server.protocol()) ? s.path() : s.address() + ":" + s.port();
+        return server.kind() == ServerKind.UNIX ? s.path() : s.address() + ":" + s.port();
     }
 
     @Override

@@ -47,8 +47,12 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
         return name == null ? getClass().getSimpleName() : name;
     }
 
-    /** "tcp", "udp" or "unix". */
-    public abstract String protocol();
+    public abstract ServerKind kind();
+
+    /** The kind's tag: "tcp", "udp" or "unix". */
+    public final String protocol() {
+        return kind().tag();
+    }
 
     public ServerSettings settings() {
         return settings;

@@ -31,8 +31,8 @@ public final class TcpServer extends StreamServer {
     }
 
     @Override
-    public String protocol() {
-        return "tcp";
+    public ServerKind kind() {
+        return ServerKind.TCP;
     }
 
     @Override

@@ -49,8 +49,8 @@ public final class UdpServer extends SocketServer {
     }
 
     @Override
-    public String protocol() {
-        return "udp";
+    public ServerKind kind() {
+        return ServerKind.UDP;
     }
 
     @Override

@@ -32,8 +32,8 @@ public final class UnixServer extends StreamServer {
     }
 
     @Override
-    public String protocol() {
-        return "unix";
+    public ServerKind kind() {
+        return ServerKind.UNIX;
     }
 
     /** The socket file, or null when not bound. */
