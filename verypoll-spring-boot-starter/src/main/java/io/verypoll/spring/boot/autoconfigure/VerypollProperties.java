@@ -1,6 +1,7 @@
 package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.ServerSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -301,42 +302,39 @@ public class VerypollProperties implements Validator {
         public ServerSettings applyTo(ServerSettings base) {
             ServerSettings s = base;
             if (address != null) {
-                s = s.withAddress(address);
+                s = s.with(ServerSetting.ADDRESS, address);
             }
             if (port != null) {
-                s = s.withPort(port);
+                s = s.with(ServerSetting.PORT, port);
             }
             if (path != null) {
-                s = s.withPath(path);
+                s = s.with(ServerSetting.PATH, path);
             }
             if (backlog != null) {
-                s = s.withBacklog(backlog);
+                s = s.with(ServerSetting.BACKLOG, backlog);
             }
             if (maxConnections != null) {
-                s = s.withMaxConnections(maxConnections);
+                s = s.with(ServerSetting.MAX_CONNECTIONS, maxConnections);
             }
             if (idleTimeout != null) {
-                s = s.withIdleTimeout(idleTimeout);
+                s = s.with(ServerSetting.IDLE_TIMEOUT, idleTimeout);
             }
             if (lingerTimeout != null) {
-                s = s.withLingerTimeout(lingerTimeout);
+                s = s.with(ServerSetting.LINGER_TIMEOUT, lingerTimeout);
             }
-            if (highWatermark != null || lowWatermark != null) {
-                int low = lowWatermark != null ? toInt(lowWatermark) : s.lowWatermark();
-                int high = highWatermark != null ? toInt(highWatermark) : s.highWatermark();
-                s = s.withWatermarks(low, high);
+            if (highWatermark != null) {
+                s = s.with(ServerSetting.HIGH_WATERMARK, highWatermark.toBytes());
+            }
+            if (lowWatermark != null) {
+                s = s.with(ServerSetting.LOW_WATERMARK, lowWatermark.toBytes());
             }
             if (maxPendingBytes != null) {
-                s = s.withMaxPendingBytes(maxPendingBytes.toBytes());
+                s = s.with(ServerSetting.MAX_PENDING_BYTES, maxPendingBytes.toBytes());
             }
             if (tcpNoDelay != null) {
-                s = s.withTcpNoDelay(tcpNoDelay);
+                s = s.with(ServerSetting.TCP_NO_DELAY, tcpNoDelay);
             }
             return s;
-        }
-
-        private static int toInt(DataSize size) {
-            return (int) Math.min(Integer.MAX_VALUE, size.toBytes());
         }
 
         void validate(String prefix, Errors errors) {

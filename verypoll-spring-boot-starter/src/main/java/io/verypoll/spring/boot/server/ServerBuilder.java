@@ -1,18 +1,23 @@
 package io.verypoll.spring.boot.server;
 
-import java.time.Duration;
+import java.util.Objects;
 
-/** The settings every server builder shares. */
+/**
+ * What every server builder shares: the name and the settings. Each named method of a builder is
+ * {@link #set} on one {@link ServerSetting}; {@link #set} itself reaches any setting of the kind.
+ */
 public abstract class ServerBuilder<B extends ServerBuilder<B>> {
 
+    private final ServerKind kind;
     String name;
     ServerSettings settings = ServerSettings.defaults();
 
-    ServerBuilder() {
+    ServerBuilder(ServerKind kind) {
+        this.kind = kind;
     }
 
     @SuppressWarnings("unchecked")
-    private B self() {
+    final B self() {
         return (B) this;
     }
 
@@ -22,46 +27,18 @@ public abstract class ServerBuilder<B extends ServerBuilder<B>> {
         return self();
     }
 
+    /** Replaces every setting. */
     public B settings(ServerSettings value) {
-        settings = value;
+        settings = Objects.requireNonNull(value, "settings");
         return self();
     }
 
-    public B idleTimeout(Duration value) {
-        settings = settings.withIdleTimeout(value);
-        return self();
-    }
-
-    /** After a graceful close has sent everything, linger until the peer closes or is quiet this long. */
-    public B lingerTimeout(Duration value) {
-        settings = settings.withLingerTimeout(value);
-        return self();
-    }
-
-    public B maxConnections(int value) {
-        settings = settings.withMaxConnections(value);
-        return self();
-    }
-
-    public B backlog(int value) {
-        settings = settings.withBacklog(value);
-        return self();
-    }
-
-    /** Stop reading above {@code high} pending bytes, read again at {@code low}. */
-    public B watermarks(int low, int high) {
-        settings = settings.withWatermarks(low, high);
-        return self();
-    }
-
-    /** Close a connection whose pending bytes go over {@code value}. */
-    public B maxPendingBytes(long value) {
-        settings = settings.withMaxPendingBytes(value);
-        return self();
-    }
-
-    public B acceptBackoff(Duration initial, Duration max) {
-        settings = settings.withAcceptBackoff(initial, max);
+    /** Sets one setting; it must apply to this kind of server. */
+    public <T> B set(ServerSetting<T> setting, T value) {
+        if (!setting.appliesTo(kind)) {
+            throw new IllegalArgumentException(setting.name() + " does not apply to a " + kind.tag() + " server");
+        }
+        settings = settings.with(setting, value);
         return self();
     }
 }

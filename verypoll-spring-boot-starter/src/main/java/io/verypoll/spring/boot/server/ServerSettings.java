@@ -4,131 +4,85 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
+import java.util.StringJoiner;
 
 /**
- * The limits and address of one server. Immutable; {@code with*} methods return changed copies.
- * Defaults follow the reliability notes: loopback, backlog 1024, 8192 connections, 60 s idle timeout,
- * 2 s linger after a graceful close, 64 KiB / 32 KiB watermarks, a 4 MiB cap on bytes waiting for a slow peer.
- *
- * @param address            host or IP to bind (TCP and UDP)
- * @param port               port to bind, 0 for any free port (TCP and UDP)
- * @param path               socket file (Unix servers only)
- * @param backlog            accept queue length asked of the kernel
- * @param maxConnections     open connections above which new ones are accepted and closed at once
- * @param idleTimeout        close a connection after this long without I/O; zero disables
- * @param lingerTimeout      after a graceful close has sent everything and its end of stream, the
- *                           connection reads and discards until the peer closes too or has been quiet
- *                           this long (closing on unread input would reset the connection and lose the
- *                           last bytes); zero closes at once
- * @param highWatermark      pending bytes above which the connection stops reading
- * @param lowWatermark       pending bytes at or below which it reads again
- * @param maxPendingBytes    pending bytes above which the connection is closed
- * @param tcpNoDelay         disable Nagle's algorithm on accepted TCP connections
- * @param acceptBackoff      first pause of accepting after an accept error (EMFILE, ...)
- * @param acceptBackoffMax   longest such pause; the pause doubles up to this
+ * The values of every {@link ServerSetting} for one server. Immutable; {@link #with} returns a changed
+ * copy. The values sit in an array indexed by the settings, already in their final types, so a read
+ * is an array load: connections read them when they open and on their timers, never per byte.
  */
-public record ServerSettings(String address, int port, String path, int backlog, int maxConnections,
-                             Duration idleTimeout, Duration lingerTimeout, int highWatermark, int lowWatermark, long maxPendingBytes,
-                             boolean tcpNoDelay, Duration acceptBackoff, Duration acceptBackoffMax) {
+public final class ServerSettings {
 
     public static final String LOOPBACK = "127.0.0.1";
 
-    public ServerSettings {
-        Objects.requireNonNull(address, "address");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
-        Objects.requireNonNull(lingerTimeout, "lingerTimeout");
-        Objects.requireNonNull(acceptBackoff, "acceptBackoff");
-        Objects.requireNonNull(acceptBackoffMax, "acceptBackoffMax");
+    private static final ServerSettings DEFAULTS = new ServerSettings(
+            ServerSetting.all().stream().map(ServerSetting::defaultValue).toArray());
+
+    private final Object[] values;
+
+    private ServerSettings(Object[] values) {
+        this.values = values;
     }
 
+    /** Every setting at its declared default. */
     public static ServerSettings defaults() {
-        return new ServerSettings(LOOPBACK, 0, null, 1024, 8192, Duration.ofSeconds(60), Duration.ofSeconds(2), 64 * 1024, 32 * 1024, 4L * 1024 * 1024, true, Duration.ofMillis(100), Duration.ofSeconds(1));
+        return DEFAULTS;
     }
 
-    public ServerSettings withAddress(String value) {
-        return new ServerSettings(value, port, path, backlog, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
+    @SuppressWarnings("unchecked")
+    public <T> T get(ServerSetting<T> setting) {
+        return (T) values[setting.index];
     }
 
-    public ServerSettings withPort(int value) {
-        return new ServerSettings(address, value, path, backlog, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
+    /** A copy with {@code setting} set to {@code value}. */
+    public <T> ServerSettings with(ServerSetting<T> setting, T value) {
+        Object[] changed = values.clone();
+        changed[setting.index] = checked(setting, value);
+        return new ServerSettings(changed);
     }
 
-    public ServerSettings withPath(String value) {
-        return new ServerSettings(address, port, value, backlog, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
+    /** A copy with every setting in {@code changes} set to its value there. */
+    public ServerSettings with(Map<ServerSetting<?>, ?> changes) {
+        Object[] changed = values.clone();
+        changes.forEach((setting, value) -> changed[setting.index] = checked(setting, value));
+        return new ServerSettings(changed);
     }
 
-    public ServerSettings withBacklog(int value) {
-        return new ServerSettings(address, port, path, value, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
+    private static Object checked(ServerSetting<?> setting, Object value) {
+        if (!setting.type().isInstance(value)) {
+            throw new IllegalArgumentException(setting.name() + " takes a " + setting.type().getSimpleName() + ", not " + value);
+        }
+        return value;
     }
 
-    public ServerSettings withMaxConnections(int value) {
-        return new ServerSettings(address, port, path, backlog, value, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
-    }
-
-    public ServerSettings withIdleTimeout(Duration value) {
-        return new ServerSettings(address, port, path, backlog, maxConnections, value, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
-    }
-
-    public ServerSettings withLingerTimeout(Duration value) {
-        return new ServerSettings(address, port, path, backlog, maxConnections, idleTimeout, value, highWatermark,
-                lowWatermark, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
-    }
-
-    public ServerSettings withWatermarks(int low, int high) {
-        return new ServerSettings(address, port, path, backlog, maxConnections, idleTimeout, lingerTimeout, high, low, maxPendingBytes, tcpNoDelay, acceptBackoff, acceptBackoffMax);
-    }
-
-    public ServerSettings withMaxPendingBytes(long value) {
-        return new ServerSettings(address, port, path, backlog, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, value, tcpNoDelay, acceptBackoff, acceptBackoffMax);
-    }
-
-    public ServerSettings withTcpNoDelay(boolean value) {
-        return new ServerSettings(address, port, path, backlog, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, value, acceptBackoff, acceptBackoffMax);
-    }
-
-    public ServerSettings withAcceptBackoff(Duration initial, Duration max) {
-        return new ServerSettings(address, port, path, backlog, maxConnections, idleTimeout, lingerTimeout, highWatermark, lowWatermark, maxPendingBytes, tcpNoDelay, initial, max);
-    }
-
-    /** Every rule this server breaks, as messages naming the server and the property; empty when valid. */
-    public List<String> problems(String server, boolean needsPath) {
-        List<String> problems = new ArrayList<>();
-        String prefix = "verypoll server '" + server + "': ";
-        if (needsPath) {
-            if (path == null || path.isBlank()) {
-                problems.add(prefix + "path must be set for a Unix-domain server");
+    /** The settings that apply to {@code kind}, by property name, in declaration order. */
+    public Map<String, Object> asMap(ServerKind kind) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (ServerSetting<?> setting : ServerSetting.all()) {
+            if (setting.appliesTo(kind)) {
+                map.put(setting.name(), get(setting));
             }
-        } else if (port < 0 || port > 65535) {
-            problems.add(prefix + "port must be between 0 and 65535, was " + port);
         }
-        if (backlog < 1) {
-            problems.add(prefix + "backlog must be at least 1, was " + backlog);
-        }
-        if (maxConnections < 1) {
-            problems.add(prefix + "max-connections must be at least 1, was " + maxConnections);
-        }
-        if (idleTimeout.isNegative()) {
-            problems.add(prefix + "idle-timeout must not be negative, was " + idleTimeout);
-        }
-        if (lingerTimeout.isNegative()) {
-            problems.add(prefix + "linger-timeout must not be negative, was " + lingerTimeout);
-        }
-        if (lowWatermark < 0) {
-            problems.add(prefix + "low-watermark must not be negative, was " + lowWatermark);
-        }
-        if (lowWatermark >= highWatermark) {
-            problems.add(prefix + "low-watermark (" + lowWatermark + " bytes) must be lower than high-watermark ("
-                    + highWatermark + " bytes)");
-        }
-        if (highWatermark > maxPendingBytes) {
-            problems.add(prefix + "high-watermark (" + highWatermark + " bytes) must not exceed max-pending-bytes ("
-                    + maxPendingBytes + " bytes)");
-        }
-        if (acceptBackoff.isNegative() || acceptBackoff.isZero() || acceptBackoffMax.compareTo(acceptBackoff) < 0) {
-            problems.add(prefix + "accept-backoff must be positive and not above accept-backoff-max ("
-                    + acceptBackoff + " / " + acceptBackoffMax + ")");
+        return map;
+    }
+
+    /**
+     * The validator of server settings: every rule that a setting applying to {@code kind} breaks, as
+     * messages naming the server and the property. Empty when the server can start.
+     */
+    public List<String> problems(String server, ServerKind kind) {
+        List<String> problems = new ArrayList<>();
+        for (ServerSetting<?> setting : ServerSetting.all()) {
+            if (setting.appliesTo(kind)) {
+                String problem = setting.problem(this);
+                if (problem != null) {
+                    problems.add("verypoll server '" + server + "': " + setting.name() + " " + problem);
+                }
+            }
         }
         return problems;
     }
@@ -136,9 +90,84 @@ public record ServerSettings(String address, int port, String path, int backlog,
     /** True when the address is a loopback address; a non-loopback bind gets a warning. */
     public boolean isLoopback() {
         try {
-            return InetAddress.getByName(address).isLoopbackAddress();
+            return InetAddress.getByName(address()).isLoopbackAddress();
         } catch (UnknownHostException e) {
             return false;
         }
+    }
+
+    // Typed shortcuts for the settings the servers and connections read; get(setting) reads any.
+
+    public String address() {
+        return get(ServerSetting.ADDRESS);
+    }
+
+    public int port() {
+        return get(ServerSetting.PORT);
+    }
+
+    public String path() {
+        return get(ServerSetting.PATH);
+    }
+
+    public int backlog() {
+        return get(ServerSetting.BACKLOG);
+    }
+
+    public int maxConnections() {
+        return get(ServerSetting.MAX_CONNECTIONS);
+    }
+
+    public Duration idleTimeout() {
+        return get(ServerSetting.IDLE_TIMEOUT);
+    }
+
+    public Duration lingerTimeout() {
+        return get(ServerSetting.LINGER_TIMEOUT);
+    }
+
+    /** As an int, the connection buffer's unit; the validator keeps it in range. */
+    public int highWatermark() {
+        return (int) Math.min(Integer.MAX_VALUE, get(ServerSetting.HIGH_WATERMARK));
+    }
+
+    /** As an int, below {@link #highWatermark()} once validated. */
+    public int lowWatermark() {
+        return (int) Math.min(Integer.MAX_VALUE, get(ServerSetting.LOW_WATERMARK));
+    }
+
+    public long maxPendingBytes() {
+        return get(ServerSetting.MAX_PENDING_BYTES);
+    }
+
+    public boolean tcpNoDelay() {
+        return get(ServerSetting.TCP_NO_DELAY);
+    }
+
+    public Duration acceptBackoff() {
+        return get(ServerSetting.ACCEPT_BACKOFF);
+    }
+
+    public Duration acceptBackoffMax() {
+        return get(ServerSetting.ACCEPT_BACKOFF_MAX);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ServerSettings that && Arrays.equals(values, that.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(values);
+    }
+
+    @Override
+    public String toString() {
+        StringJoiner joiner = new StringJoiner(", ", "ServerSettings{", "}");
+        for (ServerSetting<?> setting : ServerSetting.all()) {
+            joiner.add(setting.name() + "=" + get(setting));
+        }
+        return joiner.toString();
     }
 }

@@ -93,7 +93,7 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
 
     /** Problems with the current settings; empty when the server can start. */
     public List<String> problems() {
-        return settings.problems(name(), false);
+        return settings.problems(name(), kind());
     }
 
     /** Binds and starts serving on {@code loops}. Called by the starter's lifecycle. */

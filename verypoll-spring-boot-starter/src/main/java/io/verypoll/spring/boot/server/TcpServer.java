@@ -75,19 +75,20 @@ public final class TcpServer extends StreamServer {
     }
 
     public static final class Builder extends StreamServerBuilder<Builder> {
+        private Builder() {
+            super(ServerKind.TCP);
+        }
+
         public Builder address(String host) {
-            settings = settings.withAddress(host);
-            return this;
+            return set(ServerSetting.ADDRESS, host);
         }
 
         public Builder port(int port) {
-            settings = settings.withPort(port);
-            return this;
+            return set(ServerSetting.PORT, port);
         }
 
         public Builder tcpNoDelay(boolean on) {
-            settings = settings.withTcpNoDelay(on);
-            return this;
+            return set(ServerSetting.TCP_NO_DELAY, on);
         }
 
         public TcpServer build() {

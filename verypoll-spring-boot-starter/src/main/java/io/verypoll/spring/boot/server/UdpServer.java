@@ -230,14 +230,16 @@ public final class UdpServer extends SocketServer {
     public static final class Builder extends ServerBuilder<Builder> {
         private DatagramHandler handler;
 
+        private Builder() {
+            super(ServerKind.UDP);
+        }
+
         public Builder address(String host) {
-            settings = settings.withAddress(host);
-            return this;
+            return set(ServerSetting.ADDRESS, host);
         }
 
         public Builder port(int port) {
-            settings = settings.withPort(port);
-            return this;
+            return set(ServerSetting.PORT, port);
         }
 
         public Builder handler(DatagramHandler value) {

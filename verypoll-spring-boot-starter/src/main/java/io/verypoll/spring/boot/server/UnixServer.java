@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A Unix-domain stream server on a socket file. The file is removed when the server stops (the JDK
@@ -39,11 +38,6 @@ public final class UnixServer extends StreamServer {
     /** The socket file, or null when not bound. */
     public Path path() {
         return boundPath;
-    }
-
-    @Override
-    public List<String> problems() {
-        return settings().problems(name(), true);
     }
 
     @Override
@@ -83,9 +77,12 @@ public final class UnixServer extends StreamServer {
     }
 
     public static final class Builder extends StreamServerBuilder<Builder> {
+        private Builder() {
+            super(ServerKind.UNIX);
+        }
+
         public Builder path(String socketFile) {
-            settings = settings.withPath(socketFile);
-            return this;
+            return set(ServerSetting.PATH, socketFile);
         }
 
         public Builder path(Path socketFile) {

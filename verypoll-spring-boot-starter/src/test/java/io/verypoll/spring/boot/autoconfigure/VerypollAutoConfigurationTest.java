@@ -6,6 +6,8 @@ import io.verypoll.spring.boot.context.VerypollServerPortInitializer;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.ServerKind;
+import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
 import io.verypoll.spring.boot.server.TcpServer;
@@ -274,7 +276,7 @@ class VerypollAutoConfigurationTest {
 
     @Test
     void nonLoopbackAddressIsRecognised() {
-        assertThat(ServerSettings.defaults().withAddress("10.1.2.3").problems("x", false)).isEmpty();
+        assertThat(ServerSettings.defaults().with(ServerSetting.ADDRESS, "10.1.2.3").problems("x", ServerKind.TCP)).isEmpty();
         assertThat(new InetSocketAddress("127.0.0.1", 0).getAddress().isLoopbackAddress()).isTrue();
     }
 

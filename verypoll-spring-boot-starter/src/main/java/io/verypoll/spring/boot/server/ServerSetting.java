@@ -1,0 +1,200 @@
+package io.verypoll.spring.boot.server;
+
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One server setting, declared once: its property name (under {@code verypoll.servers.<name>.}), Java
+ * type, default, rule, description and the kinds of server it applies to. The builders, the binding
+ * of properties, the validator ({@link ServerSettings#problems}) and the Actuator endpoint all work
+ * from these declarations, so a new setting is one more constant here (and its test).
+ *
+ * @param <T> the value's type; byte sizes are {@code Long} and bound from a {@link DataSize}
+ */
+public final class ServerSetting<T> {
+
+    /** A check of one value; may look at the other settings. Returns what is wrong, or null. */
+    @FunctionalInterface
+    public interface Rule<T> {
+        String problem(T value, ServerSettings settings);
+    }
+
+    // Declared before the constants: each constant adds itself here, and its position is its index.
+    private static final List<ServerSetting<?>> DECLARED = new ArrayList<>();
+
+    private static final Set<ServerKind> IP = Collections.unmodifiableSet(EnumSet.of(ServerKind.TCP, ServerKind.UDP));
+    private static final Set<ServerKind> STREAM = Collections.unmodifiableSet(EnumSet.of(ServerKind.TCP, ServerKind.UNIX));
+
+    public static final ServerSetting<String> ADDRESS = new ServerSetting<>("address", String.class, false,
+            ServerSettings.LOOPBACK, IP, (address, s) -> address.isBlank() ? "must be set" : null,
+            "Host or IP address to bind. Anything but loopback logs a warning.");
+
+    public static final ServerSetting<Integer> PORT = new ServerSetting<>("port", Integer.class, false,
+            0, IP, between(0, 65535),
+            "Port to bind; 0 picks a free port (published as local.verypoll.<name>.port).");
+
+    public static final ServerSetting<String> PATH = new ServerSetting<>("path", String.class, false,
+            "", Set.of(ServerKind.UNIX), (path, s) -> path.isBlank() ? "must be set for a Unix-domain server" : null,
+            "Socket file of a Unix-domain server.");
+
+    public static final ServerSetting<Integer> BACKLOG = new ServerSetting<>("backlog", Integer.class, false,
+            1024, STREAM, atLeast(1),
+            "Length of the accept queue asked of the kernel.");
+
+    public static final ServerSetting<Integer> MAX_CONNECTIONS = new ServerSetting<>("max-connections", Integer.class, false,
+            8192, STREAM, atLeast(1),
+            "Open connections above which new ones are accepted and closed at once (counted as rejected).");
+
+    public static final ServerSetting<Duration> IDLE_TIMEOUT = new ServerSetting<>("idle-timeout", Duration.class, false,
+            Duration.ofSeconds(60), STREAM, notNegative(),
+            "Close a connection after this long without reads or writes; 0 disables.");
+
+    public static final ServerSetting<Duration> LINGER_TIMEOUT = new ServerSetting<>("linger-timeout", Duration.class, false,
+            Duration.ofSeconds(2), STREAM, notNegative(),
+            "After a graceful close has sent everything and its end of stream, the connection reads and discards"
+                    + " until the peer closes too or has been quiet this long: closing on unread input would reset"
+                    + " the connection and lose the last bytes. 0 closes at once.");
+
+    public static final ServerSetting<Long> HIGH_WATERMARK = new ServerSetting<>("high-watermark", Long.class, true,
+            64L * 1024, STREAM, (high, s) -> {
+                long max = s.get(ServerSetting.MAX_PENDING_BYTES);
+                if (high > max) {
+                    return "(" + high + " bytes) must not exceed max-pending-bytes (" + max + " bytes)";
+                }
+                // The connection's buffer counts watermarks in ints.
+                return high > Integer.MAX_VALUE ? "must be at most " + Integer.MAX_VALUE + " bytes, was " + high : null;
+            },
+            "Pending (unsent) bytes above which a connection stops reading.");
+
+    public static final ServerSetting<Long> LOW_WATERMARK = new ServerSetting<>("low-watermark", Long.class, true,
+            32L * 1024, STREAM, (low, s) -> {
+                long high = s.get(ServerSetting.HIGH_WATERMARK);
+                if (low < 0) {
+                    return "must not be negative, was " + low;
+                }
+                return low >= high ? "(" + low + " bytes) must be lower than high-watermark (" + high + " bytes)" : null;
+            },
+            "Pending bytes at or below which a paused connection reads again.");
+
+    public static final ServerSetting<Long> MAX_PENDING_BYTES = new ServerSetting<>("max-pending-bytes", Long.class, true,
+            4L * 1024 * 1024, STREAM, atLeast(1),
+            "Pending bytes above which a connection is closed (a reader too slow to keep).");
+
+    public static final ServerSetting<Boolean> TCP_NO_DELAY = new ServerSetting<>("tcp-no-delay", Boolean.class, false,
+            true, Set.of(ServerKind.TCP), (on, s) -> null,
+            "Whether to disable Nagle's algorithm on accepted TCP connections.");
+
+    public static final ServerSetting<Duration> ACCEPT_BACKOFF = new ServerSetting<>("accept-backoff", Duration.class, false,
+            Duration.ofMillis(100), STREAM, positive(),
+            "First pause of accepting after an accept error (EMFILE, ...); each further error doubles it, up to"
+                    + " accept-backoff-max. A closed connection ends the pause early.");
+
+    public static final ServerSetting<Duration> ACCEPT_BACKOFF_MAX = new ServerSetting<>("accept-backoff-max", Duration.class, false,
+            Duration.ofSeconds(1), STREAM, (max, s) -> {
+                Duration initial = s.get(ServerSetting.ACCEPT_BACKOFF);
+                return max.compareTo(initial) < 0 ? "(" + max + ") must not be below accept-backoff (" + initial + ")" : null;
+            },
+            "Longest pause of accepting after repeated accept errors.");
+
+    private static final List<ServerSetting<?>> ALL = List.copyOf(DECLARED);
+
+    final int index;
+    private final String name;
+    private final Class<T> type;
+    private final boolean byteSize;
+    private final T defaultValue;
+    private final Set<ServerKind> kinds;
+    private final Rule<T> rule;
+    private final String description;
+
+    private ServerSetting(String name, Class<T> type, boolean byteSize, T defaultValue, Set<ServerKind> kinds,
+                          Rule<T> rule, String description) {
+        this.index = DECLARED.size();
+        this.name = name;
+        this.type = type;
+        this.byteSize = byteSize;
+        this.defaultValue = type.cast(Objects.requireNonNull(defaultValue, name));
+        this.kinds = kinds;
+        this.rule = rule;
+        this.description = description;
+        DECLARED.add(this);
+    }
+
+    /** Every setting, in declaration order. */
+    public static List<ServerSetting<?>> all() {
+        return ALL;
+    }
+
+    /** The property name, kebab-case: {@code verypoll.servers.<server>.<name>}. */
+    public String name() {
+        return name;
+    }
+
+    public Class<T> type() {
+        return type;
+    }
+
+    /** The type a property is bound to: a {@link DataSize} for byte sizes ("64KB"), else {@link #type()}. */
+    public Class<?> propertyType() {
+        return byteSize ? DataSize.class : type;
+    }
+
+    /** A value bound as {@link #propertyType()}, as this setting's type. */
+    public T fromProperty(Object bound) {
+        return byteSize ? type.cast(((DataSize) bound).toBytes()) : type.cast(bound);
+    }
+
+    public boolean isByteSize() {
+        return byteSize;
+    }
+
+    public T defaultValue() {
+        return defaultValue;
+    }
+
+    /** The kinds of server this setting means something to; the others ignore it. */
+    public Set<ServerKind> kinds() {
+        return kinds;
+    }
+
+    public boolean appliesTo(ServerKind kind) {
+        return kinds.contains(kind);
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** What is wrong with this setting's value in {@code settings}, or null. */
+    String problem(ServerSettings settings) {
+        return rule.problem(settings.get(this), settings);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private static <N extends Number> Rule<N> atLeast(long min) {
+        return (value, s) -> value.longValue() < min ? "must be at least " + min + ", was " + value : null;
+    }
+
+    private static Rule<Integer> between(int min, int max) {
+        return (value, s) -> value < min || value > max ? "must be between " + min + " and " + max + ", was " + value : null;
+    }
+
+    private static Rule<Duration> notNegative() {
+        return (value, s) -> value.isNegative() ? "must not be negative, was " + value : null;
+    }
+
+    private static Rule<Duration> positive() {
+        return (value, s) -> value.isNegative() || value.isZero() ? "must be positive, was " + value : null;
+    }
+}
