@@ -2,7 +2,6 @@ package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
-import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -16,9 +15,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} beans. The loop threads
@@ -38,9 +34,15 @@ public class VerypollAutoConfiguration {
     }
 
     @Bean
+    VerypollServerProperties verypollServerProperties() {
+        return new VerypollServerProperties();
+    }
+
+    @Bean
     @ConditionalOnMissingBean
     public VerypollLifecycle verypollLifecycle(PollLoopGroup verypollLoopGroup, ObjectProvider<SocketServer> servers,
-                                               VerypollProperties properties, ApplicationEventPublisher publisher,
+                                               VerypollProperties properties, VerypollServerProperties serverProperties,
+                                               ApplicationEventPublisher publisher,
                                                Environment environment) {
         Duration phaseTimeout = environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
                 Duration.ofSeconds(30));
@@ -49,8 +51,7 @@ public class VerypollAutoConfiguration {
             log.warn("verypoll.shutdown-timeout (" + properties.getShutdownTimeout() + ") is not below "
                     + "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + "): lower it or raise the phase timeout");
         }
-        Map<String, UnaryOperator<ServerSettings>> overrides = new LinkedHashMap<>();
-        properties.getServers().forEach((name, server) -> overrides.put(name, server::applyTo));
-        return new VerypollLifecycle(verypollLoopGroup, servers, properties.getShutdownTimeout(), overrides, publisher);
+        return new VerypollLifecycle(verypollLoopGroup, servers, properties.getShutdownTimeout(),
+                serverProperties.servers(), publisher);
     }
 }

@@ -2,9 +2,9 @@ package io.verypoll.spring.boot.context;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.ServerKind;
+import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
-import io.verypoll.spring.boot.server.StreamServer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -40,7 +39,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
     private final PollLoopGroup group;
     private final ObjectProvider<SocketServer> serverProvider;
     private final Duration shutdownTimeout;
-    private final Map<String, UnaryOperator<ServerSettings>> overrides;
+    private final Map<String, Map<ServerSetting<?>, Object>> overrides;
     private final ApplicationEventPublisher publisher;
     private final Object monitor = new Object();
     private volatile boolean running;
@@ -49,10 +48,11 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
     private Thread shutdownThread;
 
     /**
-     * @param overrides per server name, a change to apply to the bean's settings before binding
+     * @param overrides per server name, the settings that replace the bean's own before binding
+     *                  ({@code verypoll.servers.<name>.*})
      */
     public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers, Duration shutdownTimeout,
-                             Map<String, UnaryOperator<ServerSettings>> overrides, ApplicationEventPublisher publisher) {
+                             Map<String, Map<ServerSetting<?>, Object>> overrides, ApplicationEventPublisher publisher) {
         this.group = Objects.requireNonNull(group, "group");
         this.serverProvider = Objects.requireNonNull(servers, "servers");
         this.shutdownTimeout = Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
@@ -105,7 +105,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
                 for (SocketServer server : found) {
                     server.start(group);
                     started.add(server);
-                    if (server.kind() != ServerKind.UNIX && !server.settings().isLoopback()) {
+                    if (ServerSetting.ADDRESS.appliesTo(server.kind()) && !server.settings().isLoopback()) {
                         log.warn("verypoll server '" + server.name() + "' is bound to " + server.boundAddress()
                                 + ", which is not a loopback address: it is reachable from other hosts");
                     }
@@ -150,9 +150,15 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
         }
         List<String> problems = new ArrayList<>();
         for (SocketServer server : found) {
-            UnaryOperator<ServerSettings> change = overrides.get(server.name());
-            if (change != null) {
-                server.configure(change.apply(server.settings()));
+            Map<ServerSetting<?>, Object> changes = overrides.get(server.name());
+            if (changes != null) {
+                for (ServerSetting<?> setting : changes.keySet()) {
+                    if (!setting.appliesTo(server.kind())) {
+                        log.warn("verypoll.servers." + server.name() + "." + setting.name() + " is set, but a "
+                                + server.kind().tag() + " server has no " + setting.name() + "; it is ignored");
+                    }
+                }
+                server.configure(server.settings().with(changes));
             }
             problems.addAll(server.problems());
         }
@@ -177,7 +183,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
         }
         long wanted = DESCRIPTOR_RESERVE;
         for (SocketServer server : servers) {
-            if (server instanceof StreamServer) {
+            if (ServerSetting.MAX_CONNECTIONS.appliesTo(server.kind())) {
                 wanted += server.settings().maxConnections();
             }
         }

@@ -62,6 +62,9 @@ public final class PollLoopGroup implements AutoCloseable {
         }
     }
 
+    /** Most loops a group may have: the loop index is 8 bits of every token. */
+    public static final int MAX_LOOPS = TokenTable.MAX_LOOPS;
+
     /** Default bound of each loop's task queue. */
     public static final int DEFAULT_MAX_PENDING_TASKS = 65_536;
 

@@ -1,0 +1,140 @@
+package io.verypoll.spring.boot.autoconfigure;
+
+import io.verypoll.spring.boot.server.ServerKind;
+import io.verypoll.spring.boot.server.ServerSetting;
+import io.verypoll.spring.boot.server.ServerSettings;
+import io.verypoll.spring.boot.server.TcpServer;
+import io.verypoll.spring.boot.server.UdpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/** {@code verypoll.servers.<name>.*} bound through the {@link ServerSetting} declarations. */
+@Timeout(30)
+class VerypollServerPropertiesTest {
+
+    @Test
+    void everySettingBindsFromItsKebabCaseProperty() {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        Map<ServerSetting<?>, Object> expected = new LinkedHashMap<>();
+        for (ServerSetting<?> setting : ServerSetting.all()) {
+            Object[] sample = sample(setting);
+            properties.put("verypoll.servers.echo." + setting.name(), sample[0]);
+            expected.put(setting, sample[1]);
+        }
+        Map<String, Map<ServerSetting<?>, Object>> bound = VerypollServerProperties.bind(binder(properties));
+        assertThat(bound).containsOnlyKeys("echo");
+        assertThat(bound.get("echo")).containsExactlyEntriesOf(expected);
+        assertThat(ServerSettings.defaults().with(bound.get("echo")))
+                .isEqualTo(ServerSettings.defaults().with(expected));
+    }
+
+    @Test
+    void onlyWhatIsSetIsBound() {
+        var bound = VerypollServerProperties.bind(binder(Map.of("verypoll.servers.echo.port", "7007",
+                "verypoll.servers.chat.high-watermark", "16KB", "verypoll.servers.ghost.no-such-setting", "1")));
+        assertThat(bound.get("echo")).containsExactly(Map.entry(ServerSetting.PORT, 7007));
+        assertThat(bound.get("chat")).containsExactly(Map.entry(ServerSetting.HIGH_WATERMARK, 16L * 1024));
+        // A server with only unknown keys is still known by name, so that a typo in it can be reported.
+        assertThat(bound.get("ghost")).isEmpty();
+    }
+
+    @Test
+    void relaxedNamesBindAsForAnyProperty() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("application", Map.of(
+                "verypoll.servers.chatServer.maxConnections", "12",
+                "verypoll.servers.chatServer.idle-timeout", "250ms",
+                "verypoll.servers.echo.low-watermark", "4KB")));
+        environment.getPropertySources().addLast(new SystemEnvironmentPropertySource(
+                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
+                        "VERYPOLL_SERVERS_ECHO_TCPNODELAY", "false",
+                        "VERYPOLL_SERVERS_ECHO_LOWWATERMARK", "1KB")));
+        var bound = VerypollServerProperties.bind(Binder.get(environment));
+        assertThat(bound.get("chatServer")).containsOnly(Map.entry(ServerSetting.MAX_CONNECTIONS, 12),
+                Map.entry(ServerSetting.IDLE_TIMEOUT, Duration.ofMillis(250)));
+        // The application's value wins over the environment variable, as for any property.
+        assertThat(bound.get("echo")).containsOnly(Map.entry(ServerSetting.TCP_NO_DELAY, false),
+                Map.entry(ServerSetting.LOW_WATERMARK, 4L * 1024));
+    }
+
+    @Test
+    void aValueThatDoesNotConvertFailsNamingTheProperty() {
+        assertThatExceptionOfType(BindException.class)
+                .isThrownBy(() -> VerypollServerProperties.bind(binder(Map.of("verypoll.servers.echo.port", "seven"))))
+                .withMessageContaining("verypoll.servers.echo.port");
+    }
+
+    @Test
+    void anInvalidValueIsRejectedByTheValidatorNamingServerAndProperty() {
+        var bound = VerypollServerProperties.bind(binder(Map.of("verypoll.servers.echo.backlog", "0",
+                "verypoll.servers.echo.accept-backoff", "0s")));
+        assertThat(ServerSettings.defaults().with(bound.get("echo")).problems("echo", ServerKind.TCP)).containsExactly(
+                "verypoll server 'echo': backlog must be at least 1, was 0",
+                "verypoll server 'echo': accept-backoff must be positive, was PT0S");
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aSettingThatDoesNotApplyToTheServerIsAWarning(CapturedOutput output) {
+        new ApplicationContextRunner()
+                .withPropertyValues("verypoll.loops=1", "verypoll.shutdown-timeout=0s",
+                        "verypoll.servers.datagrams.max-connections=5", "verypoll.servers.echo.tcp-no-delay=false")
+                .withConfiguration(AutoConfigurations.of(VerypollAutoConfiguration.class))
+                .withBean("datagrams", UdpServer.class,
+                        () -> UdpServer.builder().port(0).handler((server, data, sender) -> { }).build())
+                .withBean("echo", TcpServer.class, () -> TcpServer.builder().port(0).handler((c, data) -> { }).build())
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(TcpServer.class).settings().tcpNoDelay()).isFalse();
+                    assertThat(output).contains("verypoll.servers.datagrams.max-connections is set, but a udp server"
+                            + " has no max-connections; it is ignored").doesNotContain("servers.echo.tcp-no-delay is set");
+                });
+    }
+
+    /** A property text for {@code setting} other than its default, and the value it binds to. */
+    private static Object[] sample(ServerSetting<?> setting) {
+        Object value = setting.defaultValue();
+        if (setting.isByteSize()) {
+            long bytes = (Long) value * 2;
+            return new Object[] {(bytes / 1024) + "KB", bytes};
+        }
+        if (value instanceof Integer i) {
+            return new Object[] {String.valueOf(i + 1), i + 1};
+        }
+        if (value instanceof Duration d) {
+            return new Object[] {(d.toMillis() + 250) + "ms", d.plusMillis(250)};
+        }
+        if (value instanceof Boolean b) {
+            return new Object[] {String.valueOf(!b), !b};
+        }
+        if (value instanceof String s) {
+            return new Object[] {s + "x", s + "x"};
+        }
+        throw new AssertionError("no sample for " + setting + " of " + setting.type());
+    }
+
+    private static Binder binder(Map<String, ?> properties) {
+        List<ConfigurationPropertySource> sources = List.of(new MapConfigurationPropertySource(properties));
+        return new Binder(sources);
+    }
+}
