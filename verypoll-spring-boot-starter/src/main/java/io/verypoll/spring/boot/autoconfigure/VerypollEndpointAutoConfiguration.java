@@ -17,11 +17,11 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({Endpoint.class, ConditionalOnAvailableEndpoint.class})
 @ConditionalOnBean(PollLoopGroup.class)
 @ConditionalOnAvailableEndpoint(VerypollEndpoint.class)
-public class VerypollEndpointAutoConfiguration {
+public final class VerypollEndpointAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public VerypollEndpoint verypollEndpoint(PollLoopGroup group, ObjectProvider<VerypollLifecycle> lifecycle) {
+    VerypollEndpoint verypollEndpoint(PollLoopGroup group, ObjectProvider<VerypollLifecycle> lifecycle) {
         return new VerypollEndpoint(group, lifecycle.getIfAvailable());
     }
 }

@@ -15,11 +15,11 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(PollLoopGroup.class)
 @ConditionalOnEnabledHealthIndicator("verypoll")
-public class VerypollHealthContributorAutoConfiguration {
+public final class VerypollHealthContributorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "verypollHealthIndicator")
-    public VerypollHealthIndicator verypollHealthIndicator(PollLoopGroup group) {
+    VerypollHealthIndicator verypollHealthIndicator(PollLoopGroup group) {
         return new VerypollHealthIndicator(group);
     }
 }

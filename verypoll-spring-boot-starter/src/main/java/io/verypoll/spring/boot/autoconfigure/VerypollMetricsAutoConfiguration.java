@@ -22,11 +22,11 @@ import org.springframework.context.annotation.Bean;
                 "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({MeterRegistry.class, PollLoopGroup.class})
-public class VerypollMetricsAutoConfiguration {
+public final class VerypollMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public VerypollMeterBinder verypollMeterBinder(PollLoopGroup group, ObjectProvider<VerypollLifecycle> lifecycle) {
+    VerypollMeterBinder verypollMeterBinder(PollLoopGroup group, ObjectProvider<VerypollLifecycle> lifecycle) {
         return new VerypollMeterBinder(group, lifecycle.getIfAvailable());
     }
 }

@@ -33,12 +33,16 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
     /** The phase of Boot's web server start and graceful stop. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
 
+    /** Boot's default for spring.lifecycle.timeout-per-shutdown-phase. */
+    public static final Duration DEFAULT_PHASE_TIMEOUT = Duration.ofSeconds(30);
+
     /** How long one server gets to close its listener, and the loops to end after the drain. */
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
 
     private final PollLoopGroup group;
     private final ObjectProvider<SocketServer> serverProvider;
     private final Duration shutdownTimeout;
+    private final Duration phaseTimeout;
     private final Map<String, Map<ServerSetting<?>, Object>> overrides;
     private final ApplicationEventPublisher publisher;
     private final Object monitor = new Object();
@@ -47,15 +51,26 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
     private volatile long forcedClosed;
     private Thread shutdownThread;
 
-    /**
-     * @param overrides per server name, the settings that replace the bean's own before binding
-     *                  ({@code verypoll.servers.<name>.*})
-     */
+    /** A lifecycle in an application that keeps Boot's default phase timeout. */
     public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers, Duration shutdownTimeout,
                              Map<String, Map<ServerSetting<?>, Object>> overrides, ApplicationEventPublisher publisher) {
+        this(group, servers, shutdownTimeout, DEFAULT_PHASE_TIMEOUT, overrides, publisher);
+    }
+
+    /**
+     * @param shutdownTimeout how long connections get to finish writing when the application stops
+     * @param phaseTimeout    how long Spring waits for this lifecycle's phase to stop
+     *                        ({@code spring.lifecycle.timeout-per-shutdown-phase})
+     * @param overrides       per server name, the settings that replace the bean's own before binding
+     *                        ({@code verypoll.servers.<name>.*})
+     */
+    public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers, Duration shutdownTimeout,
+                             Duration phaseTimeout, Map<String, Map<ServerSetting<?>, Object>> overrides,
+                             ApplicationEventPublisher publisher) {
         this.group = Objects.requireNonNull(group, "group");
         this.serverProvider = Objects.requireNonNull(servers, "servers");
         this.shutdownTimeout = Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        this.phaseTimeout = Objects.requireNonNull(phaseTimeout, "phaseTimeout");
         this.overrides = Map.copyOf(overrides);
         this.publisher = publisher;
     }
@@ -96,6 +111,11 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
         synchronized (monitor) {
             if (running) {
                 return;
+            }
+            if (shutdownTimeout.compareTo(phaseTimeout) >= 0) {
+                // Spring stops waiting for the phase first, and the drain would be cut short without a word.
+                log.warn("verypoll.shutdown-timeout (" + shutdownTimeout + ") is not below "
+                        + "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + "): lower it or raise the phase timeout");
             }
             // Resolved here, not in the constructor: servers may depend on beans that depend on us.
             List<SocketServer> found = serverProvider.orderedStream().toList();
