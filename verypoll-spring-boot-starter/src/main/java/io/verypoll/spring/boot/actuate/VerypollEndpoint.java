@@ -11,9 +11,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** {@code /actuator/verypoll}: the loops and the servers, as they are now. */
+/** {@code /actuator/verypoll}: the loops and the servers (with the settings they run with), as they are now. */
 @Endpoint(id = "verypoll")
 public class VerypollEndpoint {
 
@@ -47,7 +50,16 @@ public class VerypollEndpoint {
         Long rejected = server instanceof StreamServer s ? s.rejectedMaxConnections() + s.rejectedAcceptErrors() : null;
         Long datagrams = server instanceof UdpServer u ? u.datagramsReceived() : null;
         return new ServerReport(server.name(), server.protocol(), address, server.port(), server.isRunning(),
-                server.activeConnections(), accepted, rejected, datagrams, server.bytesReceived(), server.bytesSent());
+                server.activeConnections(), accepted, rejected, datagrams, server.bytesReceived(), server.bytesSent(),
+                settings(server));
+    }
+
+    /** The settings in effect, by property name; durations as text ("PT1M"), byte sizes in bytes. */
+    private static Map<String, Object> settings(SocketServer server) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        server.settings().asMap(server.kind()).forEach((name, value) ->
+                settings.put(name, value instanceof Duration duration ? duration.toString() : value));
+        return settings;
     }
 
     public record Report(String state, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers) {
@@ -61,6 +73,7 @@ public class VerypollEndpoint {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ServerReport(String name, String protocol, String address, int port, boolean running,
                                int activeConnections, Long acceptedConnections, Long rejectedConnections,
-                               Long datagramsReceived, long bytesReceived, long bytesSent) {
+                               Long datagramsReceived, long bytesReceived, long bytesSent,
+                               Map<String, Object> settings) {
     }
 }

@@ -1,6 +1,8 @@
 package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.ServerKind;
+import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.TcpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -198,6 +200,22 @@ class VerypollObservabilityAutoConfigurationTest {
                 assertThat(server.port()).isEqualTo(context.getBean(TcpServer.class).port());
                 assertThat(server.address()).contains("127.0.0.1");
             });
+        });
+    }
+
+    @Test
+    void endpointShowsTheSettingsEachServerRunsWith() {
+        withEcho.withPropertyValues("management.endpoints.web.exposure.include=verypoll",
+                "verypoll.servers.echo.idle-timeout=90s", "verypoll.servers.echo.high-watermark=128KB").run(context -> {
+            VerypollEndpoint.ServerReport server = context.getBean(VerypollEndpoint.class).report().servers().get(0);
+            assertThat(server.settings()).containsEntry("idle-timeout", "PT1M30S")
+                    .containsEntry("high-watermark", 128L * 1024)
+                    .containsEntry("max-connections", 8192)
+                    .containsEntry("tcp-no-delay", true)
+                    .doesNotContainKey("path");
+            assertThat(server.settings().keySet()).containsExactlyElementsOf(ServerSetting.all()
+                    .stream().filter(s -> s.appliesTo(ServerKind.TCP))
+                    .map(ServerSetting::name).toList());
         });
     }
 
