@@ -279,9 +279,9 @@ class DemoApplicationTest {
         assertThat(JsonPath.<List<Integer>>read(body, "$.servers[?(@.name=='echo')].port")).containsExactly(echoPort);
         assertThat(JsonPath.<List<Integer>>read(body, "$.servers[?(@.name=='udp-echo')].port")).containsExactly(udpPort);
         assertThat(JsonPath.<List<String>>read(body, "$.servers[?(@.name=='chat')].protocol")).containsExactly("tcp");
-        // The settings each server runs with: the chat bean's 1 MiB cap, durations as ISO text.
+        // The settings each server runs with: the test's 256KB cap over the bean's 1 MiB, durations as ISO text.
         assertThat(JsonPath.<List<Object>>read(body, "$.servers[?(@.name=='chat')].settings['max-pending-bytes']"))
-                .containsExactly(1048576);
+                .containsExactly(262144);
         assertThat(JsonPath.<List<Object>>read(body, "$.servers[?(@.name=='chat')].settings['idle-timeout']"))
                 .containsExactly("PT1M");
     }
