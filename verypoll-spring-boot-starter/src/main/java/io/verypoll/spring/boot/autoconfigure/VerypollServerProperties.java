@@ -6,6 +6,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
+import org.springframework.util.unit.DataSize;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,8 +42,9 @@ final class VerypollServerProperties implements EnvironmentAware {
             ConfigurationPropertyName prefix = ConfigurationPropertyName.adapt(PREFIX + "." + server, '.');
             Map<ServerSetting<?>, Object> values = new LinkedHashMap<>();
             for (ServerSetting<?> setting : ServerSetting.all()) {
-                binder.bind(prefix.append(setting.name()), Bindable.of(setting.propertyType()))
-                        .ifBound(value -> values.put(setting, setting.fromProperty(value)));
+                Class<?> type = setting.isByteSize() ? DataSize.class : setting.type();
+                binder.bind(prefix.append(setting.name()), Bindable.of(type))
+                        .ifBound(value -> values.put(setting, value instanceof DataSize size ? size.toBytes() : value));
             }
             servers.put(server, Collections.unmodifiableMap(values));
         }

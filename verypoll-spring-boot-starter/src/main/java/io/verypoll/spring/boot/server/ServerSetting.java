@@ -1,7 +1,5 @@
 package io.verypoll.spring.boot.server;
 
-import org.springframework.util.unit.DataSize;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +14,8 @@ import java.util.Set;
  * of properties, the validator ({@link ServerSettings#problems}) and the Actuator endpoint all work
  * from these declarations, so a new setting is one more constant here (and its test).
  *
- * @param <T> the value's type; byte sizes are {@code Long} and bound from a {@link DataSize}
+ * @param <T> the value's type; byte sizes are {@code Long} ({@link #isByteSize()}: properties write them
+ *            as data sizes, "64KB")
  */
 public final class ServerSetting<T> {
 
@@ -141,16 +140,7 @@ public final class ServerSetting<T> {
         return type;
     }
 
-    /** The type a property is bound to: a {@link DataSize} for byte sizes ("64KB"), else {@link #type()}. */
-    public Class<?> propertyType() {
-        return byteSize ? DataSize.class : type;
-    }
-
-    /** A value bound as {@link #propertyType()}, as this setting's type. */
-    public T fromProperty(Object bound) {
-        return byteSize ? type.cast(((DataSize) bound).toBytes()) : type.cast(bound);
-    }
-
+    /** A number of bytes, which properties write as a data size ("64KB"). */
     public boolean isByteSize() {
         return byteSize;
     }
