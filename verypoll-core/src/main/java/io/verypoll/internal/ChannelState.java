@@ -314,27 +314,29 @@ public final class ChannelState {
     }
 
     /**
-     * Call after a read or accept with its result. Re-arms reading when the read left room in the
-     * buffer: 0 bytes (would block) or a short read, which drained what the socket had. A short
-     * read may stop there: on this level-triggered selector, bytes that arrive later (or were
-     * still queued) are reported by the next poll, so nothing is missed, and the read that would
-     * only return 0 is saved. A negative result is end of stream.
+     * Call after a read or accept with its result. Re-arms reading on 0 (would block, whatever the
+     * cause: a buffer with no room returns 0 too, and the caller then waits for an event) and on a
+     * short read, which drained what the socket had. A short read may stop there: on this
+     * level-triggered selector, bytes that arrive later (or were still queued) are reported by the
+     * next poll, so nothing is missed, and the read that would only return 0 is saved. A negative
+     * result is end of stream.
      */
     public long afterRead(long n, boolean roomLeft) {
         if (n < 0) {
             learned(Readiness.READ_CLOSED);
-        } else if (roomLeft) {
+        } else if (n == 0 || roomLeft) {
             rearm(readOp);
         }
         return n;
     }
 
     /**
-     * Call after a write with its result. Re-arms writing when data is left over: 0 bytes (would
-     * block) or a partial write, which filled the socket's send buffer.
+     * Call after a write with its result. Re-arms writing on 0 (would block, even when there was
+     * nothing to write: a spurious event is allowed, a lost one is not) and when data is left over
+     * (a partial write, which filled the socket's send buffer).
      */
     public long afterWrite(long n, boolean dataLeft) {
-        if (dataLeft) {
+        if (n == 0 || dataLeft) {
             rearm(writeOp);
         }
         return n;
