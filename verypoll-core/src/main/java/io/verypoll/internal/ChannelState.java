@@ -19,27 +19,50 @@ import java.util.Objects;
  * Registration and readiness state of one channel, attached to its {@link SelectionKey}: the
  * internal half of every source.
  *
- * <p><b>Edge semantics on a level-triggered selector.</b> {@code armed} holds the directions owed
- * an event. Reporting a direction clears it there only (no syscall, no key update); the key's
+ * <p><b>Edge semantics on a level-triggered selector.</b> The armed operations are the directions
+ * owed an event. Reporting a direction clears it there only (no syscall, no key update); the key's
  * interest set is narrowed only if the selector reports that direction again while it is still
  * unarmed, which is exactly the case that would otherwise spin. A direction is re-armed when I/O in
  * that direction would block, or by {@code reregister}. A caller who drains until would-block thus
  * never touches the key at all, and one who does not drain costs one extra internal wake-up.
  *
- * <p><b>Threads.</b> Registration changes are serialised on this object. The event path (poll
- * thread) and re-arming (any thread) are lock-free: the only writer that narrows the key's interest
- * set is the poll thread, and every writer ends by checking that the key still covers {@code
- * armed}, so concurrent writers converge.
+ * <p><b>One state word.</b> Registration, connect status and armed operations live in one atomic
+ * {@code long} (layout below), so they always change together. The interest the current key must
+ * have is a function of that word: none unless registered; exactly {@code OP_CONNECT} while
+ * connecting; otherwise every armed operation, plus possibly registered operations that are no
+ * longer armed (the lazy disarm above). Any other key of the channel (parked in another Poll) must
+ * have none.
+ *
+ * <p><b>Threads.</b> Registration changes and the end of a connect are serialised on this object
+ * and write the word outright; re-arming (any thread) and disarming (the poll thread) are
+ * lock-free compare-and-set loops that give up unless the source is registered and not connecting,
+ * so they can never arm a deregistered source. Whoever changes the word, and whoever finds a key
+ * that looks wrong, then runs {@link #converge}: write the key's interest from the word, re-read
+ * the word, repeat until it did not change. So the last writer of a key always worked from the
+ * latest word, and a registration is published (key, selector, token, then the word) before its
+ * key gets any interest: a concurrent poll never acts on a half-made registration.
  */
 public final class ChannelState {
-    private static final VarHandle ARMED;
+    /** Bits 0-7: the armed NIO operations. */
+    private static final long ARMED_MASK = 0xFF;
+    /** Bits 8-15: the NIO operations of the registration. */
+    private static final int REGISTERED_OPS_SHIFT = 8;
+    private static final long REGISTERED = 1L << 16;
+    private static final long CONNECTING = 1L << 17;
+    /**
+     * Bits 18-63 count registration changes, so a compare-and-set that read the word of an earlier
+     * registration fails even if the new one looks the same (ABA).
+     */
+    private static final long GENERATION = 1L << 18;
+
+    private static final VarHandle STATE;
     private static final VarHandle HINTS;
     private static final VarHandle ERROR;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            ARMED = lookup.findVarHandle(ChannelState.class, "armed", int.class);
+            STATE = lookup.findVarHandle(ChannelState.class, "state", long.class);
             HINTS = lookup.findVarHandle(ChannelState.class, "hints", int.class);
             ERROR = lookup.findVarHandle(ChannelState.class, "error", IOException.class);
         } catch (ReflectiveOperationException e) {
@@ -54,10 +77,14 @@ public final class ChannelState {
     private final int readOp;
     private final int writeOp;
 
-    /** The selector this channel is registered with; null when not registered. */
-    private volatile EdgeSelector selector;
-    /** The key of the last registration; kept (with no interest) after deregistration for reuse. */
+    /** The state word; locked writers set it, lock-free ones compare-and-set it (see above). */
+    private volatile long state;
+    /**
+     * The key and selector of the latest registration. The key is kept (with no interest) after
+     * deregistration for reuse. Both are written before the state word that publishes them.
+     */
     private volatile SelectionKey key;
+    private volatile EdgeSelector selector;
     /**
      * Every selector holding a key of this channel: a source moved to another Poll keeps a parked
      * key in the old one, and the JDK frees the fd on close only after each of them has selected,
@@ -65,19 +92,15 @@ public final class ChannelState {
      */
     private EdgeSelector[] keySelectors = {};
     private volatile Token token;
-    private volatile int registeredOps;
-    @SuppressWarnings("unused") // accessed through ARMED
-    private volatile int armed;
     @SuppressWarnings("unused") // accessed through HINTS
     private volatile int hints;
-    private volatile boolean connecting;
     @SuppressWarnings("unused") // accessed through ERROR
     private volatile IOException error;
 
     public ChannelState(SelectableChannel channel) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.socket = channel instanceof SocketChannel ? (SocketChannel) channel : null;
-        this.connecting = socket != null && socket.isConnectionPending();
+        this.state = socket != null && socket.isConnectionPending() ? CONNECTING : 0;
         int valid = channel.validOps();
         this.readOp = valid & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
         this.writeOp = valid & SelectionKey.OP_WRITE;
@@ -87,55 +110,113 @@ public final class ChannelState {
         return channel;
     }
 
+    // ---- the state word ----------------------------------------------------------------------
+
+    private static boolean registered(long s) {
+        return (s & REGISTERED) != 0;
+    }
+
+    private static boolean connecting(long s) {
+        return (s & CONNECTING) != 0;
+    }
+
+    private static int armedOps(long s) {
+        return (int) (s & ARMED_MASK);
+    }
+
+    private static int registeredOps(long s) {
+        return (int) (s >>> REGISTERED_OPS_SHIFT) & 0xFF;
+    }
+
+    /** A new registration (or none, for ops < 0) after {@code s}, every registered operation armed. */
+    private static long nextRegistration(long s, int ops) {
+        long next = ((s & -GENERATION) + GENERATION) | (s & CONNECTING);
+        return ops < 0 ? next : next | REGISTERED | ((long) ops << REGISTERED_OPS_SHIFT) | ops;
+    }
+
+    /**
+     * The interest the current key needs in state {@code s}, keeping what it has ({@code current})
+     * where that is allowed: registered operations, disarmed lazily.
+     */
+    private static int keyOps(long s, int current) {
+        if (!registered(s)) {
+            return 0;
+        }
+        if (connecting(s)) {
+            return SelectionKey.OP_CONNECT;
+        }
+        return (current & registeredOps(s)) | armedOps(s);
+    }
+
+    /**
+     * Brings {@code k}'s interest in line with the state word: {@link #keyOps} for the current
+     * key, none for any other. {@code drop} names operations to remove if not armed (they fired
+     * unarmed). Loops until the word did not change during its write, so a concurrent change is
+     * either seen here or made after this write and converged by its maker.
+     *
+     * @return true if the key's interest set was written
+     */
+    private boolean converge(SelectionKey k, int drop) {
+        boolean changed = false;
+        try {
+            for (;;) {
+                long s = state;
+                int current = k.interestOps();
+                int wanted = k == key ? keyOps(s, current & ~drop) : 0;
+                if (wanted != current) {
+                    k.interestOps(wanted);
+                    changed = true;
+                }
+                if (state == s) {
+                    return changed;
+                }
+            }
+        } catch (CancelledKeyException | ClosedSelectorException e) {
+            return changed; // closed concurrently (the source, the poll, or a failed connect): nothing left to watch
+        }
+    }
+
     // ---- registration ----------------------------------------------------------------------
 
     public synchronized void register(Registry registry, Token token, Interest interests) throws IOException {
         EdgeSelector sel = checkArguments(registry, token, interests);
-        EdgeSelector current = selector;
-        if (current != null && current.isOpen()) {
+        long s = state;
+        if (registered(s) && selector.isOpen()) {
             throw new IllegalStateException("source is already registered (with this or another Poll); deregister it first");
         }
-        int ops = ops(interests);
-        this.token = token;
-        registeredOps = ops;
-        armed = ops;
-        int keyOps = connecting ? SelectionKey.OP_CONNECT : ops;
         SelectionKey k = channel.keyFor(sel.selector());
-        if (k != null && k.isValid()) {
-            k.attach(this);
-            setKeyOps(k, keyOps);
-        } else {
-            k = channel.register(sel.selector(), keyOps, this);
+        if (k == null || !k.isValid()) {
+            // No interest yet: the registration below is not published.
+            k = channel.register(sel.selector(), 0, this);
             if (!Arrays.asList(keySelectors).contains(sel)) {
                 keySelectors = Arrays.copyOf(keySelectors, keySelectors.length + 1);
                 keySelectors[keySelectors.length - 1] = sel;
             }
         }
+        this.token = token;
         key = k;
         selector = sel;
+        state = nextRegistration(s, ops(interests));
+        converge(k, 0);
         sel.wakeIfOtherThread();
     }
 
     public synchronized void reregister(Registry registry, Token token, Interest interests) throws IOException {
         EdgeSelector sel = checkArguments(registry, token, interests);
         requireRegisteredWith(sel);
-        int ops = ops(interests);
         this.token = token;
-        registeredOps = ops;
-        armed = ops;
-        setKeyOps(key, connecting ? SelectionKey.OP_CONNECT : ops);
+        state = nextRegistration(state, ops(interests));
+        converge(key, 0);
         sel.wakeIfOtherThread();
     }
 
     public synchronized void deregister(Registry registry) throws IOException {
         EdgeSelector sel = openSelectorOf(registry);
         requireRegisteredWith(sel);
-        selector = null;
-        armed = 0;
-        registeredOps = 0;
+        state = nextRegistration(state, -1);
         // Parked, not cancelled: the JDK drops a key with no interest from epoll, and a cancelled
         // key would make a quick re-register fail until the next select.
-        setKeyOps(key, 0);
+        converge(key, 0);
     }
 
     private EdgeSelector checkArguments(Registry registry, Token token, Interest interests) throws ClosedChannelException {
@@ -155,21 +236,13 @@ public final class ChannelState {
     }
 
     private void requireRegisteredWith(EdgeSelector sel) {
-        if (selector != sel) {
+        if (!registered(state) || selector != sel) {
             throw new IllegalStateException("source is not registered with this Poll");
         }
     }
 
     private int ops(Interest interests) {
         return (interests.isReadable() ? readOp : 0) | (interests.isWritable() ? writeOp : 0);
-    }
-
-    private static void setKeyOps(SelectionKey k, int ops) {
-        try {
-            k.interestOps(ops);
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // Closed concurrently (the source, the poll, or a failed connect): nothing left to watch.
-        }
     }
 
     // ---- the event path (poll thread) --------------------------------------------------------
@@ -184,82 +257,78 @@ public final class ChannelState {
         } catch (CancelledKeyException e) {
             return;
         }
-        if (k != key || selector == null) {
-            setKeyOps(k, 0); // deregistered (or re-registered elsewhere) while selecting
+        long s = state;
+        if (k != key || !registered(s)) {
+            // Deregistered, or a parked key of a source registered elsewhere: silence it. A
+            // registration racing this is seen by converge, or converges the key itself after.
+            converge(k, 0);
             return;
         }
-        if (connecting) {
+        if (connecting(s)) {
             if ((ready & SelectionKey.OP_CONNECT) != 0) {
                 finishConnect(k, out);
             }
             return;
         }
-        int owed = ready & armed;
-        int unarmed = ready & ~owed;
+        int unarmed = ready & ~armedOps(s);
         if (unarmed != 0) {
-            narrowKey(k, unarmed);
+            converge(k, unarmed);
         }
-        if (owed == 0) {
-            return;
+        int owed = disarm(k, ready);
+        if (owed != 0) {
+            out.add(token, directions(owed) | hints);
         }
-        ARMED.getAndBitwiseAnd(this, ~owed);
-        out.add(token, directions(owed) | hints);
+    }
+
+    /**
+     * Clears the armed operations among {@code ready}, if {@code k} is still the key of a
+     * registration that is not connecting.
+     *
+     * @return the operations cleared: those owed an event now
+     */
+    private int disarm(SelectionKey k, int ready) {
+        for (;;) {
+            long s = state;
+            int owed = ready & armedOps(s);
+            if (owed == 0 || !registered(s) || connecting(s) || k != key) {
+                return 0;
+            }
+            if (STATE.compareAndSet(this, s, s & ~owed)) {
+                return owed;
+            }
+        }
     }
 
     private int directions(int ops) {
         return ((ops & readOp) != 0 ? Readiness.READABLE : 0) | ((ops & writeOp) != 0 ? Readiness.WRITABLE : 0);
     }
 
-    /** Stops watching directions that fired while nobody was owed an event: they would spin. */
-    private void narrowKey(SelectionKey k, int unarmed) {
-        try {
-            int current = k.interestOps();
-            k.interestOps((current & ~unarmed) | armed);
-            coverArmed(k);
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // closed concurrently
-        }
-    }
-
-    /**
-     * Makes sure the key watches every armed direction (another thread may re-arm concurrently).
-     *
-     * @return true if the key's interest set had to change
-     */
-    private boolean coverArmed(SelectionKey k) {
-        boolean changed = false;
-        for (;;) {
-            int wanted = armed;
-            int current = k.interestOps();
-            if ((current & wanted) == wanted) {
-                return changed;
-            }
-            k.interestOps(current | wanted);
-            changed = true;
-        }
-    }
-
     private void finishConnect(SelectionKey k, ReadyList out) {
-        int ops = registeredOps;
-        int reported = ops & writeOp;
         int bits;
         try {
             if (!socket.finishConnect()) {
                 return;
             }
             synchronized (this) {
-                if (!connecting) {
+                long s = state;
+                if (!connecting(s)) {
                     return; // finished by an I/O call meanwhile
                 }
-                connecting = false;
-                armed = ops & ~reported;
-                setKeyOps(k, ops & ~reported);
+                // The writable is reported now, so it is not armed; the rest is.
+                int ops = registeredOps(s);
+                int reported = ops & writeOp;
+                state = (s & ~(CONNECTING | ARMED_MASK)) | (ops & ~reported);
+                converge(k, 0);
+                bits = directions(reported);
             }
-            bits = directions(reported);
         } catch (IOException e) {
             // The JDK has closed the channel; keep the cause for takeError().
-            connecting = false;
-            armed = 0;
+            int ops;
+            synchronized (this) {
+                long s = state;
+                state = s & ~(CONNECTING | ARMED_MASK);
+                ops = registeredOps(s);
+            }
             ERROR.setVolatile(this, e);
             learned(Readiness.ERROR | Readiness.WRITE_CLOSED);
             bits = directions(ops);
@@ -278,7 +347,7 @@ public final class ChannelState {
      * @throws IOException the connect failed
      */
     public boolean stillConnecting() throws IOException {
-        if (!connecting) {
+        if (!connecting(state)) {
             return false;
         }
         try {
@@ -286,7 +355,9 @@ public final class ChannelState {
                 return true;
             }
         } catch (IOException e) {
-            connecting = false;
+            synchronized (this) {
+                state &= ~CONNECTING;
+            }
             throw failed(e);
         }
         connectedOutsidePoll();
@@ -295,15 +366,17 @@ public final class ChannelState {
 
     /** The connect finished on an I/O call: watch the registered interests instead of the connect. */
     private synchronized void connectedOutsidePoll() {
-        if (!connecting) {
+        long s = state;
+        if (!connecting(s)) {
             return; // the poll got there first
         }
-        connecting = false;
-        EdgeSelector sel = selector;
-        if (sel != null) {
-            armed = registeredOps;
-            setKeyOps(key, registeredOps);
-            sel.wakeIfOtherThread();
+        if (!registered(s)) {
+            state = s & ~CONNECTING;
+            return;
+        }
+        state = (s & ~(CONNECTING | ARMED_MASK)) | registeredOps(s);
+        if (converge(key, 0)) {
+            selector.wakeIfOtherThread();
         }
     }
 
@@ -358,26 +431,26 @@ public final class ChannelState {
         return (IOException) ERROR.getAndSet(this, (IOException) null);
     }
 
+    /**
+     * Arms {@code ops} if the source is registered for them and not connecting (the end of a
+     * connect arms everything), then makes the key watch them.
+     */
     private void rearm(int ops) {
-        ops &= registeredOps;
-        if (ops == 0 || connecting || (armed & ops) == ops) {
-            return; // the plain read spares an atomic on the common already-armed path
+        for (;;) {
+            long s = state;
+            int added = ops & registeredOps(s) & ~armedOps(s);
+            if (added == 0 || !registered(s) || connecting(s)) {
+                return; // the common already-armed path costs one volatile read, no atomic
+            }
+            if (STATE.compareAndSet(this, s, s | added)) {
+                break;
+            }
         }
-        int before = (int) ARMED.getAndBitwiseOr(this, ops);
-        if ((before & ops) == ops) {
-            return;
-        }
+        // Read after arming: the registration armed, or a later one (which converges itself).
         SelectionKey k = key;
         EdgeSelector sel = selector;
-        if (k == null || sel == null) {
-            return;
-        }
-        try {
-            if (coverArmed(k)) {
-                sel.wakeIfOtherThread();
-            }
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // closed concurrently: a source operation never reports the poll's state
+        if (converge(k, 0)) {
+            sel.wakeIfOtherThread();
         }
     }
 
@@ -385,8 +458,7 @@ public final class ChannelState {
     public void close() throws IOException {
         EdgeSelector[] sels;
         synchronized (this) {
-            selector = null;
-            armed = 0;
+            state = nextRegistration(state, -1);
             sels = keySelectors;
         }
         channel.close();
