@@ -1,5 +1,15 @@
 package io.verypoll.internal;
 
+import static io.verypoll.internal.StateWord.CONNECTING;
+import static io.verypoll.internal.StateWord.armedOps;
+import static io.verypoll.internal.StateWord.connected;
+import static io.verypoll.internal.StateWord.connecting;
+import static io.verypoll.internal.StateWord.keyOps;
+import static io.verypoll.internal.StateWord.registered;
+import static io.verypoll.internal.StateWord.registeredOps;
+import static io.verypoll.internal.StateWord.registration;
+import static io.verypoll.internal.StateWord.unregistered;
+
 import io.verypoll.Interest;
 import io.verypoll.Registry;
 import io.verypoll.Token;
@@ -16,45 +26,34 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Registration and readiness state of one channel, attached to its {@link SelectionKey}: the
- * internal half of every source.
+ * Registration and readiness state of one channel: the internal half of every source. Each of
+ * its selection keys has a {@link KeyNode} as attachment.
  *
  * <p><b>Edge semantics on a level-triggered selector.</b> The armed operations are the directions
- * owed an event. Reporting a direction clears it there only (no syscall, no key update); the key's
- * interest set is narrowed only if the selector reports that direction again while it is still
+ * owed an event. Delivering an event clears them there only (no syscall, no key update); the key's
+ * interest set is narrowed only if the selector reports a direction again while it is still
  * unarmed, which is exactly the case that would otherwise spin. A direction is re-armed when I/O in
  * that direction would block, or by {@code reregister}. A caller who drains until would-block thus
  * never touches the key at all, and one who does not drain costs one extra internal wake-up.
  *
- * <p><b>One state word.</b> Registration, connect status and armed operations live in one atomic
- * {@code long} (layout below), so they always change together. The interest the current key must
- * have is a function of that word: none unless registered; exactly {@code OP_CONNECT} while
- * connecting; otherwise every armed operation, plus possibly registered operations that are no
- * longer armed (the lazy disarm above). Any other key of the channel (parked in another Poll) must
- * have none.
+ * <p><b>One state word.</b> Registration, connect status, registered and armed operations live in
+ * one atomic {@code long} ({@link StateWord}), so they always change together. The interest the
+ * current key must have is a function of that word ({@link StateWord#keyOps}): none unless
+ * registered; exactly {@code OP_CONNECT} while connecting; otherwise every armed operation, plus
+ * possibly registered ones no longer armed (the lazy disarm above). Any other key of the channel
+ * (parked in another Poll) must have none.
  *
  * <p><b>Threads.</b> Registration changes and the end of a connect are serialised on this object
- * and write the word outright; re-arming (any thread) and disarming (the poll thread) are
- * lock-free compare-and-set loops that give up unless the source is registered and not connecting,
- * so they can never arm a deregistered source. Whoever changes the word, and whoever finds a key
- * that looks wrong, then runs {@link #converge}: write the key's interest from the word, re-read
- * the word, repeat until it did not change. So the last writer of a key always worked from the
- * latest word, and a registration is published (key, selector, token, then the word) before its
- * key gets any interest: a concurrent poll never acts on a half-made registration.
+ * and write the word outright; arming (any thread) and disarming (the poll thread) are lock-free
+ * compare-and-set loops that give up unless the source is registered and not connecting, so
+ * nothing can arm a deregistered source. Whoever changes the word so that a key may need more or
+ * less interest, and whoever finds a key that looks wrong, then runs {@link #converge}: write the
+ * key's interest from the word, re-read the word, repeat until it did not change. So the last
+ * writer of a key always worked from the latest word. A registration is published (node, token,
+ * then the word) before its key gets any interest, so a concurrent poll never acts on a half-made
+ * registration.
  */
 public final class ChannelState {
-    /** Bits 0-7: the armed NIO operations. */
-    private static final long ARMED_MASK = 0xFF;
-    /** Bits 8-15: the NIO operations of the registration. */
-    private static final int REGISTERED_OPS_SHIFT = 8;
-    private static final long REGISTERED = 1L << 16;
-    private static final long CONNECTING = 1L << 17;
-    /**
-     * Bits 18-63 count registration changes, so a compare-and-set that read the word of an earlier
-     * registration fails even if the new one looks the same (ABA).
-     */
-    private static final long GENERATION = 1L << 18;
-
     private static final VarHandle STATE;
     private static final VarHandle HINTS;
     private static final VarHandle ERROR;
@@ -80,17 +79,16 @@ public final class ChannelState {
     /** The state word; locked writers set it, lock-free ones compare-and-set it (see above). */
     private volatile long state;
     /**
-     * The key and selector of the latest registration. The key is kept (with no interest) after
-     * deregistration for reuse. Both are written before the state word that publishes them.
+     * The key of the latest registration, kept (with no interest) after deregistration for reuse;
+     * written before the state word that publishes it.
      */
-    private volatile SelectionKey key;
-    private volatile EdgeSelector selector;
+    private volatile KeyNode current;
     /**
-     * Every selector holding a key of this channel: a source moved to another Poll keeps a parked
+     * Every key of this channel in an open selector: a source moved to another Poll keeps a parked
      * key in the old one, and the JDK frees the fd on close only after each of them has selected,
-     * so close wakes them all. Grows only when registering with a new Poll; guarded by this.
+     * so close wakes them all. Guarded by this.
      */
-    private EdgeSelector[] keySelectors = {};
+    private KeyNode[] nodes = {};
     private volatile Token token;
     @SuppressWarnings("unused") // accessed through HINTS
     private volatile int hints;
@@ -110,61 +108,23 @@ public final class ChannelState {
         return channel;
     }
 
-    // ---- the state word ----------------------------------------------------------------------
-
-    private static boolean registered(long s) {
-        return (s & REGISTERED) != 0;
-    }
-
-    private static boolean connecting(long s) {
-        return (s & CONNECTING) != 0;
-    }
-
-    private static int armedOps(long s) {
-        return (int) (s & ARMED_MASK);
-    }
-
-    private static int registeredOps(long s) {
-        return (int) (s >>> REGISTERED_OPS_SHIFT) & 0xFF;
-    }
-
-    /** A new registration (or none, for ops < 0) after {@code s}, every registered operation armed. */
-    private static long nextRegistration(long s, int ops) {
-        long next = ((s & -GENERATION) + GENERATION) | (s & CONNECTING);
-        return ops < 0 ? next : next | REGISTERED | ((long) ops << REGISTERED_OPS_SHIFT) | ops;
-    }
-
     /**
-     * The interest the current key needs in state {@code s}, keeping what it has ({@code current})
-     * where that is allowed: registered operations, disarmed lazily.
-     */
-    private static int keyOps(long s, int current) {
-        if (!registered(s)) {
-            return 0;
-        }
-        if (connecting(s)) {
-            return SelectionKey.OP_CONNECT;
-        }
-        return (current & registeredOps(s)) | armedOps(s);
-    }
-
-    /**
-     * Brings {@code k}'s interest in line with the state word: {@link #keyOps} for the current
-     * key, none for any other. {@code drop} names operations to remove if not armed (they fired
-     * unarmed). Loops until the word did not change during its write, so a concurrent change is
-     * either seen here or made after this write and converged by its maker.
+     * Brings {@code n}'s interest in line with the state word: {@link StateWord#keyOps} for the
+     * current key, none for any other. {@code drop} names operations to remove unless armed (they
+     * fired unarmed). Loops until the word did not change during its write, so a concurrent change
+     * is either seen here or made after this write, and then converged by its maker.
      *
      * @return true if the key's interest set was written
      */
-    private boolean converge(SelectionKey k, int drop) {
+    private boolean converge(KeyNode n, int drop) {
         boolean changed = false;
         try {
             for (;;) {
                 long s = state;
-                int current = k.interestOps();
-                int wanted = k == key ? keyOps(s, current & ~drop) : 0;
-                if (wanted != current) {
-                    k.interestOps(wanted);
+                int had = n.key.interestOps();
+                int wanted = n == current ? keyOps(s, had & ~drop) : 0;
+                if (wanted != had) {
+                    n.key.interestOps(wanted);
                     changed = true;
                 }
                 if (state == s) {
@@ -181,42 +141,50 @@ public final class ChannelState {
     public synchronized void register(Registry registry, Token token, Interest interests) throws IOException {
         EdgeSelector sel = checkArguments(registry, token, interests);
         long s = state;
-        if (registered(s) && selector.isOpen()) {
+        if (registered(s) && current.selector.isOpen()) {
             throw new IllegalStateException("source is already registered (with this or another Poll); deregister it first");
         }
-        SelectionKey k = channel.keyFor(sel.selector());
-        if (k == null || !k.isValid()) {
-            // No interest yet: the registration below is not published.
-            k = channel.register(sel.selector(), 0, this);
-            if (!Arrays.asList(keySelectors).contains(sel)) {
-                keySelectors = Arrays.copyOf(keySelectors, keySelectors.length + 1);
-                keySelectors[keySelectors.length - 1] = sel;
-            }
-        }
+        KeyNode n = nodeFor(sel);
         this.token = token;
-        key = k;
-        selector = sel;
-        state = nextRegistration(s, ops(interests));
-        converge(k, 0);
+        current = n;
+        state = registration(s, ops(interests));
+        converge(n, 0);
         sel.wakeIfOtherThread();
+    }
+
+    /** The key of this channel in {@code sel}: the parked one, or a new one with no interest yet. */
+    private KeyNode nodeFor(EdgeSelector sel) throws ClosedChannelException {
+        SelectionKey k = channel.keyFor(sel.selector());
+        if (k != null && k.isValid()) {
+            return (KeyNode) k.attachment();
+        }
+        // Interest 0 until the registration is published, so no poll selects it before it is attached.
+        k = channel.register(sel.selector(), 0);
+        KeyNode n = new KeyNode(this, sel, k);
+        k.attach(n);
+        // Keys of closed polls are cancelled: no need to wake those on close.
+        KeyNode[] open = Arrays.stream(nodes).filter(old -> old.selector.isOpen()).toArray(KeyNode[]::new);
+        nodes = Arrays.copyOf(open, open.length + 1);
+        nodes[open.length] = n;
+        return n;
     }
 
     public synchronized void reregister(Registry registry, Token token, Interest interests) throws IOException {
         EdgeSelector sel = checkArguments(registry, token, interests);
-        requireRegisteredWith(sel);
+        KeyNode n = requireRegisteredWith(sel);
         this.token = token;
-        state = nextRegistration(state, ops(interests));
-        converge(key, 0);
+        state = registration(state, ops(interests));
+        converge(n, 0);
         sel.wakeIfOtherThread();
     }
 
     public synchronized void deregister(Registry registry) throws IOException {
         EdgeSelector sel = openSelectorOf(registry);
-        requireRegisteredWith(sel);
-        state = nextRegistration(state, -1);
+        KeyNode n = requireRegisteredWith(sel);
+        state = unregistered(state);
         // Parked, not cancelled: the JDK drops a key with no interest from epoll, and a cancelled
         // key would make a quick re-register fail until the next select.
-        converge(key, 0);
+        converge(n, 0);
     }
 
     private EdgeSelector checkArguments(Registry registry, Token token, Interest interests) throws ClosedChannelException {
@@ -235,10 +203,12 @@ public final class ChannelState {
         return sel;
     }
 
-    private void requireRegisteredWith(EdgeSelector sel) {
-        if (!registered(state) || selector != sel) {
+    private KeyNode requireRegisteredWith(EdgeSelector sel) {
+        KeyNode n = current;
+        if (!registered(state) || n.selector != sel) {
             throw new IllegalStateException("source is not registered with this Poll");
         }
+        return n;
     }
 
     private int ops(Interest interests) {
@@ -247,54 +217,50 @@ public final class ChannelState {
 
     // ---- the event path (poll thread) --------------------------------------------------------
 
-    void selected(SelectionKey k, ReadyList out) {
-        if (out.isFull()) {
-            return; // still armed: the level-triggered selector reports it again next poll
-        }
+    /** The selector reported {@code n}'s key: offer what is owed to the poll. */
+    void selected(KeyNode n) {
         int ready;
         try {
-            ready = k.readyOps();
+            ready = n.key.readyOps();
         } catch (CancelledKeyException e) {
             return;
         }
         long s = state;
-        if (k != key || !registered(s)) {
+        if (n != current || !registered(s)) {
             // Deregistered, or a parked key of a source registered elsewhere: silence it. A
             // registration racing this is seen by converge, or converges the key itself after.
-            converge(k, 0);
+            converge(n, 0);
             return;
         }
         if (connecting(s)) {
             if ((ready & SelectionKey.OP_CONNECT) != 0) {
-                finishConnect(k, out);
+                finishConnect(n);
             }
             return;
         }
-        int unarmed = ready & ~armedOps(s);
-        if (unarmed != 0) {
-            converge(k, unarmed);
+        int armed = armedOps(s);
+        if ((ready & ~armed) != 0) {
+            converge(n, ready & ~armed);
         }
-        int owed = disarm(k, ready);
-        if (owed != 0) {
-            out.add(token, directions(owed) | hints);
+        if ((ready & armed) != 0) {
+            n.selector.offer(n, ready & armed);
         }
     }
 
     /**
-     * Clears the armed operations among {@code ready}, if {@code k} is still the key of a
-     * registration that is not connecting.
-     *
-     * @return the operations cleared: those owed an event now
+     * Adds the event owed for {@code ready} to {@code out}, disarming what it reports: now, so a
+     * deferred entry of a source deregistered, moved or closed meanwhile gives nothing.
      */
-    private int disarm(SelectionKey k, int ready) {
+    void deliver(KeyNode n, int ready, ReadyList out) {
         for (;;) {
             long s = state;
             int owed = ready & armedOps(s);
-            if (owed == 0 || !registered(s) || connecting(s) || k != key) {
-                return 0;
+            if (owed == 0 || !registered(s) || connecting(s) || n != current) {
+                return;
             }
             if (STATE.compareAndSet(this, s, s & ~owed)) {
-                return owed;
+                out.add(token, directions(owed) | hints);
+                return;
             }
         }
     }
@@ -303,8 +269,9 @@ public final class ChannelState {
         return ((ops & readOp) != 0 ? Readiness.READABLE : 0) | ((ops & writeOp) != 0 ? Readiness.WRITABLE : 0);
     }
 
-    private void finishConnect(SelectionKey k, ReadyList out) {
-        int bits;
+    /** Every registered direction is armed once the connect is over; the writable is owed now. */
+    private void finishConnect(KeyNode n) {
+        int owed;
         try {
             if (!socket.finishConnect()) {
                 return;
@@ -314,28 +281,24 @@ public final class ChannelState {
                 if (!connecting(s)) {
                     return; // finished by an I/O call meanwhile
                 }
-                // The writable is reported now, so it is not armed; the rest is.
-                int ops = registeredOps(s);
-                int reported = ops & writeOp;
-                state = (s & ~(CONNECTING | ARMED_MASK)) | (ops & ~reported);
-                converge(k, 0);
-                bits = directions(reported);
+                state = connected(s);
+                owed = registeredOps(s) & writeOp;
             }
         } catch (IOException e) {
             // The JDK has closed the channel; keep the cause for takeError().
-            int ops;
             synchronized (this) {
                 long s = state;
-                state = s & ~(CONNECTING | ARMED_MASK);
-                ops = registeredOps(s);
+                state = connected(s);
+                owed = registeredOps(s);
             }
             ERROR.setVolatile(this, e);
             learned(Readiness.ERROR | Readiness.WRITE_CLOSED);
-            bits = directions(ops);
         }
-        if (bits != 0) {
-            out.add(token, bits | hints);
+        if (owed != 0) {
+            n.selector.offer(n, owed);
         }
+        // After the offer: a writable delivered at once is disarmed, and the key need not watch it.
+        converge(n, 0);
     }
 
     // ---- the I/O side (any thread) -----------------------------------------------------------
@@ -356,7 +319,7 @@ public final class ChannelState {
             }
         } catch (IOException e) {
             synchronized (this) {
-                state &= ~CONNECTING;
+                state = state & ~CONNECTING;
             }
             throw failed(e);
         }
@@ -370,13 +333,10 @@ public final class ChannelState {
         if (!connecting(s)) {
             return; // the poll got there first
         }
-        if (!registered(s)) {
-            state = s & ~CONNECTING;
-            return;
-        }
-        state = (s & ~(CONNECTING | ARMED_MASK)) | registeredOps(s);
-        if (converge(key, 0)) {
-            selector.wakeIfOtherThread();
+        state = connected(s);
+        KeyNode n = current;
+        if (registered(s) && converge(n, 0)) {
+            n.selector.wakeIfOtherThread();
         }
     }
 
@@ -447,24 +407,23 @@ public final class ChannelState {
             }
         }
         // Read after arming: the registration armed, or a later one (which converges itself).
-        SelectionKey k = key;
-        EdgeSelector sel = selector;
-        if (converge(k, 0)) {
-            sel.wakeIfOtherThread();
+        KeyNode n = current;
+        if (converge(n, 0)) {
+            n.selector.wakeIfOtherThread();
         }
     }
 
     /** Closes the channel and wakes every selector holding its key, so the fd is released now. */
     public void close() throws IOException {
-        EdgeSelector[] sels;
+        KeyNode[] keys;
         synchronized (this) {
-            state = nextRegistration(state, -1);
-            sels = keySelectors;
+            state = unregistered(state);
+            keys = nodes;
         }
         channel.close();
-        for (EdgeSelector sel : sels) {
-            if (sel.isOpen()) {
-                sel.wakeIfOtherThread();
+        for (KeyNode n : keys) {
+            if (n.selector.isOpen()) {
+                n.selector.wakeIfOtherThread();
             }
         }
     }

@@ -102,7 +102,15 @@ public final class EdgeSelector implements Closeable {
     }
 
     private void onSelected(SelectionKey key) {
-        ((ChannelState) key.attachment()).selected(key, out);
+        KeyNode n = (KeyNode) key.attachment();
+        n.state.selected(n);
+    }
+
+    /** Adds {@code n}'s event if there is room; poll thread only. */
+    void offer(KeyNode n, int bits) {
+        if (!out.isFull()) {
+            n.deliver(bits, out); // else still armed: the level-triggered selector reports it again next poll
+        }
     }
 
     private static void throwIfInterrupted(Thread self) throws InterruptedIOException {
