@@ -2,8 +2,11 @@ package io.verypoll.internal;
 
 import java.nio.channels.SelectionKey;
 
-/** One selection key of a channel, its attachment: one per selector the channel was registered with. */
-final class KeyNode {
+/**
+ * One selection key of a channel, its attachment: one per selector the channel was registered
+ * with, so an entry deferred in one Poll never collides with the same channel's entry in another.
+ */
+final class KeyNode extends ReadyNode {
     final ChannelState state;
     final EdgeSelector selector;
     final SelectionKey key;
@@ -14,6 +17,7 @@ final class KeyNode {
         this.key = key;
     }
 
+    @Override
     void deliver(int bits, ReadyList out) {
         state.deliver(this, bits, out);
     }
