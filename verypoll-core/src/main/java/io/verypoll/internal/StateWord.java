@@ -15,9 +15,9 @@ import java.nio.channels.SelectionKey;
  * </ul>
  */
 final class StateWord {
-    static final long ARMED_MASK = 0xFF;
+    private static final long ARMED_MASK = 0xFF;
     private static final int REGISTERED_OPS_SHIFT = 8;
-    static final long REGISTERED = 1L << 16;
+    private static final long REGISTERED = 1L << 16;
     static final long CONNECTING = 1L << 17;
     private static final long GENERATION = 1L << 18;
 
