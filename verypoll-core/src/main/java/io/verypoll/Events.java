@@ -10,7 +10,9 @@ import java.util.function.Consumer;
 /**
  * A reusable, fixed-capacity collection of events filled by {@link Poll#poll}. Allocate one per
  * event loop and reuse it: polling into it allocates nothing. A poll returns at most {@link
- * #capacity()} events; the rest come with the next poll.
+ * #capacity()} events. Readiness that does not fit is kept and returned by later polls, oldest
+ * first, before anything found after it: with more ready sources (and wakers) than capacity, each
+ * still gets its turn.
  *
  * <pre>{@code
  * Events events = Events.withCapacity(1024);

@@ -48,8 +48,11 @@ public final class Poll implements Closeable {
     /**
      * Clears {@code events} and waits until at least one event, the timeout, or an interrupt. A
      * wake-up caused by verypoll itself (a registration from another thread) never ends the poll.
+     * Readiness that did not fit in an earlier poll's events comes first, and then this poll does
+     * not block.
      *
-     * @param events filled with at most {@link Events#capacity()} events
+     * @param events filled with at most {@link Events#capacity()} events; what does not fit is
+     *     returned by later polls
      * @param timeout null to wait without limit; {@link Duration#ZERO} to check without blocking
      * @throws java.io.InterruptedIOException if the thread is interrupted (its status is kept)
      * @throws IllegalStateException if another thread is polling

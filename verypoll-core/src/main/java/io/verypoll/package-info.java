@@ -11,7 +11,9 @@
  *
  * <p><b>2. Loop: poll, then handle each event.</b> {@link io.verypoll.Poll#poll} fills a reused
  * {@link io.verypoll.Events} and returns once at least one source is ready, at the timeout, or
- * on interrupt.
+ * on interrupt. A source gets at most one event per poll. Readiness not returned now, because the
+ * events were full, is returned by a later poll, first come first served: no source or waker
+ * starves, however small the capacity.
  *
  * <p><b>3. Drain until it would block.</b> An event says a direction became ready. Read (or write,
  * or accept) until the call reports would-block: {@code read} and {@code write} return 0, {@code
@@ -56,8 +58,10 @@
  * }</pre>
  *
  * <p><b>4. Other threads</b> may register, reregister, deregister and close sources while a poll
- * is blocked, and the change takes effect in that poll. A {@link io.verypoll.Waker} wakes the
- * poll with an event of its own.
+ * is blocked, and the change takes effect in that poll: a registration of a ready source always
+ * gets its event, and after {@code deregister} or {@code close} returns, later polls never report
+ * the source under its old registration. A {@link io.verypoll.Waker} wakes the poll with an event
+ * of its own.
  *
  * <h2>What differs from mio, and why</h2>
  *

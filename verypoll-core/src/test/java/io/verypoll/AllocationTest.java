@@ -31,13 +31,37 @@ class AllocationTest {
 
     @Test
     void pollAllocatesNothingInSteadyState() throws Exception {
+        Measured m = measure(64);
+        // The loop really polled ready sources.
+        assertThat(m.emptyPolls).isZero();
+        assertThat(m.eventsSeen).isGreaterThanOrEqualTo((long) MEASURED_POLLS * SOURCES);
+        assertThat(m.perPoll()).as("bytes allocated per poll").isLessThanOrEqualTo(MAX_BYTES_PER_POLL);
+    }
+
+    /** More ready sources than capacity: the overflow waits in the deferred queue, allocation-free too. */
+    @Test
+    void pollBeyondCapacityAllocatesNothing() throws Exception {
+        int capacity = 3;
+        Measured m = measure(capacity);
+        // Every poll was full, so the deferred queue was in use at every poll.
+        assertThat(m.eventsSeen).isEqualTo((long) MEASURED_POLLS * capacity);
+        assertThat(m.perPoll()).as("bytes allocated per poll").isLessThanOrEqualTo(MAX_BYTES_PER_POLL);
+    }
+
+    private record Measured(long allocated, long eventsSeen, long emptyPolls) {
+        double perPoll() {
+            return (double) allocated / MEASURED_POLLS;
+        }
+    }
+
+    private static Measured measure(int capacity) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeThat(mx.isThreadAllocatedMemorySupported()).isTrue();
         mx.setThreadAllocatedMemoryEnabled(true);
         long self = Thread.currentThread().getId();
 
         try (Poll poll = Poll.open()) {
-            Events events = Events.withCapacity(64);
+            Events events = Events.withCapacity(capacity);
             Sender[] senders = new Sender[SOURCES];
             Receiver[] receivers = new Receiver[SOURCES];
             Waker waker = new Waker(poll.registry(), new Token(1000));
@@ -90,13 +114,11 @@ class AllocationTest {
                         if (n == 0) emptyPolls++;
                     }
                 }
-                double perPoll = (double) allocated / MEASURED_POLLS;
-                System.out.printf("AllocationTest: %d polls, %d events, %d bytes allocated in poll: %.3f bytes/poll"
-                        + " (probe cost %d)%n", MEASURED_POLLS, eventsSeen, allocated, perPoll, probeCost);
-                // The loop really polled ready sources.
-                assertThat(emptyPolls).isZero();
-                assertThat(eventsSeen).isGreaterThanOrEqualTo((long) MEASURED_POLLS * SOURCES);
-                assertThat(perPoll).as("bytes allocated per poll").isLessThanOrEqualTo(MAX_BYTES_PER_POLL);
+                Measured m = new Measured(allocated, eventsSeen, emptyPolls);
+                System.out.printf("AllocationTest (capacity %d): %d polls, %d events, %d bytes allocated in poll:"
+                        + " %.3f bytes/poll (probe cost %d)%n", capacity, MEASURED_POLLS, eventsSeen, allocated,
+                        m.perPoll(), probeCost);
+                return m;
             } finally {
                 for (int i = 0; i < SOURCES; i++) {
                     if (senders[i] != null) senders[i].close();

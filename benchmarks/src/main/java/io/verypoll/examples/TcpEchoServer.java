@@ -1,6 +1,5 @@
 package io.verypoll.examples;
 
-import io.verypoll.spring.boot.server.Connection;
 import io.verypoll.Event;
 import io.verypoll.Events;
 import io.verypoll.Interest;

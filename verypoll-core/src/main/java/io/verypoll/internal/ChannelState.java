@@ -1,5 +1,15 @@
 package io.verypoll.internal;
 
+import static io.verypoll.internal.StateWord.CONNECTING;
+import static io.verypoll.internal.StateWord.armedOps;
+import static io.verypoll.internal.StateWord.connected;
+import static io.verypoll.internal.StateWord.connecting;
+import static io.verypoll.internal.StateWord.keyOps;
+import static io.verypoll.internal.StateWord.registered;
+import static io.verypoll.internal.StateWord.registeredOps;
+import static io.verypoll.internal.StateWord.registration;
+import static io.verypoll.internal.StateWord.unregistered;
+
 import io.verypoll.Interest;
 import io.verypoll.Registry;
 import io.verypoll.Token;
@@ -16,30 +26,42 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Registration and readiness state of one channel, attached to its {@link SelectionKey}: the
- * internal half of every source.
+ * Registration and readiness state of one channel: the internal half of every source. Each of
+ * its selection keys has a {@link KeyNode} as attachment.
  *
- * <p><b>Edge semantics on a level-triggered selector.</b> {@code armed} holds the directions owed
- * an event. Reporting a direction clears it there only (no syscall, no key update); the key's
- * interest set is narrowed only if the selector reports that direction again while it is still
+ * <p><b>Edge semantics on a level-triggered selector.</b> The armed operations are the directions
+ * owed an event. Delivering an event clears them there only (no syscall, no key update); the key's
+ * interest set is narrowed only if the selector reports a direction again while it is still
  * unarmed, which is exactly the case that would otherwise spin. A direction is re-armed when I/O in
  * that direction would block, or by {@code reregister}. A caller who drains until would-block thus
  * never touches the key at all, and one who does not drain costs one extra internal wake-up.
  *
- * <p><b>Threads.</b> Registration changes are serialised on this object. The event path (poll
- * thread) and re-arming (any thread) are lock-free: the only writer that narrows the key's interest
- * set is the poll thread, and every writer ends by checking that the key still covers {@code
- * armed}, so concurrent writers converge.
+ * <p><b>One state word.</b> Registration, connect status, registered and armed operations live in
+ * one atomic {@code long} ({@link StateWord}), so they always change together. The interest the
+ * current key must have is a function of that word ({@link StateWord#keyOps}): none unless
+ * registered; exactly {@code OP_CONNECT} while connecting; otherwise every armed operation, plus
+ * possibly registered ones no longer armed (the lazy disarm above). Any other key of the channel
+ * (parked in another Poll) must have none.
+ *
+ * <p><b>Threads.</b> Registration changes and the end of a connect are serialised on this object
+ * and write the word outright; arming (any thread) and disarming (the poll thread) are lock-free
+ * compare-and-set loops that give up unless the source is registered and not connecting, so
+ * nothing can arm a deregistered source. Whoever changes the word so that a key may need more or
+ * less interest, and whoever finds a key that looks wrong, then runs {@link #converge}: write the
+ * key's interest from the word, re-read the word, repeat until it did not change. So the last
+ * writer of a key always worked from the latest word. A registration is published (node, token,
+ * then the word) before its key gets any interest, so a concurrent poll never acts on a half-made
+ * registration.
  */
 public final class ChannelState {
-    private static final VarHandle ARMED;
+    private static final VarHandle STATE;
     private static final VarHandle HINTS;
     private static final VarHandle ERROR;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            ARMED = lookup.findVarHandle(ChannelState.class, "armed", int.class);
+            STATE = lookup.findVarHandle(ChannelState.class, "state", long.class);
             HINTS = lookup.findVarHandle(ChannelState.class, "hints", int.class);
             ERROR = lookup.findVarHandle(ChannelState.class, "error", IOException.class);
         } catch (ReflectiveOperationException e) {
@@ -54,30 +76,29 @@ public final class ChannelState {
     private final int readOp;
     private final int writeOp;
 
-    /** The selector this channel is registered with; null when not registered. */
-    private volatile EdgeSelector selector;
-    /** The key of the last registration; kept (with no interest) after deregistration for reuse. */
-    private volatile SelectionKey key;
+    /** The state word; locked writers set it, lock-free ones compare-and-set it (see above). */
+    private volatile long state;
     /**
-     * Every selector holding a key of this channel: a source moved to another Poll keeps a parked
-     * key in the old one, and the JDK frees the fd on close only after each of them has selected,
-     * so close wakes them all. Grows only when registering with a new Poll; guarded by this.
+     * The key of the latest registration, kept (with no interest) after deregistration for reuse;
+     * written before the state word that publishes it.
      */
-    private EdgeSelector[] keySelectors = {};
+    private volatile KeyNode current;
+    /**
+     * Every key of this channel in an open selector: a source moved to another Poll keeps a parked
+     * key in the old one, and the JDK frees the fd on close only after each of them has selected,
+     * so close wakes them all. Guarded by this.
+     */
+    private KeyNode[] nodes = {};
     private volatile Token token;
-    private volatile int registeredOps;
-    @SuppressWarnings("unused") // accessed through ARMED
-    private volatile int armed;
     @SuppressWarnings("unused") // accessed through HINTS
     private volatile int hints;
-    private volatile boolean connecting;
     @SuppressWarnings("unused") // accessed through ERROR
     private volatile IOException error;
 
     public ChannelState(SelectableChannel channel) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.socket = channel instanceof SocketChannel ? (SocketChannel) channel : null;
-        this.connecting = socket != null && socket.isConnectionPending();
+        this.state = socket != null && socket.isConnectionPending() ? CONNECTING : 0;
         int valid = channel.validOps();
         this.readOp = valid & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
         this.writeOp = valid & SelectionKey.OP_WRITE;
@@ -87,55 +108,83 @@ public final class ChannelState {
         return channel;
     }
 
+    /**
+     * Brings {@code n}'s interest in line with the state word: {@link StateWord#keyOps} for the
+     * current key, none for any other. {@code drop} names operations to remove unless armed (they
+     * fired unarmed). Loops until the word did not change during its write, so a concurrent change
+     * is either seen here or made after this write, and then converged by its maker.
+     *
+     * @return true if the key's interest set was written
+     */
+    private boolean converge(KeyNode n, int drop) {
+        boolean changed = false;
+        try {
+            for (;;) {
+                long s = state;
+                int had = n.key.interestOps();
+                int wanted = n == current ? keyOps(s, had & ~drop) : 0;
+                if (wanted != had) {
+                    n.key.interestOps(wanted);
+                    changed = true;
+                }
+                if (state == s) {
+                    return changed;
+                }
+            }
+        } catch (CancelledKeyException | ClosedSelectorException e) {
+            return changed; // closed concurrently (the source, the poll, or a failed connect): nothing left to watch
+        }
+    }
+
     // ---- registration ----------------------------------------------------------------------
 
     public synchronized void register(Registry registry, Token token, Interest interests) throws IOException {
         EdgeSelector sel = checkArguments(registry, token, interests);
-        EdgeSelector current = selector;
-        if (current != null && current.isOpen()) {
+        long s = state;
+        if (registered(s) && current.selector.isOpen()) {
             throw new IllegalStateException("source is already registered (with this or another Poll); deregister it first");
         }
-        int ops = ops(interests);
+        KeyNode n = nodeFor(sel);
         this.token = token;
-        registeredOps = ops;
-        armed = ops;
-        int keyOps = connecting ? SelectionKey.OP_CONNECT : ops;
+        current = n;
+        state = registration(s, ops(interests));
+        converge(n, 0);
+        sel.wakeIfOtherThread();
+    }
+
+    /** The key of this channel in {@code sel}: the parked one, or a new one with no interest yet. */
+    private KeyNode nodeFor(EdgeSelector sel) throws ClosedChannelException {
         SelectionKey k = channel.keyFor(sel.selector());
         if (k != null && k.isValid()) {
-            k.attach(this);
-            setKeyOps(k, keyOps);
-        } else {
-            k = channel.register(sel.selector(), keyOps, this);
-            if (!Arrays.asList(keySelectors).contains(sel)) {
-                keySelectors = Arrays.copyOf(keySelectors, keySelectors.length + 1);
-                keySelectors[keySelectors.length - 1] = sel;
-            }
+            return (KeyNode) k.attachment();
         }
-        key = k;
-        selector = sel;
-        sel.wakeIfOtherThread();
+        // Interest 0 until the registration is published, so no poll selects it before it is attached.
+        k = channel.register(sel.selector(), 0);
+        KeyNode n = new KeyNode(this, sel, k);
+        k.attach(n);
+        // Keys of closed polls are cancelled: no need to wake those on close.
+        KeyNode[] open = Arrays.stream(nodes).filter(old -> old.selector.isOpen()).toArray(KeyNode[]::new);
+        nodes = Arrays.copyOf(open, open.length + 1);
+        nodes[open.length] = n;
+        return n;
     }
 
     public synchronized void reregister(Registry registry, Token token, Interest interests) throws IOException {
         EdgeSelector sel = checkArguments(registry, token, interests);
-        requireRegisteredWith(sel);
-        int ops = ops(interests);
+        KeyNode n = requireRegisteredWith(sel);
         this.token = token;
-        registeredOps = ops;
-        armed = ops;
-        setKeyOps(key, connecting ? SelectionKey.OP_CONNECT : ops);
+        state = registration(state, ops(interests));
+        converge(n, 0);
         sel.wakeIfOtherThread();
     }
 
     public synchronized void deregister(Registry registry) throws IOException {
         EdgeSelector sel = openSelectorOf(registry);
-        requireRegisteredWith(sel);
-        selector = null;
-        armed = 0;
-        registeredOps = 0;
+        KeyNode n = requireRegisteredWith(sel);
+        state = unregistered(state);
         // Parked, not cancelled: the JDK drops a key with no interest from epoll, and a cancelled
         // key would make a quick re-register fail until the next select.
-        setKeyOps(key, 0);
+        converge(n, 0);
     }
 
     private EdgeSelector checkArguments(Registry registry, Token token, Interest interests) throws ClosedChannelException {
@@ -154,119 +203,102 @@ public final class ChannelState {
         return sel;
     }
 
-    private void requireRegisteredWith(EdgeSelector sel) {
-        if (selector != sel) {
+    private KeyNode requireRegisteredWith(EdgeSelector sel) {
+        KeyNode n = current;
+        if (!registered(state) || n.selector != sel) {
             throw new IllegalStateException("source is not registered with this Poll");
         }
+        return n;
     }
 
     private int ops(Interest interests) {
         return (interests.isReadable() ? readOp : 0) | (interests.isWritable() ? writeOp : 0);
     }
 
-    private static void setKeyOps(SelectionKey k, int ops) {
-        try {
-            k.interestOps(ops);
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // Closed concurrently (the source, the poll, or a failed connect): nothing left to watch.
-        }
-    }
-
     // ---- the event path (poll thread) --------------------------------------------------------
 
-    void selected(SelectionKey k, ReadyList out) {
-        if (out.isFull()) {
-            return; // still armed: the level-triggered selector reports it again next poll
-        }
+    /** The selector reported {@code n}'s key: offer what is owed to the poll. */
+    void selected(KeyNode n) {
         int ready;
         try {
-            ready = k.readyOps();
+            ready = n.key.readyOps();
         } catch (CancelledKeyException e) {
             return;
         }
-        if (k != key || selector == null) {
-            setKeyOps(k, 0); // deregistered (or re-registered elsewhere) while selecting
+        long s = state;
+        if (n != current || !registered(s)) {
+            // Deregistered, or a parked key of a source registered elsewhere: silence it. A
+            // registration racing this is seen by converge, or converges the key itself after.
+            converge(n, 0);
             return;
         }
-        if (connecting) {
+        if (connecting(s)) {
             if ((ready & SelectionKey.OP_CONNECT) != 0) {
-                finishConnect(k, out);
+                finishConnect(n);
             }
             return;
         }
-        int owed = ready & armed;
-        int unarmed = ready & ~owed;
-        if (unarmed != 0) {
-            narrowKey(k, unarmed);
+        int armed = armedOps(s);
+        if ((ready & ~armed) != 0) {
+            converge(n, ready & ~armed);
         }
-        if (owed == 0) {
-            return;
+        if ((ready & armed) != 0) {
+            n.selector.offer(n, ready & armed);
         }
-        ARMED.getAndBitwiseAnd(this, ~owed);
-        out.add(token, directions(owed) | hints);
+    }
+
+    /**
+     * Adds the event owed for {@code ready} to {@code out}, disarming what it reports: now, so a
+     * deferred entry of a source deregistered, moved or closed meanwhile gives nothing.
+     */
+    void deliver(KeyNode n, int ready, ReadyList out) {
+        for (;;) {
+            long s = state;
+            int owed = ready & armedOps(s);
+            if (owed == 0 || !registered(s) || connecting(s) || n != current) {
+                return;
+            }
+            if (STATE.compareAndSet(this, s, s & ~owed)) {
+                out.add(token, directions(owed) | hints);
+                return;
+            }
+        }
     }
 
     private int directions(int ops) {
         return ((ops & readOp) != 0 ? Readiness.READABLE : 0) | ((ops & writeOp) != 0 ? Readiness.WRITABLE : 0);
     }
 
-    /** Stops watching directions that fired while nobody was owed an event: they would spin. */
-    private void narrowKey(SelectionKey k, int unarmed) {
-        try {
-            int current = k.interestOps();
-            k.interestOps((current & ~unarmed) | armed);
-            coverArmed(k);
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // closed concurrently
-        }
-    }
-
-    /**
-     * Makes sure the key watches every armed direction (another thread may re-arm concurrently).
-     *
-     * @return true if the key's interest set had to change
-     */
-    private boolean coverArmed(SelectionKey k) {
-        boolean changed = false;
-        for (;;) {
-            int wanted = armed;
-            int current = k.interestOps();
-            if ((current & wanted) == wanted) {
-                return changed;
-            }
-            k.interestOps(current | wanted);
-            changed = true;
-        }
-    }
-
-    private void finishConnect(SelectionKey k, ReadyList out) {
-        int ops = registeredOps;
-        int reported = ops & writeOp;
-        int bits;
+    /** Every registered direction is armed once the connect is over; the writable is owed now. */
+    private void finishConnect(KeyNode n) {
+        int owed;
         try {
             if (!socket.finishConnect()) {
                 return;
             }
             synchronized (this) {
-                if (!connecting) {
+                long s = state;
+                if (!connecting(s)) {
                     return; // finished by an I/O call meanwhile
                 }
-                connecting = false;
-                armed = ops & ~reported;
-                setKeyOps(k, ops & ~reported);
+                state = connected(s);
+                owed = registeredOps(s) & writeOp;
             }
-            bits = directions(reported);
         } catch (IOException e) {
             // The JDK has closed the channel; keep the cause for takeError().
-            connecting = false;
-            armed = 0;
+            synchronized (this) {
+                long s = state;
+                state = connected(s);
+                owed = registeredOps(s);
+            }
             ERROR.setVolatile(this, e);
             learned(Readiness.ERROR | Readiness.WRITE_CLOSED);
-            bits = directions(ops);
         }
-        if (bits != 0) {
-            out.add(token, bits | hints);
+        if (owed != 0) {
+            n.selector.offer(n, owed);
         }
+        // After the offer: a writable delivered at once is disarmed, and the key need not watch it.
+        converge(n, 0);
     }
 
     // ---- the I/O side (any thread) -----------------------------------------------------------
@@ -278,7 +310,7 @@ public final class ChannelState {
      * @throws IOException the connect failed
      */
     public boolean stillConnecting() throws IOException {
-        if (!connecting) {
+        if (!connecting(state)) {
             return false;
         }
         try {
@@ -286,7 +318,9 @@ public final class ChannelState {
                 return true;
             }
         } catch (IOException e) {
-            connecting = false;
+            synchronized (this) {
+                state = state & ~CONNECTING;
+            }
             throw failed(e);
         }
         connectedOutsidePoll();
@@ -295,15 +329,14 @@ public final class ChannelState {
 
     /** The connect finished on an I/O call: watch the registered interests instead of the connect. */
     private synchronized void connectedOutsidePoll() {
-        if (!connecting) {
+        long s = state;
+        if (!connecting(s)) {
             return; // the poll got there first
         }
-        connecting = false;
-        EdgeSelector sel = selector;
-        if (sel != null) {
-            armed = registeredOps;
-            setKeyOps(key, registeredOps);
-            sel.wakeIfOtherThread();
+        state = connected(s);
+        KeyNode n = current;
+        if (registered(s) && converge(n, 0)) {
+            n.selector.wakeIfOtherThread();
         }
     }
 
@@ -314,27 +347,29 @@ public final class ChannelState {
     }
 
     /**
-     * Call after a read or accept with its result. Re-arms reading when the read left room in the
-     * buffer: 0 bytes (would block) or a short read, which drained what the socket had. A short
-     * read may stop there: on this level-triggered selector, bytes that arrive later (or were
-     * still queued) are reported by the next poll, so nothing is missed, and the read that would
-     * only return 0 is saved. A negative result is end of stream.
+     * Call after a read or accept with its result. Re-arms reading on 0 (would block, whatever the
+     * cause: a buffer with no room returns 0 too, and the caller then waits for an event) and on a
+     * short read, which drained what the socket had. A short read may stop there: on this
+     * level-triggered selector, bytes that arrive later (or were still queued) are reported by the
+     * next poll, so nothing is missed, and the read that would only return 0 is saved. A negative
+     * result is end of stream.
      */
     public long afterRead(long n, boolean roomLeft) {
         if (n < 0) {
             learned(Readiness.READ_CLOSED);
-        } else if (roomLeft) {
+        } else if (n == 0 || roomLeft) {
             rearm(readOp);
         }
         return n;
     }
 
     /**
-     * Call after a write with its result. Re-arms writing when data is left over: 0 bytes (would
-     * block) or a partial write, which filled the socket's send buffer.
+     * Call after a write with its result. Re-arms writing on 0 (would block, even when there was
+     * nothing to write: a spurious event is allowed, a lost one is not) and when data is left over
+     * (a partial write, which filled the socket's send buffer).
      */
     public long afterWrite(long n, boolean dataLeft) {
-        if (dataLeft) {
+        if (n == 0 || dataLeft) {
             rearm(writeOp);
         }
         return n;
@@ -356,41 +391,39 @@ public final class ChannelState {
         return (IOException) ERROR.getAndSet(this, (IOException) null);
     }
 
+    /**
+     * Arms {@code ops} if the source is registered for them and not connecting (the end of a
+     * connect arms everything), then makes the key watch them.
+     */
     private void rearm(int ops) {
-        ops &= registeredOps;
-        if (ops == 0 || connecting || (armed & ops) == ops) {
-            return; // the plain read spares an atomic on the common already-armed path
-        }
-        int before = (int) ARMED.getAndBitwiseOr(this, ops);
-        if ((before & ops) == ops) {
-            return;
-        }
-        SelectionKey k = key;
-        EdgeSelector sel = selector;
-        if (k == null || sel == null) {
-            return;
-        }
-        try {
-            if (coverArmed(k)) {
-                sel.wakeIfOtherThread();
+        for (;;) {
+            long s = state;
+            int added = ops & registeredOps(s) & ~armedOps(s);
+            if (added == 0 || !registered(s) || connecting(s)) {
+                return; // the common already-armed path costs one volatile read, no atomic
             }
-        } catch (CancelledKeyException | ClosedSelectorException e) {
-            // closed concurrently: a source operation never reports the poll's state
+            if (STATE.compareAndSet(this, s, s | added)) {
+                break;
+            }
+        }
+        // Read after arming: the registration armed, or a later one (which converges itself).
+        KeyNode n = current;
+        if (converge(n, 0)) {
+            n.selector.wakeIfOtherThread();
         }
     }
 
     /** Closes the channel and wakes every selector holding its key, so the fd is released now. */
     public void close() throws IOException {
-        EdgeSelector[] sels;
+        KeyNode[] keys;
         synchronized (this) {
-            selector = null;
-            armed = 0;
-            sels = keySelectors;
+            state = unregistered(state);
+            keys = nodes;
         }
         channel.close();
-        for (EdgeSelector sel : sels) {
-            if (sel.isOpen()) {
-                sel.wakeIfOtherThread();
+        for (KeyNode n : keys) {
+            if (n.selector.isOpen()) {
+                n.selector.wakeIfOtherThread();
             }
         }
     }

@@ -19,6 +19,13 @@ import java.util.function.Consumer;
  * caused itself (a registration from another thread), so a poll ends only with events, at its
  * timeout or on interrupt. Selection goes through {@link Selector#select(Consumer, long)} with one
  * preallocated consumer, so a poll allocates nothing.
+ *
+ * <p><b>Fairness beyond capacity.</b> The JDK reports ready keys in a stable order, so readiness
+ * dropped for lack of room would starve the same sources at every poll. What does not fit waits
+ * in a first-in, first-out queue of {@link ReadyNode}s (keys and wakers alike) and is delivered by
+ * a later poll, before anything found after it. An entry is queued at most once (later readiness
+ * is merged into it) and re-checked when delivered. While the queue is not empty, polls do not
+ * block. When it is empty, the only cost is a branch.
  */
 public final class EdgeSelector implements Closeable {
     private static final WakeFlag[] NO_WAKERS = {};
@@ -35,6 +42,9 @@ public final class EdgeSelector implements Closeable {
 
     /** The list being filled; only touched by the polling thread. */
     private ReadyList out;
+    /** Deferred entries, oldest first; only touched by the thread that holds {@link #polling}. */
+    private ReadyNode head;
+    private ReadyNode tail;
 
     public EdgeSelector() throws IOException {
         selector = Selector.open();
@@ -62,6 +72,7 @@ public final class EdgeSelector implements Closeable {
     public void select(ReadyList ready, long timeoutNanos) throws IOException {
         ensureOpen();
         if (!polling.compareAndSet(false, true)) {
+            ensureOpen(); // a close takes the flag for a moment: report the close, not a second poller
             throw new IllegalStateException("another thread is already polling this Poll; only one thread may poll at a time");
         }
         try {
@@ -69,11 +80,13 @@ public final class EdgeSelector implements Closeable {
             owner = self;
             ready.clear();
             out = ready;
+            // May overflow for huge timeouts (Long.MAX_VALUE); only differences with nanoTime() are
+            // used, and those stay exact.
             long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
             for (;;) {
                 throwIfInterrupted(self);
                 // Wakers are collected once, after the select, so one poll reports each at most once.
-                if (wakePending || timeoutNanos == 0) {
+                if (wakePending || timeoutNanos == 0 || head != null) {
                     selector.selectNow(onSelected);
                 } else if (timeoutNanos < 0) {
                     selector.select(onSelected, 0);
@@ -85,7 +98,9 @@ public final class EdgeSelector implements Closeable {
                         selector.select(onSelected, ceilMillis(remaining));
                     }
                 }
-                collectWakers(ready);
+                collectWakers();
+                // After the select, so an entry is delivered once per poll even if reported again.
+                deliverDeferred(ready);
                 if (ready.size() > 0) {
                     return;
                 }
@@ -98,11 +113,70 @@ public final class EdgeSelector implements Closeable {
         } finally {
             out = null;
             polling.set(false);
+            dropDeferredIfClosed();
         }
     }
 
     private void onSelected(SelectionKey key) {
-        ((ChannelState) key.attachment()).selected(key, out);
+        KeyNode n = (KeyNode) key.attachment();
+        n.state.selected(n);
+    }
+
+    /**
+     * Delivers {@code n}'s readiness now if nothing older waits and there is room; otherwise queues
+     * it behind what waits (or merges it into its queued entry). Poll thread only.
+     */
+    void offer(ReadyNode n, int bits) {
+        if (n.queued) {
+            n.pending |= bits;
+        } else if (head == null && !out.isFull()) {
+            n.deliver(bits, out);
+        } else {
+            n.queued = true;
+            n.pending = bits;
+            if (tail == null) {
+                head = n;
+            } else {
+                tail.next = n;
+            }
+            tail = n;
+        }
+    }
+
+    private void deliverDeferred(ReadyList ready) {
+        ReadyNode n;
+        while ((n = head) != null && !ready.isFull()) {
+            int bits = unlinkHead(n);
+            n.deliver(bits, ready);
+        }
+    }
+
+    private int unlinkHead(ReadyNode n) {
+        head = n.next;
+        if (head == null) {
+            tail = null;
+        }
+        n.next = null;
+        n.queued = false;
+        int bits = n.pending;
+        n.pending = 0;
+        return bits;
+    }
+
+    /**
+     * Once closed, nothing is delivered: let the queue go. Called by close and by a poll ending,
+     * after each has made its own change visible, so one of them sees both and takes the queue.
+     */
+    private void dropDeferredIfClosed() {
+        if (!selector.isOpen() && polling.compareAndSet(false, true)) {
+            try {
+                while (head != null) {
+                    unlinkHead(head);
+                }
+            } finally {
+                polling.set(false);
+            }
+        }
     }
 
     private static void throwIfInterrupted(Thread self) throws InterruptedIOException {
@@ -146,21 +220,16 @@ public final class EdgeSelector implements Closeable {
         }
     }
 
-    private void collectWakers(ReadyList ready) {
+    private void collectWakers() {
         if (!wakePending) {
             return;
         }
-        // Cleared before the flags are read: a wake racing with this sets it again.
+        // Cleared before the flags are read: a wake racing with this sets it again. A raised flag
+        // that does not fit is queued like a key, and stays raised until delivered.
         wakePending = false;
         for (WakeFlag flag : wakers) {
             if (flag.isRaised()) {
-                if (ready.isFull()) {
-                    wakePending = true;
-                    return;
-                }
-                if (flag.lower()) {
-                    ready.add(flag.token, Readiness.READABLE);
-                }
+                offer(flag, Readiness.READABLE);
             }
         }
     }
@@ -168,5 +237,6 @@ public final class EdgeSelector implements Closeable {
     @Override
     public void close() throws IOException {
         selector.close();
+        dropDeferredIfClosed();
     }
 }

@@ -5,7 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /** One waker's state: raised by {@code Waker.wake()}, lowered when the poll reports it. */
-public final class WakeFlag {
+public final class WakeFlag extends ReadyNode {
     private static final VarHandle RAISED;
 
     static {
@@ -35,5 +35,13 @@ public final class WakeFlag {
 
     boolean lower() {
         return RAISED.compareAndSet(this, 1, 0);
+    }
+
+    /** Reports the waker if it is still raised (the poll thread is the only one to lower it). */
+    @Override
+    void deliver(int bits, ReadyList out) {
+        if (lower()) {
+            out.add(token, Readiness.READABLE);
+        }
     }
 }

@@ -38,9 +38,9 @@ public abstract sealed class SocketStream extends ChannelBackedSource
     }
 
     /**
-     * Reads what the socket has. A result that leaves room in {@code dst} (0, or a short read)
-     * re-arms reading: you may stop after a short read, and the next poll reports any bytes that
-     * came meanwhile.
+     * Reads what the socket has. A result of 0 (whatever the cause, a full {@code dst} included)
+     * or a short read re-arms reading: you may stop after a short read, and the next poll reports
+     * any bytes that came meanwhile.
      *
      * @return bytes read; 0 if it would block (or while connecting); -1 at end of stream
      */
@@ -77,8 +77,8 @@ public abstract sealed class SocketStream extends ChannelBackedSource
     }
 
     /**
-     * Writes what the socket takes. Data left over (0 written, or a partial write) re-arms
-     * writing: wait for the writable event before writing the rest.
+     * Writes what the socket takes. A result of 0 (an empty {@code src} included) or data left
+     * over re-arms writing: wait for the writable event before writing the rest.
      *
      * @return bytes written; 0 if it would block (or while connecting)
      */

@@ -24,7 +24,8 @@ public final class Receiver extends ChannelBackedSource implements ReadableByteC
     }
 
     /**
-     * Reads what the pipe holds; a result that leaves room in {@code dst} re-arms reading.
+     * Reads what the pipe holds; a result of 0 (a full {@code dst} included) or one that leaves
+     * room in {@code dst} re-arms reading.
      *
      * @return bytes read; 0 if it would block; -1 once the sender is closed and the pipe drained
      */

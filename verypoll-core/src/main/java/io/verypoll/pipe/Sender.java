@@ -24,7 +24,8 @@ public final class Sender extends ChannelBackedSource implements WritableByteCha
     }
 
     /**
-     * Writes what the pipe takes; data left over (0 written, or a partial write) re-arms writing.
+     * Writes what the pipe takes; a result of 0 (an empty {@code src} included) or data left over
+     * re-arms writing.
      *
      * @return bytes written; 0 if it would block
      */

@@ -39,8 +39,8 @@ public class VerypollEndpoint {
 
     private static LoopReport loop(PollLoop loop) {
         return new LoopReport(loop.index(), loop.threadName(), loop.isRunning(), loop.isBlocked(),
-                loop.registrations(), loop.pendingTasks(), loop.eventsDispatched(), loop.wakeups(),
-                loop.tasksRun(), loop.iterations(), loop.blockedIterations());
+                loop.registrations(), loop.pendingTasks(), loop.stats().eventsDispatched(), loop.stats().wakeups(),
+                loop.stats().tasksRun(), loop.stats().iterations(), loop.stats().blockedIterations());
     }
 
     private static ServerReport server(SocketServer server) {

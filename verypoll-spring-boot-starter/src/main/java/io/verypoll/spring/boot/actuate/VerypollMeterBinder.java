@@ -2,6 +2,7 @@ package io.verypoll.spring.boot.actuate;
 
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
+import io.verypoll.spring.boot.loop.LoopStats;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.CloseReason;
@@ -75,23 +76,23 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
 
     private static void bindLoop(MeterRegistry registry, PollLoop loop) {
         Tags tags = Tags.of("loop", Integer.toString(loop.index()));
-        FunctionCounter.builder("verypoll.loop.events", loop, PollLoop::eventsDispatched)
+        FunctionCounter.builder("verypoll.loop.events", loop.stats(), LoopStats::eventsDispatched)
                 .description("Events dispatched to handlers").tags(tags).register(registry);
-        FunctionTimer.builder("verypoll.loop.wait", loop, PollLoop::polls, PollLoop::waitNanos, TimeUnit.NANOSECONDS)
+        FunctionTimer.builder("verypoll.loop.wait", loop.stats(), LoopStats::polls, LoopStats::waitNanos, TimeUnit.NANOSECONDS)
                 .description("Time blocked in the selector").tags(tags).register(registry);
-        FunctionTimer.builder("verypoll.loop.cycle", loop, PollLoop::cycles, PollLoop::cycleNanos, TimeUnit.NANOSECONDS)
+        FunctionTimer.builder("verypoll.loop.cycle", loop.stats(), LoopStats::cycles, LoopStats::cycleNanos, TimeUnit.NANOSECONDS)
                 .description("Time per loop iteration outside the selector (events, timers, tasks)").tags(tags)
                 .register(registry);
-        FunctionCounter.builder("verypoll.loop.wakeups", loop, PollLoop::wakeups)
+        FunctionCounter.builder("verypoll.loop.wakeups", loop.stats(), LoopStats::wakeups)
                 .description("Waker wake-ups").tags(tags).register(registry);
-        FunctionCounter.builder("verypoll.loop.tasks.rejected", loop, PollLoop::rejectedTasks)
+        FunctionCounter.builder("verypoll.loop.tasks.rejected", loop.stats(), LoopStats::rejectedTasks)
                 .description("Tasks refused because the loop's queue was full (verypoll.max-pending-tasks)")
                 .tags(tags).register(registry);
         Gauge.builder("verypoll.loop.tasks.pending", loop, PollLoop::pendingTasks)
                 .description("Tasks queued for the loop").tags(tags).strongReference(true).register(registry);
         Gauge.builder("verypoll.loop.registrations", loop, PollLoop::registrations)
                 .description("Sources registered with the loop").tags(tags).strongReference(true).register(registry);
-        FunctionCounter.builder("verypoll.loop.blocked", loop, PollLoop::blockedIterations)
+        FunctionCounter.builder("verypoll.loop.blocked", loop.stats(), LoopStats::blockedIterations)
                 .description("Iterations longer than verypoll.blocked-threshold").tags(tags).register(registry);
     }
 

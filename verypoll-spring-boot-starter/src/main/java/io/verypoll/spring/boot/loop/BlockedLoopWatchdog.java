@@ -20,6 +20,8 @@ final class BlockedLoopWatchdog {
     private final long intervalNanos;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final Thread thread;
+    /** Per loop, the start of the iteration last warned about: one warning per episode. */
+    private final long[] warnedIterationStart;
 
     BlockedLoopWatchdog(PollLoopGroup group, Duration interval) {
         this.group = group;
@@ -27,6 +29,7 @@ final class BlockedLoopWatchdog {
         this.thread = new Thread(this::run, "verypoll-watchdog");
         // Daemon: it must never keep a JVM alive on its own; stop() still ends it with the loops.
         this.thread.setDaemon(true);
+        this.warnedIterationStart = new long[group.loops().size()];
     }
 
     void start() {
@@ -56,15 +59,15 @@ final class BlockedLoopWatchdog {
         long threshold = group.blockedThresholdNanos();
         for (PollLoop loop : group.loops()) {
             long since = loop.busySinceNanos();
-            if (since == 0 || loop.reportedBusySince == since) {
+            if (since == 0 || warnedIterationStart[loop.index()] == since) {
                 continue;
             }
             long busy = System.nanoTime() - since;
             if (busy <= threshold) {
                 continue;
             }
-            loop.reportedBusySince = since;
-            loop.blockedEpisodeReported();
+            warnedIterationStart[loop.index()] = since;
+            loop.stats().blocked(since);
             Thread loopThread = loop.thread();
             StackTraceElement[] stack = loopThread == null ? new StackTraceElement[0] : loopThread.getStackTrace();
             log.warn("verypoll loop " + loop.threadName() + " has been blocked for "

@@ -22,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -41,7 +40,7 @@ import java.util.function.Consumer;
  * <p><b>Bounded queues.</b> At most {@code maxPendingTasks} tasks from {@link #execute} and
  * {@link #schedule} wait at a time; beyond that {@code execute} throws
  * {@link RejectedExecutionException} and {@link #tryExecute} returns false, counted in
- * {@link #rejectedTasks()}. Nobody ever blocks on a full queue, so loops handing work to each other
+ * {@link LoopStats#rejectedTasks()}. Nobody ever blocks on a full queue, so loops handing work to each other
  * cannot deadlock.
  */
 public final class PollLoop {
@@ -89,7 +88,6 @@ public final class PollLoop {
     /** Continuations queued by the loop thread itself: no atomics and no wake-up needed. */
     private final ArrayDeque<Runnable> continuations = new ArrayDeque<>();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
-    private final LongAdder rejectedTasks = new LongAdder();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final LoopRuntime runtime = new Runtime();
 
@@ -103,22 +101,8 @@ public final class PollLoop {
 
     /** System.nanoTime() when the current iteration left poll(); 0 while blocked in poll(). */
     private volatile long busySinceNanos;
-    /** The iteration start the watchdog last reported, so that one episode gives one warning. */
-    volatile long reportedBusySince;
 
-    // Plain counters, written only by the loop thread and read by meters (a stale read is fine there).
-    private long eventsDispatched;
-    private long staleEvents;
-    private long wakeups;
-    private long polls;
-    private long waitNanos;
-    private long cycles;
-    private long cycleNanos;
-    private long blockedIterations;
-    /** Episodes first seen by the watchdog (written by its thread only). */
-    private volatile long blockedEpisodesReported;
-    private long tasksRun;
-    private long iterations;
+    private final LoopStats stats = new LoopStats();
     private long nowNanos;
     private int pollFailures;
 
@@ -283,7 +267,7 @@ public final class PollLoop {
                 wake();
             }
         } else if (offer == LoopTaskQueue.Offer.FULL) {
-            rejectedTasks.increment();
+            stats.taskRejected();
         }
         return offer;
     }
@@ -317,64 +301,16 @@ public final class PollLoop {
         return delay.compareTo(Duration.ofNanos(MAX_DELAY_NANOS)) >= 0 ? MAX_DELAY_NANOS : delay.toNanos();
     }
 
-    // ---------------------------------------------------------------- statistics
+    // ---------------------------------------------------------------- statistics and state
 
-    public long eventsDispatched() {
-        return eventsDispatched;
-    }
-
-    /** Events dropped because their token had been deregistered (and possibly reused) meanwhile. */
-    public long staleEvents() {
-        return staleEvents;
-    }
-
-    public long wakeups() {
-        return wakeups;
-    }
-
-    public long polls() {
-        return polls;
-    }
-
-    public long waitNanos() {
-        return waitNanos;
-    }
-
-    public long cycles() {
-        return cycles;
-    }
-
-    public long cycleNanos() {
-        return cycleNanos;
-    }
-
-    /** Iterations that took longer than the blocked threshold (counted once, when first noticed). */
-    public long blockedIterations() {
-        return blockedIterations + blockedEpisodesReported;
+    /** The loop's counters, readable from any thread. */
+    public LoopStats stats() {
+        return stats;
     }
 
     /** True while the current iteration has run longer than the blocked threshold. */
     public boolean isBlocked() {
         return busyNanos() > blockedThresholdNanos;
-    }
-
-    @SuppressWarnings("NonAtomicOperationOnVolatileField") // only the watchdog thread writes it
-    void blockedEpisodeReported() {
-        blockedEpisodesReported++;
-    }
-
-    public long tasksRun() {
-        return tasksRun;
-    }
-
-    /** Tasks refused because the queue was full ({@code verypoll.max-pending-tasks}). */
-    public long rejectedTasks() {
-        return rejectedTasks.sum();
-    }
-
-    /** Increases on every iteration: a heartbeat that shows the loop is alive. */
-    public long iterations() {
-        return iterations;
     }
 
     public int pendingTasks() {
@@ -549,20 +485,15 @@ public final class PollLoop {
         long start = System.nanoTime();
         busySinceNanos = start;
         nowNanos = start;
-        polls++;
-        waitNanos += start - before;
 
         dispatch();
         runTimers();
         runTasks();
 
-        long end = System.nanoTime();
-        long cycle = end - start;
-        cycles++;
-        cycleNanos += cycle;
-        iterations++;
-        if (cycle > blockedThresholdNanos && reportedBusySince != start) {
-            blockedIterations++;
+        long cycle = System.nanoTime() - start;
+        stats.iteration(start - before, cycle);
+        if (cycle > blockedThresholdNanos) {
+            stats.blocked(start);
         }
     }
 
@@ -602,15 +533,15 @@ public final class PollLoop {
             Event event = batch.get(i);
             long token = event.token().value();
             if (token == wakerToken) {
-                wakeups++;
+                stats.wakeup();
                 continue;
             }
             TokenTable.Registration registration = table.lookup(token);
             if (registration == null) {
-                staleEvents++;
+                stats.staleEvent();
                 continue;
             }
-            eventsDispatched++;
+            stats.eventDispatched();
             try {
                 registration.handler.onEvent(event);
             } catch (Throwable e) {
@@ -674,7 +605,7 @@ public final class PollLoop {
     }
 
     private void runTask(Runnable task) {
-        tasksRun++;
+        stats.taskRun();
         try {
             task.run();
         } catch (Throwable e) {

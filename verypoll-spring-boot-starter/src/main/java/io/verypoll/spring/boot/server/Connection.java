@@ -24,6 +24,11 @@ import java.nio.ByteBuffer;
  * cannot make the server buffer without bound), and reads again at the low watermark; above
  * max-pending-bytes it is closed with {@link CloseReason#PENDING_CAP}.
  *
+ * <p><b>The byte path.</b> Bytes in: the {@link StreamChannel} (the socket, or a layer such as TLS
+ * wrapping it) → the loop's shared read buffer → the handler (a frame decoder is a handler that wraps
+ * the application's). Bytes out: {@link #write} → the socket at once, the rest into the
+ * {@link OutboundBuffer} → the channel when it can take them.
+ *
  * <p>{@link #close()} is graceful: the pending bytes are sent, then the end of stream, and the
  * connection reads and discards what the peer still sends until the peer closes too (or the linger
  * timeout passes). Closing a socket that has unread input makes the kernel reset the connection and
@@ -410,7 +415,7 @@ public final class Connection {
         boolean wasOverHigh = outbound.isOverHigh();
         long written;
         try {
-            written = outbound.flushTo(channel.stream());
+            written = outbound.flushTo(channel);
         } catch (IOException e) {
             closeNow(CloseReason.IO_ERROR, e);
             return;

@@ -1,55 +1,32 @@
 package io.verypoll.spring.boot.server;
 
 import io.verypoll.Source;
-import io.verypoll.net.Shutdown;
-import io.verypoll.net.SocketStream;
 
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 
-/** The operations a {@link Connection} needs, over a TCP or a Unix-domain stream. */
-record StreamChannel(SocketStream stream) {
+/**
+ * The wire side of a {@link Connection}: what it reads from and writes to. The plain one is the
+ * socket itself ({@link SocketStreamChannel}); a layer that transforms bytes on the wire (TLS, a
+ * PROXY-protocol header) wraps another channel. Framing is not done here but above, in the
+ * connection's handler. With one implementation loaded, calls through this interface compile to
+ * direct calls, so the seam costs nothing while unused.
+ */
+interface StreamChannel extends ByteChannel {
 
-    Source source() {
-        return stream;
-    }
+    /** What the loop registers for readiness. */
+    Source source();
 
-    int read(ByteBuffer dst) throws IOException {
-        return stream.read(dst);
-    }
+    /** Sends the end of stream after everything written so far. */
+    void shutdownOutput() throws IOException;
 
-    int write(ByteBuffer src) throws IOException {
-        return stream.write(src);
-    }
+    /** The peer's address, or null once it can no longer be told (for logs and the endpoint). */
+    SocketAddress remoteAddress();
 
-    void shutdownOutput() throws IOException {
-        stream.shutdown(Shutdown.WRITE);
-    }
+    /** The local address, or null once it can no longer be told. */
+    SocketAddress localAddress();
 
-    void close() throws IOException {
-        stream.close();
-    }
-
-    /** The peer's address, or null once the stream can no longer tell (for logs and the endpoint). */
-    SocketAddress remoteAddress() {
-        try {
-            return stream.peerAddress();
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The local address, or null once the stream can no longer tell. */
-    SocketAddress localAddress() {
-        try {
-            return stream.localAddress();
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    IOException takeError() {
-        return stream.takeError();
-    }
+    /** The error a failed connect or a reset left behind, if any; cleared by the call. */
+    IOException takeError();
 }

@@ -66,7 +66,7 @@ public final class TcpServer extends StreamServer {
                 throw e;
             }
         }
-        return new StreamChannel(stream);
+        return new SocketStreamChannel(stream);
     }
 
     @Override

@@ -60,7 +60,7 @@ public final class UnixServer extends StreamServer {
     @Override
     StreamChannel acceptOne() throws IOException {
         UnixStream stream = listener.accept();
-        return stream == null ? null : new StreamChannel(stream);
+        return stream == null ? null : new SocketStreamChannel(stream);
     }
 
     @Override

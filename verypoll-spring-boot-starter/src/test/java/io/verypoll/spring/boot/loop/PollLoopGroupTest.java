@@ -124,7 +124,7 @@ class PollLoopGroupTest {
             }
         });
         assertThat(registered.await(5, TimeUnit.SECONDS)).isTrue();
-        long staleBefore = loop.staleEvents();
+        long staleBefore = loop.stats().staleEvents();
         // Written from the loop thread, so both are ready before its next poll.
         loop.execute(() -> {
             try {
@@ -143,7 +143,7 @@ class PollLoopGroupTest {
         assertThat(tokens[2].value() & slotMask).isIn(tokens[0].value() & slotMask, tokens[1].value() & slotMask);
         assertThat(tokens[2]).isNotIn(tokens[0], tokens[1]);
         assertThat(wrongDeliveries.get()).isZero();
-        assertThat(loop.staleEvents() - staleBefore).isEqualTo(1);
+        assertThat(loop.stats().staleEvents() - staleBefore).isEqualTo(1);
         for (Pipe p : List.of(a, b, c)) {
             p.sender().close();
             p.receiver().close();
@@ -218,7 +218,7 @@ class PollLoopGroupTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> ran.get() == threads * perThread);
         assertThat(offLoop.get()).isZero();
         assertThat(loop.pendingTasks()).isZero();
-        assertThat(loop.wakeups()).isPositive();
+        assertThat(loop.stats().wakeups()).isPositive();
     }
 
     @Test
@@ -248,11 +248,11 @@ class PollLoopGroupTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> group.handlerErrors().total() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> loop.registrations() == 0);
         assertThat(pipe.receiver().isOpen()).isFalse();
-        long before = loop.iterations();
+        long before = loop.stats().iterations();
         CountDownLatch alive = new CountDownLatch(1);
         loop.execute(alive::countDown);
         assertThat(alive.await(5, TimeUnit.SECONDS)).isTrue();
-        await().atMost(Duration.ofSeconds(5)).until(() -> loop.iterations() > before);
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.stats().iterations() > before);
         assertThat(loop.failure()).isNull();
         assertThat(group.handlerErrors().count(IllegalStateException.class.getName())).isEqualTo(1);
         pipe.sender().close();
@@ -271,14 +271,14 @@ class PollLoopGroupTest {
             }
         });
         await().atMost(Duration.ofSeconds(5)).until(loop::isBlocked);
-        await().atMost(Duration.ofSeconds(5)).until(() -> loop.blockedIterations() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> loop.stats().blockedIterations() == 1);
         // One warning for the episode, with the loop thread's stack showing where it is stuck.
         await().atMost(Duration.ofSeconds(5)).until(() -> output.getAll().contains("verypoll loop verypoll-loop-1 has been blocked for"));
         assertThat(output.getAll()).contains("java.util.concurrent.CountDownLatch.await")
                 .contains("PollLoopGroupTest");
         release.countDown();
         await().atMost(Duration.ofSeconds(5)).until(() -> !loop.isBlocked());
-        assertThat(loop.blockedIterations()).isEqualTo(1);
+        assertThat(loop.stats().blockedIterations()).isEqualTo(1);
         assertThat(output.getAll().split("has been blocked for", -1)).as("one warning per episode").hasSize(2);
     }
 

@@ -60,7 +60,7 @@ class PollLoopLimitsTest {
         assertThat(loop.tryExecute(ran::incrementAndGet)).isFalse();
         assertThatThrownBy(() -> loop.schedule(Duration.ZERO, ran::incrementAndGet))
                 .isInstanceOf(RejectedExecutionException.class);
-        assertThat(loop.rejectedTasks()).isEqualTo(3);
+        assertThat(loop.stats().rejectedTasks()).isEqualTo(3);
         assertThat(loop.pendingTasks()).isEqualTo(MAX_PENDING);
         release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> ran.get() == MAX_PENDING);

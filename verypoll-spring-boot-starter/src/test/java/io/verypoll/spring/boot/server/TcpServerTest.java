@@ -280,7 +280,7 @@ class TcpServerTest {
         assertThat(server.closedConnections(CloseReason.PEER_CLOSED)).isEqualTo(connections);
         assertThat(server.bytesReceived()).isEqualTo((long) connections * size);
         assertThat(server.bytesSent()).isEqualTo((long) connections * size);
-        assertThat(group.loops()).allSatisfy(loop -> assertThat(loop.eventsDispatched()).isPositive());
+        assertThat(group.loops()).allSatisfy(loop -> assertThat(loop.stats().eventsDispatched()).isPositive());
     }
 
     @Test

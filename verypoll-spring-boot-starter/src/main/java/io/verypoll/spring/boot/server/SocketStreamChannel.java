@@ -1,0 +1,66 @@
+package io.verypoll.spring.boot.server;
+
+import io.verypoll.Source;
+import io.verypoll.net.Shutdown;
+import io.verypoll.net.SocketStream;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/** A {@link StreamChannel} straight on a TCP or Unix-domain socket. */
+record SocketStreamChannel(SocketStream stream) implements StreamChannel {
+
+    @Override
+    public Source source() {
+        return stream;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return stream.read(dst);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return stream.write(src);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return stream.isOpen();
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        stream.shutdown(Shutdown.WRITE);
+    }
+
+    @Override
+    public void close() throws IOException {
+        stream.close();
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        try {
+            return stream.peerAddress();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        try {
+            return stream.localAddress();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public IOException takeError() {
+        return stream.takeError();
+    }
+}
