@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -87,7 +88,7 @@ class TimerHeapTest {
 
         assertThat(heap.isEmpty()).isTrue();
         assertThat(early.size() + late.size()).isEqualTo(100_000);
-        Set<TestTimer> fired = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<TestTimer> fired = Collections.newSetFromMap(new IdentityHashMap<>());
         fired.addAll(early);
         fired.addAll(late);
         assertThat(fired).hasSize(100_000);

@@ -54,8 +54,6 @@ class ConnectionStateTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    // Own threads for the client side: the common pool may have a single thread on two cores.
-    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
     private final PollLoopGroup group = new PollLoopGroup(
             new PollLoopGroup.Settings(2, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024, 65_536));
     private TcpServer server;
@@ -67,7 +65,6 @@ class ConnectionStateTest {
 
     @AfterEach
     void stop() {
-        threads.shutdownNow();
         if (server != null) {
             server.stopAccepting(Duration.ofSeconds(2));
             server.forceClose(Duration.ofSeconds(2));
