@@ -1,6 +1,7 @@
 package io.verypoll;
 
-import io.verypoll.internal.ChannelBackedSource;
+import io.verypoll.internal.ChannelState;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SelectableChannel;
@@ -24,9 +25,12 @@ import java.util.Objects;
  * progress gets it finished by the poll, as with {@link io.verypoll.net.TcpStream}. {@link #close()}
  * closes the channel.
  */
-public final class ChannelSource extends ChannelBackedSource {
+public final class ChannelSource implements Source, Closeable {
+    /** Held, not inherited: the internal half stays out of the public type's signature. */
+    private final ChannelState state;
+
     private ChannelSource(SelectableChannel channel) {
-        super(channel);
+        this.state = new ChannelState(channel);
     }
 
     /**
@@ -51,5 +55,30 @@ public final class ChannelSource extends ChannelBackedSource {
     /** I/O in {@code direction} on {@link #channel()} would block: watch that direction again. */
     public void wouldBlock(Interest direction) {
         state.wouldBlock(direction);
+    }
+
+    @Override
+    public void register(Registry registry, Token token, Interest interests) throws IOException {
+        state.register(registry, token, interests);
+    }
+
+    @Override
+    public void reregister(Registry registry, Token token, Interest interests) throws IOException {
+        state.reregister(registry, token, interests);
+    }
+
+    @Override
+    public void deregister(Registry registry) throws IOException {
+        state.deregister(registry);
+    }
+
+    public boolean isOpen() {
+        return state.channel().isOpen();
+    }
+
+    /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
+    @Override
+    public void close() throws IOException {
+        state.close();
     }
 }

@@ -1,23 +1,30 @@
 package io.verypoll.net;
 
-import io.verypoll.internal.ChannelBackedSource;
+import io.verypoll.Interest;
+import io.verypoll.Registry;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import io.verypoll.internal.ChannelState;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /** What TCP and Unix-domain listeners share. */
-abstract class SocketListener<S> extends ChannelBackedSource {
+abstract class SocketListener<S> implements Source, Closeable {
     final ServerSocketChannel channel;
+    /** Held, not inherited: the internal half stays out of the public type's signature. */
+    private final ChannelState state;
 
     SocketListener(ServerSocketChannel channel) throws IOException {
-        super(channel);
         channel.configureBlocking(false);
         this.channel = channel;
+        this.state = new ChannelState(channel);
     }
 
     /** The underlying channel, for options this API does not wrap. */
-    public ServerSocketChannel channel() {
+    public final ServerSocketChannel channel() {
         return channel;
     }
 
@@ -30,7 +37,7 @@ abstract class SocketListener<S> extends ChannelBackedSource {
      *
      * @return the connection, non-blocking; null if none is pending (would block)
      */
-    public S accept() throws IOException {
+    public final S accept() throws IOException {
         SocketChannel accepted = channel.accept();
         if (accepted == null) {
             state.afterRead(0, true);
@@ -46,7 +53,32 @@ abstract class SocketListener<S> extends ChannelBackedSource {
 
     abstract S wrap(SocketChannel accepted) throws IOException;
 
-    public SocketAddress localAddress() throws IOException {
+    public final SocketAddress localAddress() throws IOException {
         return channel.getLocalAddress();
+    }
+
+    @Override
+    public final void register(Registry registry, Token token, Interest interests) throws IOException {
+        state.register(registry, token, interests);
+    }
+
+    @Override
+    public final void reregister(Registry registry, Token token, Interest interests) throws IOException {
+        state.reregister(registry, token, interests);
+    }
+
+    @Override
+    public final void deregister(Registry registry) throws IOException {
+        state.deregister(registry);
+    }
+
+    public final boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
+    @Override
+    public final void close() throws IOException {
+        state.close();
     }
 }

@@ -1,6 +1,10 @@
 package io.verypoll.net;
 
-import io.verypoll.internal.ChannelBackedSource;
+import io.verypoll.Interest;
+import io.verypoll.Registry;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import io.verypoll.internal.ChannelState;
 import io.verypoll.internal.Readiness;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -22,14 +26,42 @@ import java.util.Objects;
  * int n = stream.read(buffer);   // 0: would block, -1: end of stream
  * }</pre>
  */
-public abstract sealed class SocketStream extends ChannelBackedSource
-        implements ByteChannel, ScatteringByteChannel, GatheringByteChannel permits TcpStream, UnixStream {
+public abstract sealed class SocketStream implements Source, ByteChannel, ScatteringByteChannel, GatheringByteChannel
+        permits TcpStream, UnixStream {
     final SocketChannel channel;
+    /** Held, not inherited: the internal half stays out of the public type's signature. */
+    private final ChannelState state;
 
     SocketStream(SocketChannel channel) throws IOException {
-        super(channel);
         channel.configureBlocking(false);
         this.channel = channel;
+        this.state = new ChannelState(channel);
+    }
+
+    @Override
+    public final void register(Registry registry, Token token, Interest interests) throws IOException {
+        state.register(registry, token, interests);
+    }
+
+    @Override
+    public final void reregister(Registry registry, Token token, Interest interests) throws IOException {
+        state.reregister(registry, token, interests);
+    }
+
+    @Override
+    public final void deregister(Registry registry) throws IOException {
+        state.deregister(registry);
+    }
+
+    @Override
+    public final boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
+    @Override
+    public final void close() throws IOException {
+        state.close();
     }
 
     /** The underlying channel, for options this API does not wrap. Do I/O through this stream. */

@@ -1,6 +1,11 @@
 package io.verypoll.net;
 
-import io.verypoll.internal.ChannelBackedSource;
+import io.verypoll.Interest;
+import io.verypoll.Registry;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import io.verypoll.internal.ChannelState;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -29,13 +34,15 @@ import java.util.Objects;
  * }
  * }</pre>
  */
-public final class UdpSocket extends ChannelBackedSource {
+public final class UdpSocket implements Source, Closeable {
     private final DatagramChannel channel;
+    /** Held, not inherited: the internal half stays out of the public type's signature. */
+    private final ChannelState state;
 
     private UdpSocket(DatagramChannel channel) throws IOException {
-        super(channel);
         channel.configureBlocking(false);
         this.channel = channel;
+        this.state = new ChannelState(channel);
     }
 
     public static UdpSocket bind(SocketAddress address) throws IOException {
@@ -157,5 +164,30 @@ public final class UdpSocket extends ChannelBackedSource {
     /** The pending error, cleared; null if none. NIO reports UDP errors (such as port unreachable) by throwing from the I/O call instead. */
     public IOException takeError() {
         return state.takeError();
+    }
+
+    @Override
+    public void register(Registry registry, Token token, Interest interests) throws IOException {
+        state.register(registry, token, interests);
+    }
+
+    @Override
+    public void reregister(Registry registry, Token token, Interest interests) throws IOException {
+        state.reregister(registry, token, interests);
+    }
+
+    @Override
+    public void deregister(Registry registry) throws IOException {
+        state.deregister(registry);
+    }
+
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
+    @Override
+    public void close() throws IOException {
+        state.close();
     }
 }

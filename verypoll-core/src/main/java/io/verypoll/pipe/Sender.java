@@ -1,6 +1,10 @@
 package io.verypoll.pipe;
 
-import io.verypoll.internal.ChannelBackedSource;
+import io.verypoll.Interest;
+import io.verypoll.Registry;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import io.verypoll.internal.ChannelState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
@@ -14,13 +18,15 @@ import java.util.Objects;
  * int n = pipe.sender().write(buffer);  // 0: the pipe is full, wait for writable
  * }</pre>
  */
-public final class Sender extends ChannelBackedSource implements WritableByteChannel {
+public final class Sender implements Source, WritableByteChannel {
     private final Pipe.SinkChannel channel;
+    /** Held, not inherited: the internal half stays out of the public type's signature. */
+    private final ChannelState state;
 
     Sender(Pipe.SinkChannel channel) throws IOException {
-        super(channel);
         channel.configureBlocking(false);
         this.channel = channel;
+        this.state = new ChannelState(channel);
     }
 
     /**
@@ -37,5 +43,31 @@ public final class Sender extends ChannelBackedSource implements WritableByteCha
         } catch (IOException e) {
             throw state.failed(e);
         }
+    }
+
+    @Override
+    public void register(Registry registry, Token token, Interest interests) throws IOException {
+        state.register(registry, token, interests);
+    }
+
+    @Override
+    public void reregister(Registry registry, Token token, Interest interests) throws IOException {
+        state.reregister(registry, token, interests);
+    }
+
+    @Override
+    public void deregister(Registry registry) throws IOException {
+        state.deregister(registry);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
+    @Override
+    public void close() throws IOException {
+        state.close();
     }
 }
