@@ -11,8 +11,24 @@ import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
-/** What TCP and Unix-domain listeners share. */
-abstract class SocketListener<S> implements Source, Closeable {
+/**
+ * A non-blocking stream listener, TCP or Unix-domain: what {@link TcpListener} and {@link
+ * UnixListener} share, for code that serves both (the counterpart of {@link SocketStream}).
+ *
+ * <pre>{@code
+ * SocketListener<?> listener = useUnix ? UnixListener.bind(path) : TcpListener.bind(address);
+ * poll.registry().register(listener, SERVER, Interest.READABLE);
+ * // on a readable event for SERVER:
+ * SocketStream stream;
+ * while ((stream = listener.accept()) != null) {
+ *     poll.registry().register(stream, nextToken(), Interest.READABLE);
+ * }
+ * }</pre>
+ *
+ * @param <S> the stream type that {@link #accept()} returns
+ */
+public abstract sealed class SocketListener<S extends SocketStream> implements Source, Closeable
+        permits TcpListener, UnixListener {
     final ServerSocketChannel channel;
     /** Held, not inherited: the internal half stays out of the public type's signature. */
     private final ChannelState state;

@@ -4,5 +4,9 @@
  * io.verypoll.net.UnixListener} and {@link io.verypoll.net.UnixStream}. All are non-blocking from
  * birth, report would-block as a return value (0, -1 or null, as NIO does), expose their NIO
  * channel as {@code channel()} for options not wrapped here, and deregister when closed.
+ *
+ * <p>Code that serves TCP and Unix-domain sockets alike can hold the sealed common types: {@link
+ * io.verypoll.net.SocketListener} ({@code SocketListener<?>}, whose {@code accept()} gives a
+ * stream) and {@link io.verypoll.net.SocketStream}.
  */
 package io.verypoll.net;
