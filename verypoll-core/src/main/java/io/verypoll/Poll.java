@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Polls for readiness events on the sources registered with its {@link Registry}: mio's {@code
@@ -61,6 +62,36 @@ public final class Poll implements Closeable {
     public void poll(Events events, Duration timeout) throws IOException {
         Objects.requireNonNull(events, "events");
         selector.select(events.ready, timeoutNanos(timeout));
+    }
+
+    /**
+     * {@link #poll(Events, Duration)} with the timeout as an amount of {@code unit}, for loops that
+     * keep their deadlines as {@link System#nanoTime()} values and have no {@code Duration} at hand.
+     * Allocates nothing, as the other form.
+     *
+     * <pre>{@code
+     * poll.poll(events, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+     * }</pre>
+     *
+     * @param events filled with at most {@link Events#capacity()} events
+     * @param timeout 0 to check without blocking; never negative. It saturates at {@code
+     *     Long.MAX_VALUE} nanoseconds (292 years), so {@code Long.MAX_VALUE} in any unit waits for
+     *     an event however long it takes; {@code poll(events, (Duration) null)} says the same
+     *     outright.
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws java.io.InterruptedIOException if the thread is interrupted (its status is kept)
+     * @throws IllegalStateException if another thread is polling
+     * @throws java.nio.channels.ClosedSelectorException if this poll is closed
+     */
+    public void poll(Events events, long timeout, TimeUnit unit) throws IOException {
+        Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(unit, "unit");
+        if (timeout < 0) {
+            // Rejected like a negative Duration: a computed deadline that has passed should be
+            // clamped to 0 by the caller, not read as "no limit".
+            throw new IllegalArgumentException("timeout must not be negative, was " + timeout + " " + unit);
+        }
+        selector.select(events.ready, unit.toNanos(timeout));
     }
 
     private static long timeoutNanos(Duration timeout) {

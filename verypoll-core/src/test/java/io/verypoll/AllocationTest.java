@@ -31,7 +31,7 @@ class AllocationTest {
 
     @Test
     void pollAllocatesNothingInSteadyState() throws Exception {
-        Measured m = measure(64);
+        Measured m = measure(64, WITH_DURATION);
         // The loop really polled ready sources.
         assertThat(m.emptyPolls).isZero();
         assertThat(m.eventsSeen).isGreaterThanOrEqualTo((long) MEASURED_POLLS * SOURCES);
@@ -42,11 +42,30 @@ class AllocationTest {
     @Test
     void pollBeyondCapacityAllocatesNothing() throws Exception {
         int capacity = 3;
-        Measured m = measure(capacity);
+        Measured m = measure(capacity, WITH_DURATION);
         // Every poll was full, so the deferred queue was in use at every poll.
         assertThat(m.eventsSeen).isEqualTo((long) MEASURED_POLLS * capacity);
         assertThat(m.perPoll()).as("bytes allocated per poll").isLessThanOrEqualTo(MAX_BYTES_PER_POLL);
     }
+
+    /** The TimeUnit form allocates nothing either (no Duration, no boxing of the timeout). */
+    @Test
+    void pollWithTimeUnitAllocatesNothing() throws Exception {
+        Measured m = measure(64, WITH_TIME_UNIT);
+        assertThat(m.emptyPolls).isZero();
+        assertThat(m.eventsSeen).isGreaterThanOrEqualTo((long) MEASURED_POLLS * SOURCES);
+        assertThat(m.perPoll()).as("bytes allocated per poll").isLessThanOrEqualTo(MAX_BYTES_PER_POLL);
+    }
+
+    /** One poll call, the only thing measured. */
+    @FunctionalInterface
+    private interface PollCall {
+        void poll(Poll poll, Events events) throws Exception;
+    }
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final PollCall WITH_DURATION = (poll, events) -> poll.poll(events, TIMEOUT);
+    private static final PollCall WITH_TIME_UNIT = (poll, events) -> poll.poll(events, 1, TimeUnit.SECONDS);
 
     private record Measured(long allocated, long eventsSeen, long emptyPolls) {
         double perPoll() {
@@ -54,7 +73,7 @@ class AllocationTest {
         }
     }
 
-    private static Measured measure(int capacity) throws Exception {
+    private static Measured measure(int capacity, PollCall call) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeThat(mx.isThreadAllocatedMemorySupported()).isTrue();
         mx.setThreadAllocatedMemoryEnabled(true);
@@ -74,7 +93,6 @@ class AllocationTest {
                 }
                 ByteBuffer one = ByteBuffer.allocateDirect(1);
                 ByteBuffer drain = ByteBuffer.allocateDirect(256);
-                Duration timeout = Duration.ofSeconds(1);
 
                 // Calibrate: the probe itself must cost nothing, or the numbers mean nothing.
                 long c0 = mx.getThreadAllocatedBytes(self);
@@ -93,7 +111,7 @@ class AllocationTest {
                     if ((iter & 1) == 0) waker.wake();
 
                     long before = mx.getThreadAllocatedBytes(self);
-                    poll.poll(events, timeout);
+                    call.poll(poll, events);
                     long after = mx.getThreadAllocatedBytes(self);
 
                     int n = events.size();
