@@ -72,6 +72,7 @@ public final class ChannelSource implements Source, Closeable {
         state.deregister(registry);
     }
 
+    /** False once this source (or its channel) is closed. */
     public boolean isOpen() {
         return state.channel().isOpen();
     }

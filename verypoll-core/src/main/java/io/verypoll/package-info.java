@@ -10,8 +10,9 @@
  * and an {@link io.verypoll.Interest}: readable, writable or both.
  *
  * <p><b>2. Loop: poll, then handle each event.</b> {@link io.verypoll.Poll#poll} fills a reused
- * {@link io.verypoll.Events} and returns once at least one source is ready, at the timeout, or
- * on interrupt. A source gets at most one event per poll. Readiness not returned now, because the
+ * {@link io.verypoll.Events} and returns once at least one source is ready, at the timeout (a
+ * {@link java.time.Duration}, or an amount of a {@link java.util.concurrent.TimeUnit}), or on
+ * interrupt. A source gets at most one event per poll. Readiness not returned now, because the
  * events were full, is returned by a later poll, first come first served: no source or waker
  * starves, however small the capacity.
  *
@@ -84,6 +85,14 @@
  *       again until {@code accept} returns null or it is reregistered: the pending connection would
  *       otherwise make the selector report it forever.
  * </ul>
+ *
+ * <h2>Module and class path</h2>
+ *
+ * verypoll-core is the named module {@code io.verypoll} ({@code requires io.verypoll;} in your
+ * {@code module-info.java}). It exports {@code io.verypoll}, {@code io.verypoll.net} and {@code
+ * io.verypoll.pipe}, requires only {@code java.base}, and does not export {@code
+ * io.verypoll.internal}: no public type names anything from there. On the class path it behaves
+ * the same, its descriptor ignored.
  *
  * <h2>Allocation</h2>
  *

@@ -88,6 +88,7 @@ public abstract sealed class SocketListener<S extends SocketStream> implements S
         state.deregister(registry);
     }
 
+    /** False once this source (or its channel) is closed. */
     public final boolean isOpen() {
         return channel.isOpen();
     }

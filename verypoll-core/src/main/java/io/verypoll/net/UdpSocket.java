@@ -181,6 +181,7 @@ public final class UdpSocket implements Source, Closeable {
         state.deregister(registry);
     }
 
+    /** False once this source (or its channel) is closed. */
     public boolean isOpen() {
         return channel.isOpen();
     }
