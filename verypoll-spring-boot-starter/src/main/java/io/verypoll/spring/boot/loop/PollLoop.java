@@ -47,15 +47,6 @@ public final class PollLoop {
 
     private static final Log log = LogFactory.getLog(PollLoop.class);
 
-    /** Poll timeouts for 0..1000 ms, made once so that a timed poll allocates nothing. */
-    private static final Duration[] TIMEOUTS = new Duration[1001];
-
-    static {
-        for (int i = 0; i < TIMEOUTS.length; i++) {
-            TIMEOUTS[i] = Duration.ofMillis(i);
-        }
-    }
-
     /** Size of the loop's shared read buffer: connections read into it and keep no buffer of their own. */
     public static final int READ_BUFFER_SIZE = 64 * 1024;
 
@@ -464,11 +455,11 @@ public final class PollLoop {
     }
 
     private void runOnce() {
-        Duration timeout = nextTimeout();
-        busySinceNanos = 0;
         long before = System.nanoTime();
+        long timeout = nextTimeoutNanos(before);
+        busySinceNanos = 0;
         try {
-            poll.poll(events, timeout);
+            poll.poll(events, timeout, TimeUnit.NANOSECONDS);
             pollFailures = 0;
         } catch (InterruptedIOException e) {
             // An interrupt flag left set would make every select return at once (a spin): clear it.
@@ -509,20 +500,16 @@ public final class PollLoop {
         }
     }
 
-    private Duration nextTimeout() {
+    /** How long the poll may wait: 0 with work queued, until the next timer, else without limit. */
+    private long nextTimeoutNanos(long now) {
         if (!continuations.isEmpty() || !tasks.isEmpty() || !internalTasks.isEmpty()) {
-            return Duration.ZERO;
+            return 0;
         }
         if (timers.isEmpty()) {
-            return null;
+            return Long.MAX_VALUE; // the poll saturates it: no limit
         }
-        long delay = timers.nextDeadline() - System.nanoTime();
-        if (delay <= 0) {
-            return Duration.ZERO;
-        }
-        // Rounded up, at most a second: a longer wait simply polls again.
-        long millis = Math.min(TIMEOUTS.length - 1, delay / 1_000_000 + 1);
-        return TIMEOUTS[(int) millis];
+        // Deadlines are capped (MAX_DELAY_NANOS), so the difference cannot overflow.
+        return Math.max(0, timers.nextDeadline() - now);
     }
 
     private void dispatch() {

@@ -5,7 +5,8 @@ import io.verypoll.spring.boot.loop.LoopTimer;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.Event;
 import io.verypoll.Interest;
-import io.verypoll.Source;
+import io.verypoll.net.SocketListener;
+import io.verypoll.net.SocketStream;
 import io.verypoll.Token;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -39,6 +40,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
     // at EMFILE even loading a class can fail for want of a file descriptor.
     private volatile PollLoop listenerLoop;
+    private SocketListener<?> listener;
     private Token listenerToken;
     private final EventHandler acceptHandler = this::onListenerEvent;
     private final Runnable acceptAgain = this::acceptAgain;
@@ -65,15 +67,32 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
     }
 
-    /** Opens the listening socket. */
-    abstract Source openListener() throws IOException;
+    /** Binds the listening socket with the current settings. */
+    abstract SocketListener<?> bindListener() throws IOException;
 
-    abstract SocketAddress listenerAddress() throws IOException;
+    /** Sets options on a connection just accepted (TCP_NODELAY, say); closes it if that fails. */
+    void prepareAccepted(SocketStream stream) throws IOException {
+    }
+
+    /** Closes the listening socket (and whatever it left behind, such as a socket file). */
+    void closeListener() throws IOException {
+        listener.close();
+    }
 
     /** Accepts one connection; null when none is waiting. */
-    abstract StreamChannel acceptOne() throws IOException;
-
-    abstract void closeListener() throws IOException;
+    private StreamChannel acceptOne() throws IOException {
+        SocketStream stream = listener.accept();
+        if (stream == null) {
+            return null;
+        }
+        try {
+            prepareAccepted(stream);
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+        return new SocketStreamChannel(stream);
+    }
 
     @Override
     public int activeConnections() {
@@ -114,9 +133,9 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         for (int i = 0; i < loops; i++) {
             connections[i] = new ConnectionList();
         }
-        Source listener = openListener();
+        listener = bindListener();
         try {
-            boundAddress = listenerAddress();
+            boundAddress = listener.localAddress();
             listenerLoop = group.next();
             backoffNanos = settings().acceptBackoff().toNanos();
             listenerToken = listenerLoop.register(listener, Interest.READABLE, acceptHandler);
@@ -217,15 +236,13 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         listenerLoop.runtime().cancelTimer(resumeTimer);
         try {
             // Registering again arms readiness again: connections that waited in the backlog show up.
-            listenerToken = listenerLoop.register(listenerSource(), Interest.READABLE, acceptHandler);
+            listenerToken = listenerLoop.register(listener, Interest.READABLE, acceptHandler);
         } catch (IOException | RuntimeException e) {
             log.warn("server '" + name() + "': could not resume accepting (" + e.getMessage() + "); retrying");
             acceptPaused = true;
             listenerLoop.runtime().armTimer(resumeTimer, System.nanoTime() + backoffNanos);
         }
     }
-
-    abstract Source listenerSource();
 
     private final class ResumeAcceptTimer extends LoopTimer {
         @Override
@@ -338,7 +355,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         boolean moved = target != failed && target.runtime().executeInternal(() -> {
             acceptPaused = false;
             try {
-                listenerToken = target.register(listenerSource(), Interest.READABLE, acceptHandler);
+                listenerToken = target.register(listener, Interest.READABLE, acceptHandler);
                 log.warn("server '" + name() + "' accepts on " + target.threadName() + " from now on");
             } catch (IOException | RuntimeException e) {
                 log.error("server '" + name() + "' could not move its listener to " + target.threadName(), e);

@@ -1,12 +1,12 @@
 package io.verypoll.spring.boot.server;
 
-import io.verypoll.Source;
+import io.verypoll.net.SocketListener;
+import io.verypoll.net.SocketStream;
 import io.verypoll.net.TcpListener;
 import io.verypoll.net.TcpStream;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 
 /**
  * A TCP server. Declare one as a {@code @Bean}:
@@ -19,8 +19,6 @@ import java.net.SocketAddress;
  * }</pre>
  */
 public final class TcpServer extends StreamServer {
-
-    private TcpListener listener;
 
     private TcpServer(String name, ServerSettings settings, ConnectionHandlerFactory factory) {
         super(name, settings, factory);
@@ -36,42 +34,16 @@ public final class TcpServer extends StreamServer {
     }
 
     @Override
-    Source openListener() throws IOException {
+    SocketListener<?> bindListener() throws IOException {
         ServerSettings s = settings();
-        listener = TcpListener.bind(new InetSocketAddress(s.address(), s.port()), s.backlog());
-        return listener;
+        return TcpListener.bind(new InetSocketAddress(s.address(), s.port()), s.backlog());
     }
 
     @Override
-    Source listenerSource() {
-        return listener;
-    }
-
-    @Override
-    SocketAddress listenerAddress() throws IOException {
-        return listener.localAddress();
-    }
-
-    @Override
-    StreamChannel acceptOne() throws IOException {
-        TcpStream stream = listener.accept();
-        if (stream == null) {
-            return null;
-        }
+    void prepareAccepted(SocketStream stream) throws IOException {
         if (settings().tcpNoDelay()) {
-            try {
-                stream.setNodelay(true);
-            } catch (IOException e) {
-                stream.close();
-                throw e;
-            }
+            ((TcpStream) stream).setNodelay(true);
         }
-        return new SocketStreamChannel(stream);
-    }
-
-    @Override
-    void closeListener() throws IOException {
-        listener.close();
     }
 
     public static final class Builder extends StreamServerBuilder<Builder> {

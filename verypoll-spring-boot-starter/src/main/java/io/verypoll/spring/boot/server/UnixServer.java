@@ -1,13 +1,11 @@
 package io.verypoll.spring.boot.server;
 
-import io.verypoll.Source;
+import io.verypoll.net.SocketListener;
 import io.verypoll.net.UnixListener;
-import io.verypoll.net.UnixStream;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -19,7 +17,6 @@ public final class UnixServer extends StreamServer {
 
     private static final Log log = LogFactory.getLog(UnixServer.class);
 
-    private UnixListener listener;
     private Path boundPath;
 
     private UnixServer(String name, ServerSettings settings, ConnectionHandlerFactory factory) {
@@ -41,32 +38,15 @@ public final class UnixServer extends StreamServer {
     }
 
     @Override
-    Source openListener() throws IOException {
+    SocketListener<?> bindListener() throws IOException {
         boundPath = Path.of(settings().path());
-        listener = UnixListener.bind(boundPath);
-        return listener;
-    }
-
-    @Override
-    Source listenerSource() {
-        return listener;
-    }
-
-    @Override
-    SocketAddress listenerAddress() throws IOException {
-        return listener.localAddress();
-    }
-
-    @Override
-    StreamChannel acceptOne() throws IOException {
-        UnixStream stream = listener.accept();
-        return stream == null ? null : new SocketStreamChannel(stream);
+        return UnixListener.bind(boundPath);
     }
 
     @Override
     void closeListener() throws IOException {
         try {
-            listener.close();
+            super.closeListener();
         } finally {
             try {
                 Files.deleteIfExists(boundPath);
