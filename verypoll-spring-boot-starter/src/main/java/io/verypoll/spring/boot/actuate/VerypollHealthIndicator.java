@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.actuate;
 
+import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
@@ -13,19 +14,30 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * UP while every loop thread runs and none is stuck in one iteration past the blocked threshold; DOWN
- * otherwise. Loops that have not started (nothing uses them yet) are UP and say so.
+ * otherwise, naming the loop (and a failed loop's cause). OUT_OF_SERVICE from the moment a graceful
+ * shutdown stops accepting, so a readiness group that includes it refuses traffic then. Loops that
+ * have not started (nothing uses them yet) are UP and say so.
  */
 public class VerypollHealthIndicator extends AbstractHealthIndicator {
 
     private final PollLoopGroup group;
+    private final VerypollLifecycle lifecycle;
 
-    public VerypollHealthIndicator(PollLoopGroup group) {
+    /**
+     * @param lifecycle the servers' lifecycle, or null when the group serves no server beans
+     */
+    public VerypollHealthIndicator(PollLoopGroup group, VerypollLifecycle lifecycle) {
         super("verypoll health check failed");
         this.group = group;
+        this.lifecycle = lifecycle;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
+        if (lifecycle != null && lifecycle.state() == VerypollLifecycle.State.DRAINING) {
+            builder.withDetail("state", "draining").outOfService();
+            return;
+        }
         if (!group.isStarted()) {
             builder.withDetail("state", group.isStopped() ? "stopped" : "not started");
             if (group.isStopped()) {

@@ -1,6 +1,8 @@
 package io.verypoll.spring.boot.autoconfigure;
 
+import io.verypoll.spring.boot.context.VerypollGracefulShutdown;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
+import io.verypoll.spring.boot.context.VerypollServerCustomizer;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.SocketServer;
 import org.springframework.beans.factory.ObjectProvider;
@@ -37,9 +39,17 @@ public final class VerypollAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     VerypollLifecycle verypollLifecycle(PollLoopGroup verypollLoopGroup, ObjectProvider<SocketServer> servers,
+                                        ObjectProvider<VerypollServerCustomizer> customizers,
                                         VerypollProperties properties, VerypollServerProperties serverProperties,
                                         LifecycleProperties lifecycle, ApplicationEventPublisher publisher) {
-        return new VerypollLifecycle(verypollLoopGroup, servers, properties.getShutdownTimeout(),
-                lifecycle.getTimeoutPerShutdownPhase(), serverProperties.servers(), publisher);
+        VerypollLifecycle.Options options = new VerypollLifecycle.Options(properties.getShutdownTimeout(),
+                lifecycle.getTimeoutPerShutdownPhase(), properties.isNonLoopbackAcknowledged());
+        return new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties, options, publisher);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    VerypollGracefulShutdown verypollGracefulShutdown(VerypollLifecycle verypollLifecycle, VerypollProperties properties) {
+        return new VerypollGracefulShutdown(verypollLifecycle, properties.getShutdown());
     }
 }

@@ -2,6 +2,8 @@ package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.actuate.VerypollHealthIndicator;
+import io.verypoll.spring.boot.context.VerypollLifecycle;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -19,7 +21,7 @@ public final class VerypollHealthContributorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(name = "verypollHealthIndicator")
-    VerypollHealthIndicator verypollHealthIndicator(PollLoopGroup group) {
-        return new VerypollHealthIndicator(group);
+    VerypollHealthIndicator verypollHealthIndicator(PollLoopGroup group, ObjectProvider<VerypollLifecycle> lifecycle) {
+        return new VerypollHealthIndicator(group, lifecycle.getIfAvailable());
     }
 }

@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.autoconfigure;
 
+import io.verypoll.spring.boot.context.VerypollGracefulShutdown;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
@@ -44,6 +45,15 @@ public class VerypollProperties implements Validator {
      * spring.lifecycle.timeout-per-shutdown-phase; 0 closes at once (handy in tests).
      */
     private Duration shutdownTimeout = Duration.ofSeconds(20);
+
+    /**
+     * Shutdown mode, as Boot's server.shutdown: graceful stops accepting when the context closes and
+     * lets connections finish (beside the web server's drain); immediate closes them at once.
+     */
+    private VerypollGracefulShutdown.ShutdownMode shutdown = VerypollGracefulShutdown.ShutdownMode.GRACEFUL;
+
+    /** Whether binding a server beyond loopback is intended; true silences the startup warning. */
+    private boolean nonLoopbackAcknowledged;
 
     public boolean isEnabled() {
         return enabled;
@@ -99,6 +109,22 @@ public class VerypollProperties implements Validator {
 
     public void setMaxPendingTasks(int maxPendingTasks) {
         this.maxPendingTasks = maxPendingTasks;
+    }
+
+    public VerypollGracefulShutdown.ShutdownMode getShutdown() {
+        return shutdown;
+    }
+
+    public void setShutdown(VerypollGracefulShutdown.ShutdownMode shutdown) {
+        this.shutdown = shutdown;
+    }
+
+    public boolean isNonLoopbackAcknowledged() {
+        return nonLoopbackAcknowledged;
+    }
+
+    public void setNonLoopbackAcknowledged(boolean nonLoopbackAcknowledged) {
+        this.nonLoopbackAcknowledged = nonLoopbackAcknowledged;
     }
 
     public Duration getShutdownTimeout() {

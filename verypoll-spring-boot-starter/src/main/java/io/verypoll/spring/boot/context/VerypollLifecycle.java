@@ -7,7 +7,11 @@ import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.BeansException;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -15,22 +19,28 @@ import org.springframework.context.SmartLifecycle;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
- * Starts the servers declared as beans and shuts everything down gracefully: stop accepting, let
- * connections finish writing within the shutdown timeout, close the rest (counted as forced), then
- * stop the loop threads. Runs in the phase Boot uses for web servers.
+ * Starts the server beans and stops them, in the phase where Boot starts and stops its web servers:
+ * bind at start; at stop close what is still open and stop the loop threads. Stop and start again
+ * work (a context stopped and started, a paused test context that resumes): servers bind again, a
+ * port-0 server takes its old port if it can, the loops start again, counters go on.
+ *
+ * <p>The graceful part of a shutdown runs earlier, beside the web server's, through
+ * {@link VerypollGracefulShutdown}, which calls {@link #shutDownGracefully}: stop accepting, close
+ * every connection gracefully, wait up to {@code verypoll.shutdown-timeout}.
  */
-public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
+public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFactoryAware {
 
     private static final Log log = LogFactory.getLog(VerypollLifecycle.class);
 
-    /** The phase of Boot's web server start and graceful stop. */
+    /** The phase of Boot's web server start and stop. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
 
     /** Boot's default for spring.lifecycle.timeout-per-shutdown-phase. */
@@ -39,40 +49,64 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
     /** How long one server gets to close its listener, and the loops to end after the drain. */
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
 
-    private final PollLoopGroup group;
-    private final ObjectProvider<SocketServer> serverProvider;
-    private final Duration shutdownTimeout;
-    private final Duration phaseTimeout;
-    private final Map<String, Map<ServerSetting<?>, Object>> overrides;
-    private final ApplicationEventPublisher publisher;
-    private final Object monitor = new Object();
-    private volatile boolean running;
-    private List<SocketServer> servers = List.of();
-    private volatile long forcedClosed;
-    private Thread shutdownThread;
-
-    /** A lifecycle in an application that keeps Boot's default phase timeout. */
-    public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers, Duration shutdownTimeout,
-                             Map<String, Map<ServerSetting<?>, Object>> overrides, ApplicationEventPublisher publisher) {
-        this(group, servers, shutdownTimeout, DEFAULT_PHASE_TIMEOUT, overrides, publisher);
+    /** Where the servers are in their life; the health contributor reads it. */
+    public enum State {
+        /** Not started, or stopped: nothing bound. */
+        STOPPED,
+        /** Bound and accepting. */
+        RUNNING,
+        /** A graceful shutdown: no longer accepting, connections closing. */
+        DRAINING
     }
 
     /**
-     * @param shutdownTimeout how long connections get to finish writing when the application stops
-     * @param phaseTimeout    how long Spring waits for this lifecycle's phase to stop
-     *                        ({@code spring.lifecycle.timeout-per-shutdown-phase})
-     * @param overrides       per server name, the settings that replace the bean's own before binding
-     *                        ({@code verypoll.servers.<name>.*})
+     * How the lifecycle behaves.
+     *
+     * @param shutdownTimeout         how long a graceful shutdown lets connections finish
+     * @param phaseTimeout            how long Spring waits for one shutdown phase
+     *                                ({@code spring.lifecycle.timeout-per-shutdown-phase})
+     * @param nonLoopbackAcknowledged true to bind beyond loopback without a warning
      */
-    public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers, Duration shutdownTimeout,
-                             Duration phaseTimeout, Map<String, Map<ServerSetting<?>, Object>> overrides,
-                             ApplicationEventPublisher publisher) {
+    public record Options(Duration shutdownTimeout, Duration phaseTimeout, boolean nonLoopbackAcknowledged) {
+        public Options {
+            Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+            Objects.requireNonNull(phaseTimeout, "phaseTimeout");
+        }
+
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(20), DEFAULT_PHASE_TIMEOUT, false);
+        }
+    }
+
+    private final PollLoopGroup group;
+    private final ObjectProvider<SocketServer> serverProvider;
+    private final ObjectProvider<VerypollServerCustomizer> customizers;
+    private final ServerSettingsSource properties;
+    private final Options options;
+    private final ApplicationEventPublisher publisher;
+    private final Object monitor = new Object();
+    private ListableBeanFactory beanFactory;
+    private volatile State state = State.STOPPED;
+    private List<SocketServer> servers = List.of();
+    private volatile long forcedClosed;
+    private Thread drainThread;
+
+    public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers,
+                             ObjectProvider<VerypollServerCustomizer> customizers, ServerSettingsSource properties,
+                             Options options, ApplicationEventPublisher publisher) {
         this.group = Objects.requireNonNull(group, "group");
         this.serverProvider = Objects.requireNonNull(servers, "servers");
-        this.shutdownTimeout = Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
-        this.phaseTimeout = Objects.requireNonNull(phaseTimeout, "phaseTimeout");
-        this.overrides = Map.copyOf(overrides);
+        this.customizers = Objects.requireNonNull(customizers, "customizers");
+        this.properties = Objects.requireNonNull(properties, "properties");
+        this.options = Objects.requireNonNull(options, "options");
         this.publisher = publisher;
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory factory) throws BeansException {
+        if (factory instanceof ListableBeanFactory listable) {
+            beanFactory = listable;
+        }
     }
 
     @Override
@@ -87,7 +121,11 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
 
     @Override
     public boolean isRunning() {
-        return running;
+        return state != State.STOPPED;
+    }
+
+    public State state() {
+        return state;
     }
 
     /** The servers this lifecycle started. */
@@ -101,6 +139,10 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
         return group;
     }
 
+    public Options options() {
+        return options;
+    }
+
     /** Connections closed by force because they had not finished writing at the shutdown timeout. */
     public long forcedClosed() {
         return forcedClosed;
@@ -108,84 +150,94 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
 
     @Override
     public void start() {
+        List<SocketServer> started;
         synchronized (monitor) {
-            if (running) {
+            if (state != State.STOPPED) {
                 return;
             }
-            if (shutdownTimeout.compareTo(phaseTimeout) >= 0) {
+            if (options.shutdownTimeout().compareTo(options.phaseTimeout()) >= 0) {
                 // Spring stops waiting for the phase first, and the drain would be cut short without a word.
-                log.warn("verypoll.shutdown-timeout (" + shutdownTimeout + ") is not below "
-                        + "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + "): lower it or raise the phase timeout");
+                log.warn("verypoll.shutdown-timeout (" + options.shutdownTimeout() + ") is not below "
+                        + "spring.lifecycle.timeout-per-shutdown-phase (" + options.phaseTimeout()
+                        + "): lower it or raise the phase timeout");
             }
             // Resolved here, not in the constructor: servers may depend on beans that depend on us.
-            List<SocketServer> found = serverProvider.orderedStream().toList();
-            configure(found);
-            List<SocketServer> started = new ArrayList<>();
-            try {
-                for (SocketServer server : found) {
-                    server.start(group);
-                    started.add(server);
-                    if (ServerSetting.ADDRESS.appliesTo(server.kind()) && !server.settings().isLoopback()) {
-                        log.warn("verypoll server '" + server.name() + "' is bound to " + server.boundAddress()
-                                + ", which is not a loopback address: it is reachable from other hosts");
-                    }
-                    log.info("verypoll " + server.protocol() + " server '" + server.name() + "' bound to "
-                            + server.boundAddress());
-                }
-            } catch (IOException | RuntimeException e) {
-                for (SocketServer server : started) {
-                    server.stopAccepting(STEP_TIMEOUT);
-                    server.forceClose(STEP_TIMEOUT);
-                }
-                group.stop(STEP_TIMEOUT);
-                SocketServer failed = found.get(started.size());
-                String what = "verypoll server '" + failed.name() + "' could not "
-                        + (e instanceof IOException ? "bind " : "start on ") + describeAddress(failed) + ": " + e.getMessage();
-                String action = switch (failed.kind()) {
-                    case UNIX -> "Remove the socket file if no process uses it any more, or set verypoll.servers."
-                            + failed.name() + ".path to another file.";
-                    case TCP, UDP -> "Free the address, or set verypoll.servers." + failed.name()
-                            + ".port (0 picks a free port) or .address to another one.";
-                };
-                throw new VerypollServerStartupException(what, action, e);
+            Map<String, SocketServer> beans = serverBeans();
+            new ServerConfigurator(properties, customizers.orderedStream().toList()).configure(beans);
+            if (group.isStopped()) {
+                group.start(); // a restart: the loops went with the last stop
             }
-            servers = List.copyOf(started);
-            running = true;
-            warnIfDescriptorsCannotCoverMaxConnections(servers);
+            started = startAll(List.copyOf(beans.values()));
+            servers = started;
+            state = State.RUNNING;
+            warnIfNotLoopback(started);
+            warnIfDescriptorsCannotCoverMaxConnections(started);
         }
-        for (SocketServer server : servers) {
+        for (SocketServer server : started) {
             if (publisher != null) {
-                publisher.publishEvent(new VerypollServerStartedEvent(server, servers.size()));
+                publisher.publishEvent(new VerypollServerStartedEvent(server, started.size()));
             }
         }
     }
 
-    private void configure(List<SocketServer> found) {
-        List<String> names = found.stream().map(SocketServer::name).toList();
-        for (String configured : overrides.keySet()) {
-            if (!names.contains(configured)) {
-                log.warn("verypoll.servers." + configured + ".* is set but there is no server named '" + configured
-                        + "' (servers: " + names + ")");
+    /** The server beans by bean name (the name is what a duplicate-name error can point at). */
+    private Map<String, SocketServer> serverBeans() {
+        List<SocketServer> ordered = serverProvider.orderedStream().toList();
+        Map<SocketServer, String> beanNames = new IdentityHashMap<>();
+        if (beanFactory != null) {
+            beanFactory.getBeansOfType(SocketServer.class, false, false)
+                    .forEach((beanName, server) -> beanNames.put(server, beanName));
+        }
+        Map<String, SocketServer> beans = new LinkedHashMap<>();
+        for (SocketServer server : ordered) {
+            String beanName = beanNames.getOrDefault(server, server.name());
+            beans.put(beans.containsKey(beanName) ? beanName + "#" + beans.size() : beanName, server);
+        }
+        return beans;
+    }
+
+    private List<SocketServer> startAll(List<SocketServer> found) {
+        List<SocketServer> started = new ArrayList<>();
+        try {
+            for (SocketServer server : found) {
+                server.start(group);
+                started.add(server);
+                log.info("verypoll " + server.protocol() + " server '" + server.name() + "' bound to "
+                        + server.boundAddress());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (SocketServer server : started) {
+                server.forceClose(STEP_TIMEOUT);
+            }
+            group.stop(STEP_TIMEOUT);
+            SocketServer failed = found.get(started.size());
+            String what = "verypoll server '" + failed.name() + "' could not "
+                    + (e instanceof IOException ? "bind " : "start on ") + describeAddress(failed) + ": " + e.getMessage();
+            String action = switch (failed.kind()) {
+                case UNIX -> "Remove the socket file if no process uses it any more, or set verypoll.servers."
+                        + failed.name() + ".path to another file.";
+                case TCP, UDP -> "Free the address, or set verypoll.servers." + failed.name()
+                        + ".port (0 picks a free port) or .address to another one.";
+            };
+            throw new VerypollServerStartupException(what, action, e);
+        }
+        return List.copyOf(started);
+    }
+
+    /** One warning per start, naming every server reachable from other hosts, and how to silence it. */
+    private void warnIfNotLoopback(List<SocketServer> started) {
+        if (options.nonLoopbackAcknowledged()) {
+            return;
+        }
+        List<String> exposed = new ArrayList<>();
+        for (SocketServer server : started) {
+            if (ServerSetting.ADDRESS.appliesTo(server.kind()) && !server.settings().isLoopback()) {
+                exposed.add("'" + server.name() + "' on " + server.boundAddress());
             }
         }
-        List<String> problems = new ArrayList<>();
-        for (SocketServer server : found) {
-            Map<ServerSetting<?>, Object> changes = overrides.get(server.name());
-            if (changes != null) {
-                for (ServerSetting<?> setting : changes.keySet()) {
-                    if (!setting.appliesTo(server.kind())) {
-                        log.warn("verypoll.servers." + server.name() + "." + setting.name() + " is set, but a "
-                                + server.kind().tag() + " server has no " + setting.name() + "; it is ignored");
-                    }
-                }
-                server.configure(server.settings().with(changes));
-            }
-            problems.addAll(server.problems());
-        }
-        if (!problems.isEmpty()) {
-            throw new VerypollServerStartupException("Invalid verypoll server settings:\n\n    "
-                    + problems.stream().collect(Collectors.joining("\n    ")),
-                    "Change the server beans or their verypoll.servers.<name>.* properties.", null);
+        if (!exposed.isEmpty()) {
+            log.warn("verypoll servers reachable from other hosts (not bound to loopback): " + String.join(", ", exposed)
+                    + ". If that is intended, set verypoll.non-loopback-acknowledged=true to silence this warning.");
         }
     }
 
@@ -220,77 +272,63 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
         return server.kind() == ServerKind.UNIX ? s.path() : s.address() + ":" + s.port();
     }
 
-    @Override
-    public void stop(Runnable callback) {
+    // ---------------------------------------------------------------- stopping
+
+    /**
+     * The graceful part of a shutdown, in the background: stop accepting, close every connection
+     * gracefully, and call {@code callback} when none is left or the shutdown timeout passed. What is
+     * still open then is closed by {@link #stop()}.
+     */
+    public void shutDownGracefully(Runnable callback) {
+        List<SocketServer> toDrain;
         synchronized (monitor) {
-            if (!running) {
+            if (state != State.RUNNING) {
                 callback.run();
                 return;
             }
-            // Boot waits for the callback (up to its per-phase timeout) while other beans stop too.
-            shutdownThread = new Thread(() -> {
+            state = State.DRAINING;
+            toDrain = servers;
+            drainThread = new Thread(() -> {
                 try {
-                    shutdown();
+                    drain(toDrain);
                 } finally {
                     callback.run();
                 }
             }, "verypoll-shutdown");
-            shutdownThread.start();
+            drainThread.start();
+        }
+    }
+
+    private void drain(List<SocketServer> toDrain) {
+        for (SocketServer server : toDrain) {
+            server.stopAccepting(STEP_TIMEOUT);
+        }
+        for (SocketServer server : toDrain) {
+            server.beginDrain();
+        }
+        long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+        while (activeConnections(toDrain) > 0 && System.nanoTime() - deadline < 0) {
+            // A bounded wait for connections to finish; each pass is short so that the phase ends
+            // soon after the last connection closes.
+            try {
+                TimeUnit.MILLISECONDS.sleep(Math.min(10, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
     @Override
     public void stop() {
-        shutdown();
-    }
-
-    /**
-     * When the context is destroyed: finishes a stop that never happened (a failed refresh) and
-     * waits for the asynchronous one, so that no verypoll thread outlives the context.
-     */
-    @Override
-    public void destroy() throws InterruptedException {
-        shutdown();
-        awaitStopped(STEP_TIMEOUT.multipliedBy(2).plus(shutdownTimeout));
-    }
-
-    /** Waits for an asynchronous stop to finish. */
-    public void awaitStopped(Duration timeout) throws InterruptedException {
-        Thread t;
-        synchronized (monitor) {
-            t = shutdownThread;
-        }
-        if (t != null) {
-            t.join(Math.max(1, timeout.toMillis()));
-        }
-    }
-
-    private void shutdown() {
         List<SocketServer> toStop;
         synchronized (monitor) {
-            if (!running) {
+            if (state == State.STOPPED) {
                 return;
             }
-            running = false;
             toStop = servers;
         }
-        for (SocketServer server : toStop) {
-            server.stopAccepting(STEP_TIMEOUT);
-        }
-        for (SocketServer server : toStop) {
-            server.beginDrain();
-        }
-        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-        while (activeConnections(toStop) > 0 && System.nanoTime() - deadline < 0) {
-            // A bounded wait for connections to finish writing; each pass is short so that shutdown
-            // ends soon after the last connection closes.
-            try {
-                TimeUnit.MILLISECONDS.sleep(Math.min(10, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitDrain(options.shutdownTimeout().plus(STEP_TIMEOUT));
         int forced = 0;
         for (SocketServer server : toStop) {
             forced += server.forceClose(STEP_TIMEOUT);
@@ -298,10 +336,39 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean {
         if (forced > 0) {
             forcedClosed += forced;
             log.warn("verypoll shutdown: closed " + forced + " connection(s) that had not finished writing within "
-                    + shutdownTimeout);
+                    + options.shutdownTimeout());
         }
         if (!group.stop(STEP_TIMEOUT)) {
             log.warn("verypoll loops did not all stop within " + STEP_TIMEOUT);
+        }
+        synchronized (monitor) {
+            state = State.STOPPED;
+        }
+    }
+
+    /**
+     * When the context is destroyed: finishes a stop that never happened (a failed refresh) and
+     * waits for a drain still running, so that no verypoll thread outlives the context.
+     */
+    @Override
+    public void destroy() {
+        stop();
+        awaitDrain(STEP_TIMEOUT);
+    }
+
+    /** Waits for a graceful drain in progress to finish. */
+    public void awaitDrain(Duration timeout) {
+        Thread t;
+        synchronized (monitor) {
+            t = drainThread;
+        }
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
+        try {
+            t.join(Math.max(1, timeout.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -68,18 +68,18 @@ public final class PollLoop {
     private final Runnable startOnFirstUse;
     private final TokenTable table;
     private final TimerHeap timers = new TimerHeap();
-    /** Tasks of applications, bounded by maxPendingTasks. */
-    private final LoopTaskQueue tasks;
+    /** Tasks of applications, bounded by maxPendingTasks; new for every start (a closed one refuses). */
+    private volatile LoopTaskQueue tasks;
     /**
      * The starter's own hand-offs (accepted connections, shutdown steps, timers of servers): bounded
      * by what causes them, never refused for capacity, so a busy application cannot lose a connection
      * or a shutdown step.
      */
-    private final LoopTaskQueue internalTasks = new LoopTaskQueue(Integer.MAX_VALUE);
+    private volatile LoopTaskQueue internalTasks;
     /** Continuations queued by the loop thread itself: no atomics and no wake-up needed. */
     private final ArrayDeque<Runnable> continuations = new ArrayDeque<>();
     private final AtomicInteger cancelledTimers = new AtomicInteger();
-    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile CountDownLatch terminated = new CountDownLatch(1);
     private final LoopRuntime runtime = new Runtime();
 
     private Poll poll;
@@ -108,17 +108,33 @@ public final class PollLoop {
         this.startOnFirstUse = startOnFirstUse;
         this.table = new TokenTable(index);
         this.tasks = new LoopTaskQueue(settings.maxPendingTasks());
+        this.internalTasks = new LoopTaskQueue(Integer.MAX_VALUE);
     }
 
     // ---------------------------------------------------------------- lifecycle (called by the group)
 
-    /** Opens what the loop owns; nothing runs yet. On failure nothing stays open. */
+    /**
+     * Opens what the loop owns; nothing runs yet. On failure nothing stays open. A loop that has
+     * stopped (or failed) opens afresh: new poll, new queues; its counters go on.
+     */
     void open() throws IOException {
+        if (state != State.NEW) {
+            if (thread != null && thread.isAlive()) {
+                throw new IllegalStateException("verypoll loop " + threadName + " has not stopped yet");
+            }
+            tasks = new LoopTaskQueue(settings.maxPendingTasks());
+            internalTasks = new LoopTaskQueue(Integer.MAX_VALUE);
+            terminated = new CountDownLatch(1);
+            died = null;
+            state = State.NEW;
+        }
         Poll opened = Poll.open();
         try {
             waker = new Waker(opened.registry(), new Token(table.wakerToken()));
-            events = Events.withCapacity(settings.eventsCapacity());
-            readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+            if (events == null) {
+                events = Events.withCapacity(settings.eventsCapacity());
+                readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+            }
         } catch (IOException | RuntimeException | Error e) {
             opened.close();
             throw e;

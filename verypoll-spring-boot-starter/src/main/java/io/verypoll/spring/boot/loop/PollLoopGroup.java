@@ -68,7 +68,8 @@ public final class PollLoopGroup implements AutoCloseable {
     /** Default bound of each loop's task queue. */
     public static final int DEFAULT_MAX_PENDING_TASKS = 65_536;
 
-    private enum State { NEW, STARTED, STOPPED }
+    /** NEW until first used; STOPPED may start again ({@link #start()}); CLOSED is final. */
+    private enum State { NEW, STARTED, STOPPED, CLOSED }
 
     private final Settings settings;
     private final List<PollLoop> loops;
@@ -184,50 +185,75 @@ public final class PollLoopGroup implements AutoCloseable {
         return state == State.STARTED;
     }
 
+    /** True once stopped or closed (until started again). */
     public boolean isStopped() {
-        return state == State.STOPPED;
+        State s = state;
+        return s == State.STOPPED || s == State.CLOSED;
     }
 
     long blockedThresholdNanos() {
         return blockedThresholdNanos;
     }
 
-    /** Starts the loop threads if they are not running yet. */
+    /**
+     * Starts the loop threads on first use. A stopped group is not restarted by use (work offered to
+     * it is refused); only {@link #start()} does that.
+     */
     public void ensureStarted() {
         if (state == State.STARTED) {
             return;
         }
         synchronized (stateLock) {
-            if (state == State.STOPPED) {
-                throw new IllegalStateException("the verypoll loop group is stopped");
+            if (state == State.STOPPED || state == State.CLOSED) {
+                throw new IllegalStateException("the verypoll loop group is " + (state == State.CLOSED ? "closed" : "stopped"));
             }
-            if (state == State.STARTED) {
-                return;
-            }
-            SocketPathWarmUp.run();
-            // Everything is opened before any thread starts, so a failure leaves nothing running
-            // and the group can be started again.
-            int opened = 0;
-            try {
-                for (PollLoop loop : loops) {
-                    loop.open();
-                    opened++;
-                }
-            } catch (IOException e) {
-                abandon(opened);
-                throw new UncheckedIOException("could not start the verypoll loops", e);
-            } catch (RuntimeException | Error e) {
-                abandon(opened);
-                throw e;
-            }
-            for (PollLoop loop : loops) {
-                loop.start();
-            }
-            watchdog = new BlockedLoopWatchdog(this, settings.blockedCheckInterval());
-            watchdog.start();
-            state = State.STARTED;
-            log.debug("started " + loops.size() + " verypoll loops");
+            startLoops();
         }
+    }
+
+    /**
+     * Starts the loop threads, also after a {@link #stop}: what a context restart (or a paused test
+     * context resuming) needs. Counters carry on from before the stop.
+     *
+     * @throws IllegalStateException once the group is closed
+     */
+    public void start() {
+        synchronized (stateLock) {
+            if (state == State.CLOSED) {
+                throw new IllegalStateException("the verypoll loop group is closed");
+            }
+            startLoops();
+        }
+    }
+
+    /** Guarded by stateLock. */
+    private void startLoops() {
+        if (state == State.STARTED) {
+            return;
+        }
+        SocketPathWarmUp.run();
+        // Everything is opened before any thread starts, so a failure leaves nothing running
+        // and the group can be started again.
+        int opened = 0;
+        try {
+            for (PollLoop loop : loops) {
+                loop.open();
+                opened++;
+            }
+        } catch (IOException e) {
+            abandon(opened);
+            throw new UncheckedIOException("could not start the verypoll loops", e);
+        } catch (RuntimeException | Error e) {
+            abandon(opened);
+            throw e;
+        }
+        for (PollLoop loop : loops) {
+            loop.start();
+        }
+        watchdog = new BlockedLoopWatchdog(this, settings.blockedCheckInterval());
+        watchdog.start();
+        state = State.STARTED;
+        log.debug("started " + loops.size() + " verypoll loops");
     }
 
     private void abandon(int opened) {
@@ -239,7 +265,7 @@ public final class PollLoopGroup implements AutoCloseable {
     /** Stops the loops: closes what is still registered on them and waits up to {@code timeout} for the threads. */
     public boolean stop(Duration timeout) {
         synchronized (stateLock) {
-            if (state == State.STOPPED) {
+            if (state == State.STOPPED || state == State.CLOSED) {
                 return true;
             }
             boolean wasStarted = state == State.STARTED;
@@ -274,8 +300,12 @@ public final class PollLoopGroup implements AutoCloseable {
         return all;
     }
 
+    /** Stops the loops for good: the group cannot start again. */
     @Override
     public void close() {
         stop(Duration.ofSeconds(10));
+        synchronized (stateLock) {
+            state = State.CLOSED;
+        }
     }
 }

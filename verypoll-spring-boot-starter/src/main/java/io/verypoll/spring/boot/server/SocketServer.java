@@ -24,7 +24,11 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
 
     private String name;
     private boolean nameFixed;
+    /** What the bean declared; the starter derives {@link #settings} from it at every start. */
+    private final ServerSettings declaredSettings;
     private volatile ServerSettings settings;
+    /** The port bound last: a port-0 server binds it again on a restart, so clients find it. */
+    private int lastPort;
     volatile State state = State.NEW;
     PollLoopGroup group;
     volatile ServerCounters counters = ServerCounters.NONE;
@@ -34,6 +38,7 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
         this.name = name;
         this.nameFixed = name != null;
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.declaredSettings = settings;
     }
 
     @Override
@@ -58,10 +63,18 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
         return settings;
     }
 
-    /** Replaces the settings before start (the starter applies {@code verypoll.servers.<name>.*}). */
-    public void configure(ServerSettings newSettings) {
-        if (state != State.NEW) {
-            throw new IllegalStateException("server '" + name() + "' is already started");
+    /** The settings the bean was built with, before customizers and properties. */
+    public ServerSettings declaredSettings() {
+        return declaredSettings;
+    }
+
+    /**
+     * Replaces the settings while the server is not running (the starter applies customizers and
+     * {@code verypoll.servers.<name>.*} before each start).
+     */
+    public synchronized void configure(ServerSettings newSettings) {
+        if (state == State.RUNNING || state == State.STOPPING) {
+            throw new IllegalStateException("server '" + name() + "' is running; stop it first");
         }
         settings = Objects.requireNonNull(newSettings, "newSettings");
     }
@@ -96,23 +109,54 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
         return settings.problems(name(), kind());
     }
 
-    /** Binds and starts serving on {@code loops}. Called by the starter's lifecycle. */
+    /**
+     * Binds and starts serving on {@code loops}; again after a stop (a context that restarts). Called
+     * by the starter's lifecycle. Counters go on across restarts.
+     */
     public final synchronized void start(PollLoopGroup loops) throws IOException {
-        if (state != State.NEW) {
-            throw new IllegalStateException("server '" + name() + "' was already started");
+        if (state == State.RUNNING || state == State.STOPPING) {
+            throw new IllegalStateException("server '" + name() + "' is already started");
         }
         List<String> problems = problems();
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("; ", problems));
         }
+        if (group != null && group != loops) {
+            throw new IllegalStateException("server '" + name() + "' was started on another loop group");
+        }
         this.group = loops;
         loops.ensureStarted();
-        counters = new ServerCounters(loops.loops().size());
+        if (counters == ServerCounters.NONE) {
+            counters = new ServerCounters(loops.loops().size());
+        }
         bind();
+        lastPort = Math.max(port(), 0);
         state = State.RUNNING;
     }
 
     abstract void bind() throws IOException;
+
+    /** How a server binds a port (a listener, a datagram socket). */
+    @FunctionalInterface
+    interface PortBinding<T> {
+        T bind(int port) throws IOException;
+    }
+
+    /**
+     * Binds the configured port; for port 0 after a restart, the port this server had before first
+     * (its clients and the published port stay right), and any free port if that one is taken.
+     */
+    <T> T bindPort(PortBinding<T> binding) throws IOException {
+        int configured = settings.port();
+        if (configured == 0 && lastPort > 0) {
+            try {
+                return binding.bind(lastPort);
+            } catch (java.net.BindException taken) {
+                // Someone else has it now: a new free port, published again by the started event.
+            }
+        }
+        return binding.bind(configured);
+    }
 
     /** Stops taking new connections (or datagrams) and waits up to {@code timeout} for that. */
     public abstract void stopAccepting(Duration timeout);

@@ -133,6 +133,10 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         for (int i = 0; i < loops; i++) {
             connections[i] = new ConnectionList();
         }
+        listenerClosed = false;
+        acceptPaused = false;
+        resumeQueued.set(false);
+        errorsInEpisode = 0;
         listener = bindListener();
         try {
             boundAddress = listener.localAddress();
@@ -301,6 +305,9 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
 
     @Override
     public void beginDrain() {
+        if (state != State.STOPPING) {
+            return;
+        }
         for (PollLoop loop : group.loops()) {
             ConnectionList list = connections[loop.index()];
             loop.runtime().executeInternal(() -> list.forEachCopy(Connection::shutdownGracefully));
@@ -309,6 +316,10 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
 
     @Override
     public int forceClose(Duration timeout) {
+        if (state == State.NEW || state == State.STOPPED) {
+            return 0;
+        }
+        stopAccepting(timeout);
         AtomicInteger forced = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(group.loops().size());
         for (PollLoop loop : group.loops()) {

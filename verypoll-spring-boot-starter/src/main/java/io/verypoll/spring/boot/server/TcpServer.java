@@ -36,7 +36,7 @@ public final class TcpServer extends StreamServer {
     @Override
     SocketListener<?> bindListener() throws IOException {
         ServerSettings s = settings();
-        return TcpListener.bind(new InetSocketAddress(s.address(), s.port()), s.backlog());
+        return bindPort(port -> TcpListener.bind(new InetSocketAddress(s.address(), port), s.backlog()));
     }
 
     @Override

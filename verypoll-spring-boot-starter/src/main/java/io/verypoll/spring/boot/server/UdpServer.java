@@ -112,7 +112,8 @@ public final class UdpServer extends SocketServer {
     @Override
     void bind() throws IOException {
         ServerSettings s = settings();
-        socket = UdpSocket.bind(new InetSocketAddress(s.address(), s.port()));
+        closed = false;
+        socket = bindPort(port -> UdpSocket.bind(new InetSocketAddress(s.address(), port)));
         try {
             boundAddress = socket.localAddress();
             loop = group.next();

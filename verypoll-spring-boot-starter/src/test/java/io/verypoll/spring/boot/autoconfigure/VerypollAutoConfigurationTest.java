@@ -99,7 +99,10 @@ class VerypollAutoConfigurationTest {
                 .withBean("myLifecycle", VerypollLifecycle.class, () -> new VerypollLifecycle(
                         new PollLoopGroup(new PollLoopGroup.Settings(1, 16, Duration.ofSeconds(1), Duration.ofSeconds(1), 8, 65_536)),
                         new org.springframework.beans.factory.support.StaticListableBeanFactory().getBeanProvider(SocketServer.class),
-                        Duration.ZERO, java.util.Map.of(), null))
+                        new org.springframework.beans.factory.support.StaticListableBeanFactory()
+                                .getBeanProvider(io.verypoll.spring.boot.context.VerypollServerCustomizer.class),
+                        io.verypoll.spring.boot.context.ServerSettingsSource.NONE,
+                        new VerypollLifecycle.Options(Duration.ZERO, VerypollLifecycle.DEFAULT_PHASE_TIMEOUT, false), null))
                 .run(context -> {
                     assertThat(context).getBeanNames(VerypollLifecycle.class).containsExactly("myLifecycle");
                     // The user's lifecycle knows no servers, so the echo bean was not started by ours.
@@ -269,9 +272,24 @@ class VerypollAutoConfigurationTest {
     }
 
     @Test
-    void unknownServerNameInPropertiesIsOnlyAWarning() {
+    void unknownServerNameInPropertiesFailsListingTheServers() {
         runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.ecko.port=1234")
-                .run(context -> assertThat(context).hasNotFailed());
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(allMessages(context.getStartupFailure()))
+                            .contains("verypoll.servers.ecko names no server; the servers are [echo]");
+                });
+        assertThat(liveVerypollThreads()).isEmpty();
+    }
+
+    @Test
+    void unknownSettingOfAServerFailsListingTheSettings() {
+        runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.prot=1234")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(allMessages(context.getStartupFailure()))
+                            .contains("verypoll.servers.echo.prot is not a server setting; the settings are [address, port,");
+                });
     }
 
     @Test
@@ -368,20 +386,24 @@ class VerypollAutoConfigurationTest {
     void loopbackBindIsQuiet(org.springframework.boot.test.system.CapturedOutput output) {
         runner.withUserConfiguration(EchoServer.class).run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(output).contains("server 'echo' bound to").doesNotContain("not a loopback address");
+            assertThat(output).contains("server 'echo' bound to").doesNotContain("reachable from other hosts");
         });
     }
 
     /** The wildcard address is bound on a free port for an instant; nothing connects to it. */
     @Test
     @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
-    void nonLoopbackBindIsAWarning(org.springframework.boot.test.system.CapturedOutput output) {
+    void nonLoopbackBindIsOneWarningThatSaysHowToAcknowledgeIt(org.springframework.boot.test.system.CapturedOutput output) {
         runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.address=0.0.0.0")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
-                    assertThat(output).contains("verypoll server 'echo' is bound to")
-                            .contains("which is not a loopback address: it is reachable from other hosts");
+                    assertThat(output).contains("verypoll servers reachable from other hosts (not bound to loopback): 'echo' on")
+                            .contains("set verypoll.non-loopback-acknowledged=true");
                 });
+        int before = output.getAll().length();
+        runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.address=0.0.0.0",
+                "verypoll.non-loopback-acknowledged=true").run(context -> assertThat(context).hasNotFailed());
+        assertThat(output.getAll().substring(before)).doesNotContain("reachable from other hosts");
     }
 
     static List<String> liveVerypollThreads() {

@@ -10,9 +10,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -41,21 +38,23 @@ class VerypollServerPropertiesTest {
             properties.put("verypoll.servers.echo." + setting.name(), sample[0]);
             expected.put(setting, sample[1]);
         }
-        Map<String, Map<ServerSetting<?>, Object>> bound = VerypollServerProperties.bind(binder(properties));
-        assertThat(bound).containsOnlyKeys("echo");
-        assertThat(bound.get("echo")).containsExactlyEntriesOf(expected);
-        assertThat(ServerSettings.defaults().with(bound.get("echo")))
+        VerypollServerProperties bound = properties(properties);
+        assertThat(bound.forServer("echo")).containsExactlyEntriesOf(expected);
+        assertThat(ServerSettings.defaults().with(bound.forServer("echo")))
                 .isEqualTo(ServerSettings.defaults().with(expected));
+        assertThat(bound.problems(List.of("echo"))).isEmpty();
     }
 
     @Test
     void onlyWhatIsSetIsBound() {
-        var bound = VerypollServerProperties.bind(binder(Map.of("verypoll.servers.echo.port", "7007",
-                "verypoll.servers.chat.high-watermark", "16KB", "verypoll.servers.ghost.no-such-setting", "1")));
-        assertThat(bound.get("echo")).containsExactly(Map.entry(ServerSetting.PORT, 7007));
-        assertThat(bound.get("chat")).containsExactly(Map.entry(ServerSetting.HIGH_WATERMARK, 16L * 1024));
-        // A server with only unknown keys is still known by name, so that a typo in it can be reported.
-        assertThat(bound.get("ghost")).isEmpty();
+        var bound = properties(Map.of("verypoll.servers.echo.port", "7007",
+                "verypoll.servers.chat.high-watermark", "16KB", "verypoll.servers.ghost.port", "1"));
+        assertThat(bound.forServer("echo")).containsExactly(Map.entry(ServerSetting.PORT, 7007));
+        assertThat(bound.forServer("chat")).containsExactly(Map.entry(ServerSetting.HIGH_WATERMARK, 16L * 1024));
+        assertThat(bound.forServer("other")).isEmpty();
+        // A key that names no server is reported, with the servers that exist.
+        assertThat(bound.problems(List.of("echo", "chat")))
+                .containsExactly("verypoll.servers.ghost names no server; the servers are [echo, chat]");
     }
 
     @Test
@@ -69,26 +68,28 @@ class VerypollServerPropertiesTest {
                 StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
                         "VERYPOLL_SERVERS_ECHO_TCPNODELAY", "false",
                         "VERYPOLL_SERVERS_ECHO_LOWWATERMARK", "1KB")));
-        var bound = VerypollServerProperties.bind(Binder.get(environment));
-        assertThat(bound.get("chatServer")).containsOnly(Map.entry(ServerSetting.MAX_CONNECTIONS, 12),
+        var bound = new VerypollServerProperties();
+        bound.setEnvironment(environment);
+        assertThat(bound.forServer("chatServer")).containsOnly(Map.entry(ServerSetting.MAX_CONNECTIONS, 12),
                 Map.entry(ServerSetting.IDLE_TIMEOUT, Duration.ofMillis(250)));
         // The application's value wins over the environment variable, as for any property.
-        assertThat(bound.get("echo")).containsOnly(Map.entry(ServerSetting.TCP_NO_DELAY, false),
+        assertThat(bound.forServer("echo")).containsOnly(Map.entry(ServerSetting.TCP_NO_DELAY, false),
                 Map.entry(ServerSetting.LOW_WATERMARK, 4L * 1024));
+        assertThat(bound.problems(List.of("chatServer", "echo"))).isEmpty();
     }
 
     @Test
     void aValueThatDoesNotConvertFailsNamingTheProperty() {
         assertThatExceptionOfType(BindException.class)
-                .isThrownBy(() -> VerypollServerProperties.bind(binder(Map.of("verypoll.servers.echo.port", "seven"))))
+                .isThrownBy(() -> properties(Map.of("verypoll.servers.echo.port", "seven")).forServer("echo"))
                 .withMessageContaining("verypoll.servers.echo.port");
     }
 
     @Test
     void anInvalidValueIsRejectedByTheValidatorNamingServerAndProperty() {
-        var bound = VerypollServerProperties.bind(binder(Map.of("verypoll.servers.echo.backlog", "0",
-                "verypoll.servers.echo.accept-backoff", "0s")));
-        assertThat(ServerSettings.defaults().with(bound.get("echo")).problems("echo", ServerKind.TCP)).containsExactly(
+        var bound = properties(Map.of("verypoll.servers.echo.backlog", "0",
+                "verypoll.servers.echo.accept-backoff", "0s"));
+        assertThat(ServerSettings.defaults().with(bound.forServer("echo")).problems("echo", ServerKind.TCP)).containsExactly(
                 "verypoll server 'echo': backlog must be at least 1, was 0",
                 "verypoll server 'echo': accept-backoff must be positive, was PT0S");
     }
@@ -133,8 +134,11 @@ class VerypollServerPropertiesTest {
         throw new AssertionError("no sample for " + setting + " of " + setting.type());
     }
 
-    private static Binder binder(Map<String, ?> properties) {
-        List<ConfigurationPropertySource> sources = List.of(new MapConfigurationPropertySource(properties));
-        return new Binder(sources);
+    private static VerypollServerProperties properties(Map<String, Object> properties) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("test", properties));
+        VerypollServerProperties bound = new VerypollServerProperties();
+        bound.setEnvironment(environment);
+        return bound;
     }
 }
