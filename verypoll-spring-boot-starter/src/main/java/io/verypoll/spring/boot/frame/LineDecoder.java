@@ -52,11 +52,11 @@ public final class LineDecoder implements FrameDecoder {
                 return frame(in, start, i);
             }
         }
-        int waiting = limit - start;
-        // No LF yet: the content will hold every byte seen (and the LF, if kept), except a last
-        // CR that an LF may still turn into a terminator.
-        long atLeast = keepTerminator ? waiting + 1L
-                : waiting > 0 && in.get(limit - 1) == CR ? waiting - 1L : waiting;
+        int scanned = end - start;
+        // No LF in the bytes scanned: the content holds them all (and the LF, if kept), except a
+        // last CR that an LF may still turn into a terminator.
+        long atLeast = keepTerminator ? scanned + 1L
+                : scanned > 0 && in.get(end - 1) == CR ? scanned - 1L : scanned;
         if (atLeast > maxFrameLength) {
             throw new FrameTooLongException(atLeast, maxFrameLength);
         }

@@ -43,6 +43,18 @@ final class DecodingCaller {
         this.buffer = allocate(32); // small, so growing and compacting get exercised
     }
 
+    /** A caller without the max length net, so any {@link FrameTooLongException} comes from the decoder. */
+    static DecodingCaller withoutNet(FrameDecoder decoder, boolean direct) {
+        return new DecodingCaller(decoder, Integer.MAX_VALUE, 0, direct);
+    }
+
+    /** {@code bytes} between position and limit of a buffer that has poison before and after them. */
+    static ByteBuffer buffer(byte[] bytes, boolean direct) {
+        DecodingCaller caller = new DecodingCaller(in -> 0, Integer.MAX_VALUE, 0, direct);
+        caller.feed(bytes);
+        return caller.buffer.limit(caller.end).position(caller.start);
+    }
+
     /** Appends {@code chunk}, takes every complete frame out and returns those frames (copies). */
     List<byte[]> feed(byte[] chunk) {
         room(chunk.length);
