@@ -28,7 +28,8 @@ import java.nio.ByteBuffer;
  * the content (headers, terminators).
  *
  * <h2>State</h2>
- * The built-in decoders are immutable and stateless: one instance can serve every connection.
+ * The built-in decoders are immutable and stateless, one instance for every connection, except the
+ * {@code resumable()} variants of lines and delimiters, which remember how far they scanned.
  * A decoder that keeps state between calls (a scan offset, a parsed header) must be made per
  * connection, e.g. from a {@code Supplier<FrameDecoder>} such as {@code MyDecoder::new}; see
  * {@link FrameDecoders#perConnection}.

@@ -12,8 +12,12 @@ import java.util.function.Supplier;
  * FrameDecoders.lengthField().fieldLength(2).stripHeader(true).maxFrameLength(65535).build()
  * FrameDecoders.fixedLength(48)
  * }</pre>
- * Every limit is on a frame's content (see {@link FrameDecoder}); every built-in decoder is
- * immutable and stateless, so {@link #shared} suits them all.
+ * Every limit is on a frame's content (see {@link FrameDecoder}). The built-in decoders are
+ * immutable and stateless, so {@link #shared} suits them, except {@code resumable()} lines and
+ * delimiters, which need {@link #perConnection}:
+ * <pre>{@code
+ * FrameDecoders.perConnection(() -> FrameDecoders.lines(65536).resumable())
+ * }</pre>
  */
 public final class FrameDecoders {
 

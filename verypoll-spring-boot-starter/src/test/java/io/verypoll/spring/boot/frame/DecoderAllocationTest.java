@@ -29,7 +29,9 @@ class DecoderAllocationTest {
 
     static Stream<FramingCase> cases() {
         return Stream.of(FramingCase.lines(false), FramingCase.lines(true),
+                FramingCase.lines(false, true),
                 FramingCase.delimited("|", false), FramingCase.delimited("\r\n\r\n", true),
+                FramingCase.delimited("\r\n\r\n", false, true),
                 FramingCase.lengthField(2, ByteOrder.BIG_ENDIAN, 0, 0, -1),
                 FramingCase.lengthField(3, ByteOrder.LITTLE_ENDIAN, 1, 0, 0),
                 FramingCase.lengthField(4, ByteOrder.LITTLE_ENDIAN, 3, -7, -1),

@@ -58,10 +58,14 @@ record FramingCase(String name, Supplier<FrameDecoder> decoders, int maxFrameLen
         List<FramingCase> cases = new ArrayList<>();
         cases.add(lines(false));
         cases.add(lines(true));
+        cases.add(lines(false, true));
+        cases.add(lines(true, true));
         for (String delimiter : List.of("|", "\r\n\r\n", "aab", "abab", "\0")) {
             cases.add(delimited(delimiter, false));
             cases.add(delimited(delimiter, true));
         }
+        cases.add(delimited("\r\n\r\n", false, true));
+        cases.add(delimited("abab", true, true));
         for (int fieldLength : new int[] {1, 2, 3, 4, 8}) {
             for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
                 // offset, adjustment, strip (-1: the header)
@@ -77,8 +81,15 @@ record FramingCase(String name, Supplier<FrameDecoder> decoders, int maxFrameLen
     }
 
     static FramingCase lines(boolean keep) {
-        LineDecoder decoder = keep ? FrameDecoders.lines(MAX).keepingTerminator() : FrameDecoders.lines(MAX);
-        return new FramingCase(keep ? "lines, terminator kept" : "lines", () -> decoder, MAX, keep ? 0 : 2, (index, raw) -> {
+        return lines(keep, false);
+    }
+
+    /** @param resumable a stateful decoder, so a new one for each caller */
+    static FramingCase lines(boolean keep, boolean resumable) {
+        LineDecoder shared = keep ? FrameDecoders.lines(MAX).keepingTerminator() : FrameDecoders.lines(MAX);
+        Supplier<FrameDecoder> decoders = resumable ? shared::resumable : () -> shared;
+        String name = "lines" + (keep ? ", terminator kept" : "") + (resumable ? ", resumable" : "");
+        return new FramingCase(name, decoders, MAX, keep ? 0 : 2, (index, raw) -> {
             byte[] content = raw.clone();
             for (int i = 0; i < content.length; i++) {
                 // No LF inside; no CR at the end, where it would join the terminator.
@@ -93,12 +104,18 @@ record FramingCase(String name, Supplier<FrameDecoder> decoders, int maxFrameLen
     }
 
     static FramingCase delimited(String text, boolean keep) {
+        return delimited(text, keep, false);
+    }
+
+    /** @param resumable a stateful decoder, so a new one for each caller */
+    static FramingCase delimited(String text, boolean keep, boolean resumable) {
         byte[] delimiter = text.getBytes(StandardCharsets.ISO_8859_1);
         DelimiterDecoder stripping = FrameDecoders.delimitedBy(delimiter, MAX);
-        FrameDecoder decoder = keep ? stripping.keepingDelimiter() : stripping;
+        DelimiterDecoder shared = keep ? stripping.keepingDelimiter() : stripping;
+        Supplier<FrameDecoder> decoders = resumable ? shared::resumable : () -> shared;
         String name = "delimiter " + text.replace("\r", "\\r").replace("\n", "\\n").replace("\0", "\\0")
-                + (keep ? ", kept" : "");
-        return new FramingCase(name, () -> decoder, MAX, keep ? 0 : delimiter.length, (index, raw) -> {
+                + (keep ? ", kept" : "") + (resumable ? ", resumable" : "");
+        return new FramingCase(name, decoders, MAX, keep ? 0 : delimiter.length, (index, raw) -> {
             byte[] wire = concat(raw, delimiter);
             // Break every occurrence that starts before the real one; 'x' is in no delimiter, so
             // breaking one cannot make another.
