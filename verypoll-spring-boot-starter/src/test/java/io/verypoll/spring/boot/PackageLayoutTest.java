@@ -15,16 +15,20 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Imports flow one way: autoconfigure → actuate → context → server → loop → verypoll-core, and no
- * class of the starter reaches into core's internals. Read from the sources, so a wrong import
- * fails here with the file that has it.
+ * Imports flow one way: autoconfigure → actuate → context → server → frame, loop → verypoll-core,
+ * and no class of the starter reaches into core's internals. {@code frame} uses the JDK alone, so it
+ * can be read (and reused) without the rest. Read from the sources, so a wrong import fails here
+ * with the file that has it.
  */
 class PackageLayoutTest {
 
     private static final Path SOURCES = Path.of("src/main/java/io/verypoll/spring/boot");
     private static final String BASE = "io.verypoll.spring.boot.";
     private static final Map<String, Integer> RANK = Map.of(
-            "loop", 0, "server", 1, "context", 2, "actuate", 3, "autoconfigure", 4);
+            "loop", 0, "frame", 1, "server", 2, "context", 3, "actuate", 4, "autoconfigure", 5);
+    /** Packages that may use nothing but the JDK: no core, no Spring, no other starter package. */
+    private static final List<String> JDK_ONLY = List.of("frame");
+    private static final Pattern NON_JDK = Pattern.compile("\\b(?:io\\.verypoll|io\\.micrometer|org\\.springframework|org\\.apache)\\.");
     private static final Pattern PACKAGE = Pattern.compile("^package io\\.verypoll\\.spring\\.boot\\.(\\w+);", Pattern.MULTILINE);
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+)(?:\\.\\*)?;", Pattern.MULTILINE);
 
@@ -54,9 +58,13 @@ class PackageLayoutTest {
             Matcher pkg = PACKAGE.matcher(text);
             assertThat(pkg.find()).as("package of " + source).isTrue();
             int rank = RANK.get(pkg.group(1));
+            boolean jdkOnly = JDK_ONLY.contains(pkg.group(1));
             Matcher imports = IMPORT.matcher(text);
             while (imports.find()) {
                 String imported = imports.group(1);
+                if (jdkOnly && !imported.startsWith("java.")) {
+                    violations.add(source + " (" + pkg.group(1) + ", JDK only) imports " + imported);
+                }
                 if (imported.startsWith("io.verypoll.internal")) {
                     violations.add(source + " imports core internals: " + imported);
                 }
@@ -69,6 +77,9 @@ class PackageLayoutTest {
                 }
             }
             // Fully qualified references bypass imports: catch them too.
+            if (jdkOnly && NON_JDK.matcher(text.replace(BASE + pkg.group(1), "")).find()) {
+                violations.add(source + " (" + pkg.group(1) + ", JDK only) names a non-JDK package in its code");
+            }
             for (String other : RANK.keySet()) {
                 if (RANK.get(other) > rank && text.contains(BASE + other + ".")) {
                     violations.add(source + " names " + BASE + other + " in its code");

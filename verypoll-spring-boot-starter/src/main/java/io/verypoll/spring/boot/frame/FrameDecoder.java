@@ -1,0 +1,66 @@
+package io.verypoll.spring.boot.frame;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Splits a byte stream into frames, one call per frame, without copying: a complete frame is
+ * handed on as a view of the caller's buffer.
+ *
+ * <h2>How a caller drives it</h2>
+ * The caller keeps the bytes received but not yet framed in a buffer and, after each read:
+ * <ol>
+ * <li>notes the buffer's position {@code p} and limit {@code l} and calls {@link #decode};</li>
+ * <li>on {@code n > 0} hands on the frame ({@code in} between its new position and limit), then
+ *     sets the limit back to {@code l} and the position to {@code p + n}, and calls again;</li>
+ * <li>on {@code 0} sets position {@code p} and limit {@code l} back, keeps the bytes from
+ *     {@code p} on, and calls again from the same start once more bytes are appended.</li>
+ * </ol>
+ * A decoder therefore sees the start of a frame at the position on every call, and the same
+ * (grown) incomplete frame as many times as it takes to arrive.
+ *
+ * <h2>Frame length</h2>
+ * {@code maxFrameLength} bounds a frame's <em>content</em>, the bytes handed on: terminators and
+ * headers count only when a decoder keeps them. The built-in decoders fail as early as the bytes
+ * seen allow: a length field as soon as it is read, a line or delimited frame as soon as its
+ * content must be longer, whether or not its terminator arrived. A caller also checks, as a net for
+ * decoders that do not: it fails a complete frame whose content is longer than the limit, and gives
+ * up on an incomplete one once more bytes wait than the limit plus the framing it expects around
+ * the content (headers, terminators).
+ *
+ * <h2>State</h2>
+ * The built-in decoders are immutable and stateless, one instance for every connection, except the
+ * {@code resumable()} variants of lines and delimiters, which remember how far they scanned.
+ * A decoder that keeps state between calls (a scan offset, a parsed header) must be made per
+ * connection, e.g. from a {@code Supplier<FrameDecoder>} such as {@code MyDecoder::new}; see
+ * {@link FrameDecoders#perConnection}.
+ *
+ * <h2>A custom decoder</h2>
+ * A frame of a 2-byte big-endian length and that many bytes, the length stripped:
+ * <pre>{@code
+ * FrameDecoder shortPrefixed = in -> {
+ *     int start = in.position();
+ *     if (in.remaining() < 2) return 0;
+ *     int length = (in.get(start) & 0xFF) << 8 | in.get(start + 1) & 0xFF;
+ *     if (length > 4096) throw new FrameTooLongException(length, 4096);
+ *     if (in.remaining() < 2 + length) return 0;
+ *     in.limit(start + 2 + length).position(start + 2);
+ *     return 2 + length;
+ * };
+ * }</pre>
+ * Absolute gets keep it correct for heap and direct buffers alike, at any position.
+ */
+@FunctionalInterface
+public interface FrameDecoder {
+
+    /**
+     * Looks for one complete frame at the start of {@code in}, between its position and its limit.
+     * Complete: sets {@code in}'s position and limit to the frame's content (inside the bytes given:
+     * a view, no copy) and returns how many bytes the frame takes in the stream from the position at
+     * the call, headers and delimiters included (> 0). Incomplete: returns 0; position and limit
+     * are restored by the caller anyway, so the decoder may move them.
+     *
+     * @throws FrameException when the input cannot be a valid frame (e.g. a length field announcing
+     *         more than maxFrameLength, a negative length, a malformed RESP type byte)
+     */
+    int decode(ByteBuffer in);
+}
