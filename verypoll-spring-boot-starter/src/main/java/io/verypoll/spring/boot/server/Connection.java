@@ -2,7 +2,6 @@ package io.verypoll.spring.boot.server;
 
 import io.verypoll.spring.boot.loop.EventHandler;
 import io.verypoll.spring.boot.loop.LoopRuntime;
-import io.verypoll.spring.boot.loop.LoopTimer;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.Event;
 import io.verypoll.Interest;
@@ -81,7 +80,7 @@ public final class Connection {
     private final ServerSettings settings;
     private final ServerCounters.Stripe counters;
     private final OutboundBuffer outbound;
-    private final ConnectionTimer timer = new ConnectionTimer();
+    private final ConnectionTimer timer = new ConnectionTimer(this);
     private final Runnable continueReading = this::continueReading;
     private final EventHandler eventHandler = this::onEvent;
 
@@ -284,7 +283,7 @@ public final class Connection {
         interest = READ;
         lastActivityNanos = runtime.now();
         server.connectionOpened(this);
-        armIdleTimer();
+        timer.armForIdle();
         factory = handlerFactory;
         if (call(Callback.CREATE, null)) {
             call(Callback.OPEN, null);
@@ -310,6 +309,28 @@ public final class Connection {
 
     State state() {
         return state;
+    }
+
+    // Read by the connection's timer.
+
+    ServerSettings settings() {
+        return settings;
+    }
+
+    LoopRuntime runtime() {
+        return runtime;
+    }
+
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    long lastInputNanos() {
+        return lastInputNanos;
+    }
+
+    CloseReason closingReason() {
+        return closingReason;
     }
 
     private void checkLoop() {
@@ -588,51 +609,4 @@ public final class Connection {
         }
     }
 
-    private void armIdleTimer() {
-        if (!settings.idleTimeout().isZero()) {
-            runtime.armTimer(timer, lastActivityNanos + settings.idleTimeout().toNanos());
-        }
-    }
-
-    /**
-     * One reusable timer per connection, re-armed from the last activity instead of per I/O. Open, it
-     * is the idle timeout. Lingering, it closes once the peer has been quiet for the linger timeout
-     * (the normal end: a peer that says nothing more cannot make the close reset), or, for a peer that
-     * keeps sending after the end of stream, at the idle timeout counted from the last useful I/O.
-     */
-    private final class ConnectionTimer extends LoopTimer {
-
-        void armForLinger() {
-            long quietEnd = lastInputNanos + settings.lingerTimeout().toNanos();
-            long deadline = settings.idleTimeout().isZero() ? quietEnd
-                    : Math.min(quietEnd, lastActivityNanos + settings.idleTimeout().toNanos());
-            runtime.armTimer(this, deadline);
-        }
-
-        @Override
-        protected void fire() {
-            long now = System.nanoTime();
-            switch (state) {
-                case CLOSED -> {
-                }
-                case LINGERING -> {
-                    if (now - lastInputNanos >= settings.lingerTimeout().toNanos()) {
-                        closeNow(closingReason, null);
-                    } else if (!settings.idleTimeout().isZero()
-                            && now - lastActivityNanos >= settings.idleTimeout().toNanos()) {
-                        closeNow(CloseReason.LINGER_TIMEOUT, null);
-                    } else {
-                        armForLinger();
-                    }
-                }
-                default -> {
-                    if (now - lastActivityNanos >= settings.idleTimeout().toNanos()) {
-                        closeNow(CloseReason.IDLE_TIMEOUT, null);
-                    } else {
-                        armIdleTimer();
-                    }
-                }
-            }
-        }
-    }
 }
