@@ -79,6 +79,12 @@ public final class DelimiterDecoder implements FrameDecoder {
         return keepDelimiter;
     }
 
+    /** The delimiter when stripped; nothing when kept, as it is content then. */
+    @Override
+    public int maxFramingLength() {
+        return keepDelimiter ? 0 : delimiter.length;
+    }
+
     @Override
     public int decode(ByteBuffer in) {
         int start = in.position();

@@ -21,6 +21,12 @@ public final class FixedLengthDecoder implements FrameDecoder {
         return frameLength;
     }
 
+    /** A frame is all content. */
+    @Override
+    public int maxFramingLength() {
+        return 0;
+    }
+
     @Override
     public int decode(ByteBuffer in) {
         int start = in.position();

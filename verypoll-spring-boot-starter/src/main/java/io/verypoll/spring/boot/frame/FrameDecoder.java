@@ -25,7 +25,7 @@ import java.nio.ByteBuffer;
  * content must be longer, whether or not its terminator arrived. A caller also checks, as a net for
  * decoders that do not: it fails a complete frame whose content is longer than the limit, and gives
  * up on an incomplete one once more bytes wait than the limit plus the framing it expects around
- * the content (headers, terminators).
+ * the content (headers, terminators: {@link #maxFramingLength()}).
  *
  * <h2>State</h2>
  * The built-in decoders are immutable and stateless, one instance for every connection, except the
@@ -63,4 +63,19 @@ public interface FrameDecoder {
      *         more than maxFrameLength, a negative length, a malformed RESP type byte)
      */
     int decode(ByteBuffer in);
+
+    /**
+     * The most bytes a frame takes in the stream besides the content handed on (headers and
+     * terminators that are stripped): a caller gives up on an incomplete frame once more than
+     * {@code maxFrameLength} plus this many bytes wait. The built-in decoders answer exactly; the
+     * default, {@value #DEFAULT_MAX_FRAMING_LENGTH}, is generous so that a custom decoder that does
+     * not say is never cut short (it only lets a too long frame grow a little further before the
+     * caller notices).
+     */
+    default int maxFramingLength() {
+        return DEFAULT_MAX_FRAMING_LENGTH;
+    }
+
+    /** What {@link #maxFramingLength()} answers unless a decoder knows better. */
+    int DEFAULT_MAX_FRAMING_LENGTH = 64;
 }

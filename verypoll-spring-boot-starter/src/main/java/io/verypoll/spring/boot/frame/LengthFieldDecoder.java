@@ -109,6 +109,12 @@ public final class LengthFieldDecoder implements FrameDecoder {
         return maxFrameLength;
     }
 
+    /** The stripped bytes: everything else is content. */
+    @Override
+    public int maxFramingLength() {
+        return strip;
+    }
+
     @Override
     public String toString() {
         return "LengthFieldDecoder[fieldOffset=" + fieldOffset + ", fieldLength=" + fieldLength + ", order="

@@ -65,6 +65,12 @@ public final class LineDecoder implements FrameDecoder {
         return keepTerminator;
     }
 
+    /** CRLF when stripped; nothing when kept, as the terminator is content then. */
+    @Override
+    public int maxFramingLength() {
+        return keepTerminator ? 0 : 2;
+    }
+
     @Override
     public int decode(ByteBuffer in) {
         int start = in.position();
