@@ -24,7 +24,18 @@ public enum CloseReason {
     /** The application shut down and the connection had sent everything (and the peer closed too). */
     SHUTDOWN("shutdown"),
     /** The application shut down and the connection still had bytes to send at the shutdown timeout. */
-    SHUTDOWN_FORCED("shutdown-forced");
+    SHUTDOWN_FORCED("shutdown-forced"),
+    /**
+     * A frame's content was longer than max-frame-length (or the decoder's own limit); closed
+     * gracefully after the handler's {@link MessageHandler#onFrameTooLong} and what it wrote.
+     */
+    FRAME_TOO_LONG("frame-too-long"),
+    /** A frame that had started did not complete within the frame timeout. */
+    FRAME_TIMEOUT("frame-timeout"),
+    /** The decoder found input that cannot be a frame (a {@code FrameException}). */
+    FRAME_ERROR("frame-error"),
+    /** Holding this connection's incomplete input would have taken the server over max-buffered-input. */
+    INPUT_CAP("input-cap");
 
     private final String tag;
 

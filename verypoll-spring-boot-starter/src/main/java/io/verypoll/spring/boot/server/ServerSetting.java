@@ -102,6 +102,28 @@ public final class ServerSetting<T> {
             },
             "Longest pause of accepting after repeated accept errors.");
 
+    /** Largest max-frame-length: a frame is held in one heap array at most, with room for its framing. */
+    static final long MAX_FRAME_LENGTH_LIMIT = 1L << 30;
+
+    public static final ServerSetting<Long> MAX_FRAME_LENGTH = new ServerSetting<>("max-frame-length", Long.class, true,
+            64L * 1024, STREAM, (max, s) -> max < 1 || max > MAX_FRAME_LENGTH_LIMIT
+                    ? "must be between 1 and " + MAX_FRAME_LENGTH_LIMIT + " bytes, was " + max : null,
+            "Servers with a decoder: the longest frame content taken; a longer frame closes the connection"
+                    + " (frame-too-long) after the handler's onFrameTooLong. A decoder's own lower limit fails first.");
+
+    public static final ServerSetting<Duration> FRAME_TIMEOUT = new ServerSetting<>("frame-timeout", Duration.class, false,
+            Duration.ofSeconds(30), STREAM, notNegative(),
+            "Servers with a decoder: a frame whose first bytes arrived must be complete within this, or the"
+                    + " connection closes (frame-timeout); 0 disables.");
+
+    public static final ServerSetting<Long> MAX_BUFFERED_INPUT = new ServerSetting<>("max-buffered-input", Long.class, true,
+            64L * 1024 * 1024, STREAM, (cap, s) -> {
+                long frame = s.get(ServerSetting.MAX_FRAME_LENGTH);
+                return cap < frame ? "(" + cap + " bytes) must not be below max-frame-length (" + frame + " bytes)" : null;
+            },
+            "Servers with a decoder: input held for incomplete frames (and for frames kept while reading is paused)"
+                    + " over all the server's connections; a connection that would take it higher is closed (input-cap).");
+
     private static final List<ServerSetting<?>> ALL = List.copyOf(DECLARED);
 
     final int index;

@@ -152,6 +152,19 @@ public final class ServerSettings {
         return get(ServerSetting.ACCEPT_BACKOFF_MAX);
     }
 
+    /** As an int: the validator keeps it at most {@link ServerSetting#MAX_FRAME_LENGTH_LIMIT}. */
+    public int maxFrameLength() {
+        return (int) Math.min(ServerSetting.MAX_FRAME_LENGTH_LIMIT, get(ServerSetting.MAX_FRAME_LENGTH));
+    }
+
+    public Duration frameTimeout() {
+        return get(ServerSetting.FRAME_TIMEOUT);
+    }
+
+    public long maxBufferedInput() {
+        return get(ServerSetting.MAX_BUFFERED_INPUT);
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof ServerSettings that && Arrays.equals(values, that.values);

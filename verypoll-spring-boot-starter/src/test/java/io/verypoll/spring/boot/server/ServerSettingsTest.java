@@ -34,6 +34,10 @@ class ServerSettingsTest {
         bad(ServerSetting.ACCEPT_BACKOFF, Duration.ZERO, "accept-backoff must be positive, was PT0S");
         bad(ServerSetting.ACCEPT_BACKOFF_MAX, Duration.ofMillis(50),
                 "accept-backoff-max (PT0.05S) must not be below accept-backoff (PT0.1S)");
+        bad(ServerSetting.MAX_FRAME_LENGTH, 0L, "max-frame-length must be between 1 and 1073741824 bytes, was 0");
+        bad(ServerSetting.FRAME_TIMEOUT, Duration.ofSeconds(-1), "frame-timeout must not be negative, was PT-1S");
+        bad(ServerSetting.MAX_BUFFERED_INPUT, 1024L,
+                "max-buffered-input (1024 bytes) must not be below max-frame-length (65536 bytes)");
     }
 
     /** Settings with no value to reject. */
@@ -55,7 +59,8 @@ class ServerSettingsTest {
         }
         assertThat(ServerSetting.all()).extracting(ServerSetting::name).containsExactly("address", "port", "path",
                 "backlog", "max-connections", "idle-timeout", "linger-timeout", "high-watermark", "low-watermark",
-                "max-pending-bytes", "tcp-no-delay", "accept-backoff", "accept-backoff-max");
+                "max-pending-bytes", "tcp-no-delay", "accept-backoff", "accept-backoff-max", "max-frame-length",
+                "frame-timeout", "max-buffered-input");
     }
 
     @Test
@@ -94,6 +99,7 @@ class ServerSettingsTest {
         TcpServer tcp = TcpServer.builder().address("127.0.0.2").port(7).backlog(5).maxConnections(6)
                 .idleTimeout(Duration.ofSeconds(7)).lingerTimeout(Duration.ofSeconds(8)).watermarks(100, 200)
                 .maxPendingBytes(300).tcpNoDelay(false).acceptBackoff(Duration.ofMillis(9), Duration.ofMillis(10))
+                .maxFrameLength(400).frameTimeout(Duration.ofSeconds(11)).maxBufferedInput(500)
                 .handler((connection, data) -> { }).build();
         Map<ServerSetting<?>, Object> tcpValues = new LinkedHashMap<>();
         tcpValues.put(ServerSetting.ADDRESS, "127.0.0.2");
@@ -108,6 +114,9 @@ class ServerSettingsTest {
         tcpValues.put(ServerSetting.TCP_NO_DELAY, false);
         tcpValues.put(ServerSetting.ACCEPT_BACKOFF, Duration.ofMillis(9));
         tcpValues.put(ServerSetting.ACCEPT_BACKOFF_MAX, Duration.ofMillis(10));
+        tcpValues.put(ServerSetting.MAX_FRAME_LENGTH, 400L);
+        tcpValues.put(ServerSetting.FRAME_TIMEOUT, Duration.ofSeconds(11));
+        tcpValues.put(ServerSetting.MAX_BUFFERED_INPUT, 500L);
         assertThat(tcp.settings()).isEqualTo(ServerSettings.defaults().with(tcpValues));
         // Every TCP setting has a named method, and each of them set a value other than its default.
         assertThat(tcpValues.keySet()).containsExactlyInAnyOrderElementsOf(
@@ -157,6 +166,9 @@ class ServerSettingsTest {
         assertThat(settings.tcpNoDelay()).isTrue();
         assertThat(settings.acceptBackoff()).isEqualTo(Duration.ofMillis(100));
         assertThat(settings.acceptBackoffMax()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.maxFrameLength()).isEqualTo(64 * 1024);
+        assertThat(settings.frameTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.maxBufferedInput()).isEqualTo(64L * 1024 * 1024);
         assertThat(settings.asMap(ServerKind.UDP)).containsOnlyKeys("address", "port");
     }
 
