@@ -10,30 +10,30 @@ import io.verypoll.spring.boot.loop.LoopTimer;
  */
 final class ConnectionTimer extends LoopTimer {
 
-    private final Connection connection;
+    private final ConnectionStateMachine connection;
 
-    ConnectionTimer(Connection connection) {
+    ConnectionTimer(ConnectionStateMachine connection) {
         this.connection = connection;
     }
 
     void armForIdle() {
-        ServerSettings settings = connection.settings();
+        ServerSettings settings = connection.settings;
         if (!settings.idleTimeout().isZero()) {
-            connection.runtime().armTimer(this, connection.lastActivityNanos() + settings.idleTimeout().toNanos());
+            connection.runtime.armTimer(this, connection.lastActivityNanos() + settings.idleTimeout().toNanos());
         }
     }
 
     void armForLinger() {
-        ServerSettings settings = connection.settings();
+        ServerSettings settings = connection.settings;
         long quietEnd = connection.lastInputNanos() + settings.lingerTimeout().toNanos();
         long deadline = settings.idleTimeout().isZero() ? quietEnd
                 : Math.min(quietEnd, connection.lastActivityNanos() + settings.idleTimeout().toNanos());
-        connection.runtime().armTimer(this, deadline);
+        connection.runtime.armTimer(this, deadline);
     }
 
     @Override
     protected void fire() {
-        ServerSettings settings = connection.settings();
+        ServerSettings settings = connection.settings;
         long now = System.nanoTime();
         switch (connection.state()) {
             case CLOSED -> {

@@ -27,6 +27,16 @@ record SocketStreamChannel(SocketStream stream) implements StreamChannel {
     }
 
     @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        return stream.write(srcs, offset, length);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return stream.write(srcs);
+    }
+
+    @Override
     public boolean isOpen() {
         return stream.isOpen();
     }

@@ -5,15 +5,17 @@ import io.verypoll.Source;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 
 /**
  * The wire side of a {@link Connection}: what it reads from and writes to. The plain one is the
  * socket itself ({@link SocketStreamChannel}); a layer that transforms bytes on the wire (TLS, a
  * PROXY-protocol header) wraps another channel. Framing is not done here but above, in the
- * connection's handler. With one implementation loaded, calls through this interface compile to
+ * connection's handler. Gathering writes send a batch of replies, or a header and a body, with one
+ * system call. With one implementation loaded, calls through this interface compile to
  * direct calls, so the seam costs nothing while unused.
  */
-interface StreamChannel extends ByteChannel {
+interface StreamChannel extends ByteChannel, GatheringByteChannel {
 
     /** What the loop registers for readiness. */
     Source source();

@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -61,6 +62,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private volatile long rejectedAcceptError;
 
     private ConnectionList[] connections;
+    /** Bytes of heap held for input by all framed connections, across loops: what max-buffered-input caps. */
+    final AtomicLong bufferedInput = new AtomicLong();
 
     StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory) {
         super(name, settings);
@@ -119,6 +122,11 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** Bytes written by handlers that the sockets have not taken yet, over all connections. */
     public long pendingBytes() {
         return counters.pendingBytes();
+    }
+
+    /** Bytes held for incomplete (or paused) frames, over all connections; at most max-buffered-input. */
+    public long bufferedInputBytes() {
+        return bufferedInput.get();
     }
 
     /** True while accepting is paused after an accept error. */
@@ -261,6 +269,15 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         connections[connection.loop().index()].add(connection);
     }
 
+    /** What {@code loop}'s connections share to batch writes and hand on frames; made there at first use. */
+    WriteBatch writeBatch(PollLoop loop) {
+        ConnectionList list = connections[loop.index()];
+        if (list.batch == null) {
+            list.batch = new WriteBatch();
+        }
+        return list.batch;
+    }
+
     void connectionAbandoned() {
         active.decrementAndGet();
     }
@@ -385,10 +402,11 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         }
     }
 
-    /** The connections of one loop; touched only by that loop's thread. */
+    /** The connections of one loop and their write batch; touched only by that loop's thread. */
     static final class ConnectionList {
         private Connection[] items = new Connection[16];
         private int size;
+        WriteBatch batch;
 
         void add(Connection connection) {
             if (size == items.length) {

@@ -1,12 +1,27 @@
 package io.verypoll.spring.boot.server;
 
+import io.verypoll.spring.boot.frame.FrameDecoder;
+import io.verypoll.spring.boot.frame.FrameDecoders;
+
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
-/** What the TCP and Unix-domain server builders share: the connection handler and the connection limits. */
+/**
+ * What the TCP and Unix-domain server builders share: the handler and the connection limits. A
+ * server takes either a {@link ConnectionHandler}, which sees each read's bytes, or a
+ * {@link #decoder} and a {@link MessageHandler}, which sees one complete frame at a time:
+ * <pre>{@code
+ * TcpServer.builder().port(7007).handler((connection, data) -> connection.write(data)).build();
+ * TcpServer.builder().port(7010).decoder(FrameDecoders.lines(1024))
+ *         .messageHandler((connection, line) -> connection.writeFrame(line, FrameEncoders.lines())).build();
+ * }</pre>
+ */
 public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> extends ServerBuilder<B> {
 
     ConnectionHandlerFactory factory;
+    private Supplier<? extends FrameDecoder> decoders;
+    private MessageHandlerFactory messages;
 
     StreamServerBuilder(ServerKind kind) {
         super(kind);
@@ -23,6 +38,46 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
     public B handlerFactory(ConnectionHandlerFactory value) {
         factory = value;
         return self();
+    }
+
+    /** Frames the input with one decoder for every connection: a stateless one, such as the built-in decoders. */
+    public B decoder(FrameDecoder shared) {
+        Objects.requireNonNull(shared, "decoder");
+        return decoder(FrameDecoders.shared(shared));
+    }
+
+    /** Frames the input with a decoder per connection, for decoders that keep state: {@code decoder(MyDecoder::new)}. */
+    public B decoder(Supplier<? extends FrameDecoder> perConnection) {
+        decoders = Objects.requireNonNull(perConnection, "decoder");
+        return self();
+    }
+
+    /** One message handler for every connection of a server with a decoder (it is called on several loop threads). */
+    public B messageHandler(MessageHandler handler) {
+        Objects.requireNonNull(handler, "messageHandler");
+        messages = connection -> handler;
+        return self();
+    }
+
+    /** A new message handler per connection, made on the connection's loop. */
+    public B messageHandlerFactory(MessageHandlerFactory value) {
+        messages = Objects.requireNonNull(value, "messageHandlerFactory");
+        return self();
+    }
+
+    /** The longest frame content taken; see {@link ServerSetting#MAX_FRAME_LENGTH}. */
+    public B maxFrameLength(int value) {
+        return set(ServerSetting.MAX_FRAME_LENGTH, (long) value);
+    }
+
+    /** A started frame must complete within this; {@link Duration#ZERO} disables. */
+    public B frameTimeout(Duration value) {
+        return set(ServerSetting.FRAME_TIMEOUT, value);
+    }
+
+    /** Input held for incomplete frames over all connections, above which a connection is closed. */
+    public B maxBufferedInput(long value) {
+        return set(ServerSetting.MAX_BUFFERED_INPUT, value);
     }
 
     public B idleTimeout(Duration value) {
@@ -57,8 +112,22 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
         return set(ServerSetting.ACCEPT_BACKOFF, initial).set(ServerSetting.ACCEPT_BACKOFF_MAX, max);
     }
 
-    /** The handler factory, or a clear error naming the kind of server being built. */
+    /** The handler factory (the framing path for a decoder), or a clear error naming the kind of server being built. */
     ConnectionHandlerFactory requireFactory(String serverKind) {
+        if (decoders != null || messages != null) {
+            if (factory != null) {
+                throw new IllegalStateException("a " + serverKind + " takes a handler, or a decoder with a messageHandler;"
+                        + " not both");
+            }
+            if (decoders == null) {
+                throw new IllegalStateException("a " + serverKind + " with a messageHandler needs a decoder");
+            }
+            if (messages == null) {
+                throw new IllegalStateException("a " + serverKind + " with a decoder needs a messageHandler or a"
+                        + " messageHandlerFactory");
+            }
+            return FrameReader.factory(decoders, messages);
+        }
         if (factory == null) {
             throw new IllegalStateException("a " + serverKind + " needs a handler or a handlerFactory");
         }

@@ -1,0 +1,406 @@
+package io.verypoll.spring.boot.server;
+
+import io.verypoll.spring.boot.loop.EventHandler;
+import io.verypoll.spring.boot.loop.LoopRuntime;
+import io.verypoll.spring.boot.loop.PollLoop;
+import io.verypoll.spring.boot.server.Connection.State;
+import io.verypoll.Event;
+import io.verypoll.Interest;
+import io.verypoll.Token;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The machinery behind a {@link Connection}: its state and the moves between states (see
+ * {@link State}), its registration with the loop and the readiness events, and every call of its
+ * handler. {@link ConnectionInput} reads, {@link ConnectionOutput} writes, {@link ConnectionTimer}
+ * times; this class decides what the connection does next. The {@link Connection} itself is the
+ * face applications see, and delegates here.
+ *
+ * <p>Graceful close: pending bytes go out, then the end of stream, then the connection lingers
+ * (reading and discarding) until the peer ends too or falls quiet: closing a socket with unread
+ * input would make the kernel reset it and drop what it has not sent yet.
+ */
+final class ConnectionStateMachine {
+
+    private static final Log log = LogFactory.getLog(Connection.class);
+
+    private static final Interest READ = Interest.READABLE;
+    private static final Interest WRITE = Interest.WRITABLE;
+    private static final Interest READ_WRITE = Interest.READABLE.add(Interest.WRITABLE);
+
+    /** The handler callbacks, all made through {@link #call}. */
+    enum Callback { CREATE, OPEN, DATA, READ_CLOSED, WRITABLE, CLOSE }
+
+    final Connection connection;
+    final StreamServer server;
+    final PollLoop loop;
+    final LoopRuntime runtime;
+    final StreamChannel channel;
+    final long id;
+    final ServerSettings settings;
+    private final ServerCounters.Stripe counters;
+    final ConnectionInput input;
+    final ConnectionOutput output;
+    private final OutboundBuffer outbound;
+    private final ConnectionTimer timer = new ConnectionTimer(this);
+    private final EventHandler eventHandler = this::onEvent;
+
+    private ConnectionHandlerFactory factory;
+    private ConnectionHandler handler;
+    /** The handler when it is the framing path, which is called on resume and close. */
+    private FrameReader framed;
+    private Token token;
+    private Interest interest;
+    private State state = State.OPEN;
+    /** Last useful I/O: bytes to or from the handler. What the idle timeout measures. */
+    private long lastActivityNanos;
+    /** Set when the connection is asked to close: the reason it closes with when all went well. */
+    private CloseReason closingReason;
+    private CloseReason closeReason;
+
+    ConnectionStateMachine(Connection connection, StreamServer server, PollLoop loop, StreamChannel channel, long id,
+                           ServerCounters.Stripe counters) {
+        this.connection = connection;
+        this.server = server;
+        this.loop = loop;
+        this.runtime = loop.runtime();
+        this.channel = channel;
+        this.id = id;
+        this.settings = server.settings();
+        this.counters = counters;
+        this.input = new ConnectionInput(this, channel, runtime, counters);
+        this.output = new ConnectionOutput(this, channel, counters, settings);
+        this.outbound = output.pending();
+    }
+
+    /** Runs on the connection's loop right after accept. */
+    void open(ConnectionHandlerFactory handlerFactory) {
+        try {
+            token = loop.register(channel.source(), READ, eventHandler);
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not register accepted connection of " + server.name(), e);
+            state = State.CLOSED;
+            closeChannelQuietly();
+            server.connectionAbandoned();
+            return;
+        }
+        interest = READ;
+        lastActivityNanos = runtime.now();
+        server.connectionOpened(connection);
+        timer.armForIdle();
+        factory = handlerFactory;
+        if (call(Callback.CREATE, null)) {
+            call(Callback.OPEN, null);
+        }
+    }
+
+    /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
+    void shutdownGracefully() {
+        beginClose(CloseReason.SHUTDOWN);
+    }
+
+    /** At the shutdown timeout: bytes still unsent are lost and the close counts as forced. */
+    boolean forceClose() {
+        boolean forced = !outbound.isEmpty();
+        closeNow(forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
+        return forced;
+    }
+
+    /** The loop serving this connection failed: nothing more can be sent or read. */
+    void loopFailed() {
+        closeNow(CloseReason.LOOP_FAILED, null);
+    }
+
+    State state() {
+        return state;
+    }
+
+    boolean isOpen() {
+        return state != State.CLOSED;
+    }
+
+    FrameReader framed() {
+        return framed;
+    }
+
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    long lastInputNanos() {
+        return input.lastInputNanos();
+    }
+
+    CloseReason closingReason() {
+        return closingReason;
+    }
+
+    /** Bytes moved to or from the handler: the idle timeout counts from now. */
+    void touch() {
+        lastActivityNanos = runtime.now();
+    }
+
+    /** See {@link Connection#shutdownOutput()}. */
+    void shutdownOutput() {
+        if (state != State.OPEN) {
+            return;
+        }
+        output.sendGathered();
+        if (state != State.OPEN) {
+            return;
+        }
+        state = State.OUTPUT_SHUTTING;
+        if (outbound.isEmpty()) {
+            outputDone();
+        }
+    }
+
+    /** See {@link Connection#close()}. */
+    void close() {
+        beginClose(input.isReadClosed() ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
+    }
+
+    void pauseReading() {
+        input.pause();
+        updateInterest();
+    }
+
+    void resumeReading() {
+        if (input.resume()) {
+            resumeAfterPause();
+        }
+    }
+
+    CloseReason closeReason() {
+        return closeReason;
+    }
+
+    // ---------------------------------------------------------------- for the framing path
+
+    /** Starts a batch: writes are gathered until {@link #endBatch}. Returns the view frames of {@code readBuffer} go through. */
+    ByteBuffer beginBatch(ByteBuffer readBuffer) {
+        return output.beginBatch(server.writeBatch(loop), readBuffer);
+    }
+
+    /** Ends the batch: sends what it gathered, or drops it when the handler failed. */
+    void endBatch(boolean send) {
+        output.endBatch(send);
+    }
+
+    /** Input goes to the handler now: not closing, and not paused by the application or by backpressure. */
+    boolean deliversInput() {
+        return input.deliversInput();
+    }
+
+    /** A graceful close for a reason of the framing path (frame too long, timeout, error, input cap). */
+    void closeFor(CloseReason reason) {
+        beginClose(reason);
+    }
+
+    // ---------------------------------------------------------------- events and states
+
+    private void onEvent(Event event) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (event.isError()) {
+            IOException error = channel.takeError();
+            if (error != null) {
+                closeNow(CloseReason.IO_ERROR, error);
+                return;
+            }
+        }
+        if ((event.isReadable() || event.isReadClosed()) && input.readingWanted()) {
+            input.readSome();
+        }
+        if (!outbound.isEmpty() && state != State.CLOSED && (event.isWritable() || event.isWriteClosed())) {
+            output.sendPending();
+        }
+        updateInterest();
+    }
+
+    /** End of stream from the peer. */
+    void peerEnded() {
+        switch (state) {
+            case OPEN, OUTPUT_SHUTTING -> call(Callback.READ_CLOSED, null);
+            case OUTPUT_SHUT -> {
+                // Both directions are done: nothing is left to wait for.
+                if (call(Callback.READ_CLOSED, null)) {
+                    closeNow(CloseReason.PEER_CLOSED, null);
+                }
+            }
+            case LINGERING -> closeNow(closingReason, null);
+            default -> {
+                // CLOSING: the pending bytes still go out; the close follows the end of stream.
+            }
+        }
+    }
+
+    /** Pending bytes fell to the low watermark after passing the high one: read again, tell the handler. */
+    void belowLowWatermark() {
+        resumeAfterPause();
+        if (state == State.OPEN) {
+            call(Callback.WRITABLE, null);
+        }
+    }
+
+    private void resumeAfterPause() {
+        updateInterest();
+        // The data that made us pause may already be in the socket with no new edge to come: read now.
+        input.continueLater();
+    }
+
+    /** Everything written after a shutdown or close was asked: send the end of stream. */
+    void outputDone() {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            closeNow(CloseReason.IO_ERROR, e);
+            return;
+        }
+        if (state == State.OUTPUT_SHUTTING) {
+            state = State.OUTPUT_SHUT;
+            if (input.isReadClosed()) {
+                closeNow(CloseReason.PEER_CLOSED, null);
+            }
+            return;
+        }
+        endOfStreamSent();
+    }
+
+    /** A closing connection has sent its end of stream: close now if the peer has ended, else linger. */
+    private void endOfStreamSent() {
+        // With the peer's end of stream already read no reset can happen.
+        if (input.isReadClosed() || settings.lingerTimeout().isZero()) {
+            closeNow(closingReason, null);
+            return;
+        }
+        state = State.LINGERING;
+        input.quietFromNow();
+        timer.armForLinger();
+        updateInterest();
+        // Input may already wait in the socket with its edge consumed while it went to the handler.
+        input.continueLater();
+    }
+
+    private void beginClose(CloseReason reason) {
+        if (state == State.OPEN) {
+            output.sendGathered(); // what the batch so far wrote goes out before the end of stream
+        }
+        if (framed != null && state.deliversInput()) {
+            framed.dropInput(); // input is discarded from now on: no frames kept for a closing connection
+        }
+        switch (state) {
+            case OPEN, OUTPUT_SHUTTING -> {
+                state = State.CLOSING;
+                closingReason = reason;
+                if (outbound.isEmpty()) {
+                    outputDone();
+                } else {
+                    updateInterest();
+                    input.continueLater(); // discard what the paused reader left unread
+                }
+            }
+            case OUTPUT_SHUT -> {
+                state = State.CLOSING;
+                closingReason = reason;
+                endOfStreamSent();
+            }
+            default -> {
+                // Closing or closed already.
+            }
+        }
+    }
+
+    void updateInterest() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean read = input.readingWanted();
+        boolean write = !outbound.isEmpty();
+        Interest desired = read ? (write ? READ_WRITE : READ) : (write ? WRITE : null);
+        // With nothing to wait for, the old interest stays: a spurious event is harmless, and a
+        // registration cannot be empty.
+        if (desired == null || desired == interest) {
+            return;
+        }
+        try {
+            loop.reregister(token, desired);
+            interest = desired;
+        } catch (IOException | RuntimeException e) {
+            closeNow(CloseReason.IO_ERROR, e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    /**
+     * The one way handler code is called. Whatever it throws, {@link Error}s included, closes this
+     * connection only, with {@link CloseReason#HANDLER_ERROR}.
+     *
+     * @return true if the connection is still open afterwards
+     */
+    boolean call(Callback callback, ByteBuffer data) {
+        try {
+            switch (callback) {
+                case CREATE -> {
+                    handler = factory.create(connection);
+                    factory = null;
+                    if (handler == null) {
+                        throw new IllegalStateException("the handler factory of server '" + server.name() + "' returned null");
+                    }
+                    framed = handler instanceof FrameReader reader ? reader : null;
+                }
+                case OPEN -> handler.onOpen(connection);
+                case DATA -> handler.onData(connection, data);
+                case READ_CLOSED -> handler.onReadClosed(connection);
+                case WRITABLE -> handler.onWritable(connection);
+                case CLOSE -> handler.onClose(connection, closeReason);
+            }
+        } catch (Throwable e) {
+            runtime.recordHandlerError(e);
+            if (state == State.CLOSED) {
+                log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);
+            } else {
+                log.warn("handler of server '" + server.name() + "' threw on connection " + id + "; closing it", e);
+                closeNow(CloseReason.HANDLER_ERROR, null);
+            }
+        }
+        return state != State.CLOSED;
+    }
+
+    void closeNow(CloseReason reason, IOException cause) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        closeReason = reason;
+        if (cause != null && log.isDebugEnabled()) {
+            log.debug("connection " + id + " of " + server.name() + " closed: " + reason.tag(), cause);
+        }
+        runtime.cancelTimer(timer);
+        try {
+            loop.deregister(token);
+        } catch (IOException | RuntimeException e) {
+            log.trace("deregister on close failed", e);
+        }
+        // Counted before the peer can see the close, so that a client reacting to it finds the count.
+        counters.closed[reason.ordinal()]++;
+        closeChannelQuietly();
+        output.clear();
+        server.connectionClosed(connection);
+        if (handler != null) {
+            call(Callback.CLOSE, null);
+        }
+    }
+
+    private void closeChannelQuietly() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.trace("close failed", e);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.verypoll.spring.boot.server;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The input of one framed connection that the loop's read buffer cannot keep: the tail of an
+ * incomplete frame, or, while reading is paused, the bytes not yet framed. Holds no memory while
+ * empty, so an idle connection costs nothing here; sized to what it holds, grown by doubling up to
+ * a soft maximum (a whole frame) and beyond only as far as needed.
+ *
+ * <p>Every byte of capacity is counted against the server's total, shared by its loops: an append
+ * that would take the total over the cap is refused, and the caller closes the connection.
+ */
+final class InputStash {
+
+    /** Smallest array made: small tails of pipelined frames come and go without regrowing. */
+    private static final int MIN_CAPACITY = 256;
+
+    private final AtomicLong serverTotal;
+    private final long serverCap;
+    private final int softMax;
+    private byte[] bytes;
+    private ByteBuffer buffer;
+    private int start;
+    private int end;
+
+    /**
+     * @param serverTotal the capacity held by all stashes of the server
+     * @param serverCap what the total may not exceed
+     * @param softMax capacity past which growth stops doubling (the longest frame and its framing)
+     */
+    InputStash(AtomicLong serverTotal, long serverCap, int softMax) {
+        this.serverTotal = serverTotal;
+        this.serverCap = serverCap;
+        this.softMax = softMax;
+    }
+
+    boolean isEmpty() {
+        return start == end;
+    }
+
+    int size() {
+        return end - start;
+    }
+
+    /** The capacity held (what the server counts). */
+    int capacity() {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    /**
+     * The bytes held, between the returned buffer's position and limit. The buffer is the stash's
+     * own (heap): the caller may move its position and limit, and must not keep it.
+     */
+    ByteBuffer bytes() {
+        return buffer.limit(end).position(start);
+    }
+
+    /** Drops the first {@code n} bytes; all of them lets go of the memory. */
+    void consume(int n) {
+        start += n;
+        if (start >= end) {
+            release();
+        }
+    }
+
+    /**
+     * Appends {@code src}'s bytes {@code [from, to)} (absolute indices; src's position and limit
+     * stay). Returns false, appending nothing, when growing would take the server over its cap.
+     */
+    boolean append(ByteBuffer src, int from, int to) {
+        int n = to - from;
+        if (n == 0) {
+            return true;
+        }
+        int size = end - start;
+        if (bytes == null || end + n > bytes.length) {
+            if (!makeRoom(size, n)) {
+                return false;
+            }
+        }
+        src.get(from, bytes, end, n);
+        end += n;
+        return true;
+    }
+
+    private boolean makeRoom(int size, int more) {
+        long needed = (long) size + more;
+        if (needed > Integer.MAX_VALUE - 8) {
+            return false;
+        }
+        int capacity = capacity();
+        if (bytes != null && needed <= capacity) {
+            System.arraycopy(bytes, start, bytes, 0, size); // room at the front: slide down
+            start = 0;
+            end = size;
+            return true;
+        }
+        long doubled = Math.min(Math.max(2L * capacity, MIN_CAPACITY), Math.max(softMax, needed));
+        int grown = (int) Math.max(needed, doubled);
+        if (!reserve(grown - capacity)) {
+            return false;
+        }
+        byte[] larger = new byte[grown];
+        if (size > 0) {
+            System.arraycopy(bytes, start, larger, 0, size);
+        }
+        bytes = larger;
+        buffer = ByteBuffer.wrap(larger);
+        start = 0;
+        end = size;
+        return true;
+    }
+
+    private boolean reserve(long more) {
+        if (serverTotal.addAndGet(more) > serverCap) {
+            serverTotal.addAndGet(-more);
+            return false;
+        }
+        return true;
+    }
+
+    /** Drops what is held and gives the memory back (to the heap and to the server's count). */
+    void release() {
+        if (bytes != null) {
+            serverTotal.addAndGet(-bytes.length);
+            bytes = null;
+            buffer = null;
+        }
+        start = 0;
+        end = 0;
+    }
+}
