@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A server of stream connections (TCP or Unix-domain). The listener lives on one loop; each accepted
@@ -36,6 +37,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
 
     private final ConnectionHandlerFactory handlerFactory;
+    /** Wraps each accepted socket: the place for a layer on the wire (TLS, one day); tests count calls with it. */
+    UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
 
     // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
@@ -94,7 +97,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             stream.close();
             throw e;
         }
-        return new SocketStreamChannel(stream);
+        return channelLayer.apply(new SocketStreamChannel(stream));
     }
 
     @Override
