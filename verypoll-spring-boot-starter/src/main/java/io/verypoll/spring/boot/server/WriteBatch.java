@@ -66,16 +66,21 @@ final class WriteBatch {
      */
     boolean gather(ByteBuffer src) {
         if (src == frameView) {
-            if (count == MAX_SEGMENTS) {
-                return false;
+            ByteBuffer last = count == 0 || lastInScratch ? null : segments[count - 1];
+            if (last != null && last.limit() == src.position()) {
+                last.limit(src.limit()); // pipelined frames echoed whole lie side by side: one segment
+            } else {
+                if (count == MAX_SEGMENTS) {
+                    return false;
+                }
+                ByteBuffer view = readViews[count];
+                if (view == null) {
+                    view = readViews[count] = readBuffer.duplicate();
+                }
+                view.limit(src.limit()).position(src.position());
+                segments[count++] = view;
+                lastInScratch = false;
             }
-            ByteBuffer view = readViews[count];
-            if (view == null) {
-                view = readViews[count] = readBuffer.duplicate();
-            }
-            view.limit(src.limit()).position(src.position());
-            segments[count++] = view;
-            lastInScratch = false;
             src.position(src.limit());
             return true;
         }
