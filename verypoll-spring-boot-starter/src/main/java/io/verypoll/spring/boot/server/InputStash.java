@@ -113,11 +113,15 @@ final class InputStash {
         return true;
     }
 
+    /** Compare-and-set, so that the total is never seen above the cap, not even for a moment. */
     private boolean reserve(long more) {
-        if (serverTotal.addAndGet(more) > serverCap) {
-            serverTotal.addAndGet(-more);
-            return false;
-        }
+        long total;
+        do {
+            total = serverTotal.get();
+            if (total + more > serverCap) {
+                return false;
+            }
+        } while (!serverTotal.compareAndSet(total, total + more));
         return true;
     }
 
