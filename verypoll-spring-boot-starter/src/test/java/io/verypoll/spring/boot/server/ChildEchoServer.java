@@ -1,12 +1,14 @@
 package io.verypoll.spring.boot.server;
 
+import io.verypoll.spring.boot.frame.FrameDecoders;
+import io.verypoll.spring.boot.frame.FrameEncoders;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.time.Duration;
 
 /**
- * A TCP echo server in its own JVM, for tests that must look at a server from outside: under a low
+ * A TCP echo server (or, with the argument {@code framed}, an echo of lines) in its own JVM, for tests that must look at a server from outside: under a low
  * file descriptor limit ({@link AcceptErrorBackoffTest}), or weighing its heap without the clients'
  * objects in the same heap ({@link IdleConnectionHeapTest}). Prints its port, then answers "stats"
  * (accept counters) and "heap" (bytes of heap in use after a full collection) on stdin.
@@ -30,9 +32,15 @@ public final class ChildEchoServer {
     public static void main(String[] args) throws Exception {
         PollLoopGroup group = new PollLoopGroup(
                 new PollLoopGroup.Settings(1, 256, Duration.ofSeconds(2), Duration.ofSeconds(1), 1024, 65_536));
-        TcpServer server = TcpServer.builder().name("child").port(0).idleTimeout(Duration.ZERO)
-                .acceptBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
-                .handler((connection, data) -> connection.write(data)).build();
+        TcpServer.Builder builder = TcpServer.builder().name("child").port(0).idleTimeout(Duration.ZERO)
+                .acceptBackoff(Duration.ofMillis(100), Duration.ofMillis(400));
+        if (args.length > 0 && args[0].equals("framed")) {
+            // Echo of lines: each byte the client sends is a one-byte line ending in LF... or waiting for it.
+            builder.decoder(FrameDecoders.lines(1024)).messageHandler((c, line) -> c.writeFrame(line, FrameEncoders.lines()));
+        } else {
+            builder.handler((connection, data) -> connection.write(data));
+        }
+        TcpServer server = builder.build();
         server.start(group);
         System.out.println("PORT " + server.port());
         System.out.flush();
