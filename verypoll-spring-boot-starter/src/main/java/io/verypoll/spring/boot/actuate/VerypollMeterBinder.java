@@ -114,6 +114,9 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
             Gauge.builder("verypoll.connections.pending", stream, StreamServer::pendingBytes)
                     .description("Bytes written by handlers and not yet taken by the sockets").baseUnit(BaseUnits.BYTES)
                     .tags(tags).strongReference(true).register(registry);
+            Gauge.builder("verypoll.input.buffered", stream, StreamServer::bufferedInputBytes)
+                    .description("Bytes held for incomplete frames (capped by max-buffered-input)").baseUnit(BaseUnits.BYTES)
+                    .tags(tags).strongReference(true).register(registry);
             for (CloseReason reason : CloseReason.values()) {
                 FunctionCounter.builder("verypoll.connections.closed", stream, s -> s.closedConnections(reason))
                         .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())
