@@ -1,11 +1,16 @@
 /**
  * Socket servers on the loops: {@link io.verypoll.spring.boot.server.TcpServer},
  * {@link io.verypoll.spring.boot.server.UnixServer} and {@link io.verypoll.spring.boot.server.UdpServer},
- * declared as beans; {@link io.verypoll.spring.boot.server.Connection}s with their state machine and
- * outbound buffer; handlers, close reasons, counters, the kinds of server and their settings (each
+ * declared as beans; {@link io.verypoll.spring.boot.server.Connection}s with their state machine,
+ * input and output; handlers, close reasons, counters, the kinds of server and their settings (each
  * declared once, as a {@link io.verypoll.spring.boot.server.ServerSetting}).
  *
- * <p>May use: the {@code loop} package, verypoll-core and the JDK (and Spring's
+ * <p>Framed servers: a stream server built with a decoder hands a
+ * {@link io.verypoll.spring.boot.server.MessageHandler} one frame at a time through a handler of
+ * its own ({@code FrameReader}); the writes made while the frames of one read are handled are
+ * gathered and sent together ({@code WriteBatch}); frame limits are server settings.
+ *
+ * <p>May use: the {@code frame} and {@code loop} packages, verypoll-core and the JDK (and Spring's
  * {@code BeanNameAware}, so a server takes its bean name). Never {@code context}, {@code actuate}
  * or {@code autoconfigure}.
  */
