@@ -60,7 +60,9 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
     /** The handler factory, or a clear error naming the kind of server being built. */
     ConnectionHandlerFactory requireFactory(String serverKind) {
         if (factory == null) {
-            throw new IllegalStateException("a " + serverKind + " needs a handler or a handlerFactory");
+            throw new IncompleteServerException("a " + serverKind + " needs a handler or a handlerFactory",
+                    "Give its builder a handler: " + serverKind + ".builder().handler((connection, data) -> ...) or"
+                            + " .handlerFactory(connection -> new MyHandler(...)).");
         }
         return factory;
     }

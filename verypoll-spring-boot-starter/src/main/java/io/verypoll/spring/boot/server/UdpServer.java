@@ -250,7 +250,8 @@ public final class UdpServer extends SocketServer {
 
         public UdpServer build() {
             if (handler == null) {
-                throw new IllegalStateException("a UdpServer needs a handler");
+                throw new IncompleteServerException("a UdpServer needs a handler",
+                        "Give its builder a handler: UdpServer.builder().handler((server, data, sender) -> ...).");
             }
             return new UdpServer(name, settings, handler);
         }
