@@ -46,9 +46,11 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
         for (PollLoop loop : group.loops()) {
             bindLoop(registry, loop);
         }
+        // A breakdown, so it may appear with the first error of a type: the totals that alerts
+        // watch (per loop, per server) exist at 0 from the start.
         group.handlerErrors().onType(type -> FunctionCounter
-                .builder("verypoll.handler.errors", group.handlerErrors(), errors -> errors.count(type))
-                .description("Exceptions thrown by handlers, tasks and timers")
+                .builder("verypoll.handler.errors.by.exception", group.handlerErrors(), errors -> errors.count(type))
+                .description("Exceptions thrown by handlers, tasks and timers of all loops, by exception class")
                 .tag("exception", type)
                 .register(registry));
         if (lifecycle != null) {
@@ -94,6 +96,9 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                 .description("Sources registered with the loop").tags(tags).strongReference(true).register(registry);
         FunctionCounter.builder("verypoll.loop.blocked", loop.stats(), LoopStats::blockedIterations)
                 .description("Iterations longer than verypoll.blocked-threshold").tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.loop.handler.errors", loop.stats(), LoopStats::handlerErrors)
+                .description("Exceptions thrown by what the loop ran: server and raw handlers, tasks, timers")
+                .tags(tags).register(registry);
     }
 
     private static void bindServer(MeterRegistry registry, SocketServer server) {
@@ -104,6 +109,8 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                 .description("Payload bytes received").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
         FunctionCounter.builder("verypoll.data.sent", server, SocketServer::bytesSent)
                 .description("Payload bytes sent").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.handler.errors", server, SocketServer::handlerErrors)
+                .description("Exceptions thrown by the server's handler").tags(tags).register(registry);
         if (server instanceof StreamServer stream) {
             FunctionCounter.builder("verypoll.connections.accepted", stream, StreamServer::acceptedConnections)
                     .description("Accepted connections").tags(tags).register(registry);

@@ -61,6 +61,8 @@ public final class LoopStats {
     private long iterations;
     /** Written by any thread that offers a task. */
     private final LongAdder rejectedTasks = new LongAdder();
+    /** Rare, and servers may count from outside the loop thread: an adder keeps that simple. */
+    private final LongAdder handlerErrors = new LongAdder();
     // Written by the loop and its watchdog, atomically.
     private long blockedIterations;
     private long lastBlockedStart;
@@ -98,6 +100,11 @@ public final class LoopStats {
     /** A task was refused because the queue was full; any thread. */
     void taskRejected() {
         rejectedTasks.increment();
+    }
+
+    /** A handler, task or timer run by this loop threw; any thread. */
+    void handlerError() {
+        handlerErrors.increment();
     }
 
     /**
@@ -160,6 +167,11 @@ public final class LoopStats {
     /** Tasks refused because the loop's queue was full ({@code verypoll.max-pending-tasks}). */
     public long rejectedTasks() {
         return rejectedTasks.sum();
+    }
+
+    /** Exceptions thrown by what this loop ran: handlers of servers and raw handlers, tasks, timers. */
+    public long handlerErrors() {
+        return handlerErrors.sum();
     }
 
     /** Iterations that took longer than the blocked threshold (counted once, when first noticed). */

@@ -405,8 +405,14 @@ public final class PollLoop {
 
         @Override
         public void recordHandlerError(Throwable error) {
-            handlerErrors.record(error);
+            handlerError(error);
         }
+    }
+
+    /** Counted twice: by type for the whole group, and for this loop. */
+    private void handlerError(Throwable error) {
+        handlerErrors.record(error);
+        stats.handlerError();
     }
 
     private void checkRunning() {
@@ -552,7 +558,7 @@ public final class PollLoop {
 
     /** Ends the registration whose handler threw, if it is still the live one. */
     private void handlerFailed(TokenTable.Registration registration, Throwable error) {
-        handlerErrors.record(error);
+        handlerError(error);
         log.warn("verypoll handler for " + registration.tokenObject + " on " + threadName
                 + " threw; closing its source " + registration.source, error);
         // Released only if this registration still owns its slot: the handler may have ended it
@@ -583,7 +589,7 @@ public final class PollLoop {
             try {
                 timer.fire();
             } catch (Throwable e) {
-                handlerErrors.record(e);
+                handlerError(e);
                 log.warn("verypoll timer on " + threadName + " threw", e);
             }
         }
@@ -609,7 +615,7 @@ public final class PollLoop {
         try {
             task.run();
         } catch (Throwable e) {
-            handlerErrors.record(e);
+            handlerError(e);
             log.warn("verypoll task on " + threadName + " threw", e);
         }
     }

@@ -86,20 +86,28 @@ class VerypollObservabilityAutoConfigurationTest {
     }
 
     @Test
-    void handlerErrorsAreCountedByExceptionClass() {
+    void handlerErrorsAreCountedPerServerPerLoopAndByExceptionClass() {
         runner.withBean("failing", TcpServer.class, () -> TcpServer.builder().port(0).handler((c, data) -> {
             throw new UnsupportedOperationException("not today");
         }).build()).run(context -> {
             MeterRegistry registry = context.getBean(MeterRegistry.class);
+            // The totals exist before the first error, so that a rate over them sees it.
+            assertThat(registry.get("verypoll.handler.errors").tag("server", "failing").functionCounter().count()).isZero();
+            assertThat(registry.get("verypoll.loop.handler.errors").functionCounters()).hasSize(2)
+                    .allSatisfy(counter -> assertThat(counter.count()).isZero());
             try (Socket socket = new Socket("127.0.0.1", context.getBean(TcpServer.class).port())) {
                 socket.setSoTimeout(5000);
                 socket.getOutputStream().write(1);
                 assertThat(socket.getInputStream().read()).isEqualTo(-1);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("verypoll.handler.errors")
-                    .tag("exception", UnsupportedOperationException.class.getName()).functionCounter() != null);
-            assertThat(registry.get("verypoll.handler.errors").tag("exception", UnsupportedOperationException.class.getName())
+            await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("verypoll.handler.errors.by.exception")
+                    .tag("exception", "UnsupportedOperationException").functionCounter() != null);
+            assertThat(registry.get("verypoll.handler.errors.by.exception").tag("exception", "UnsupportedOperationException")
                     .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("verypoll.handler.errors").tag("server", "failing").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("verypoll.loop.handler.errors").functionCounters().stream()
+                    .mapToDouble(FunctionCounter::count).sum()).isEqualTo(1);
             assertThat(registry.get("verypoll.connections.closed").tag("reason", "handler-error")
                     .functionCounter().count()).isEqualTo(1);
         });
