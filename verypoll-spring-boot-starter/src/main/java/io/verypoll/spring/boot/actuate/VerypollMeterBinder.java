@@ -1,6 +1,5 @@
 package io.verypoll.spring.boot.actuate;
 
-import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
 import io.verypoll.spring.boot.loop.LoopStats;
 import io.verypoll.spring.boot.loop.PollLoop;
@@ -31,13 +30,11 @@ import java.util.concurrent.TimeUnit;
 public class VerypollMeterBinder implements MeterBinder, ApplicationListener<VerypollServerStartedEvent> {
 
     private final PollLoopGroup group;
-    private final VerypollLifecycle lifecycle;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
     private final List<SocketServer> servers = new CopyOnWriteArrayList<>();
 
-    public VerypollMeterBinder(PollLoopGroup group, VerypollLifecycle lifecycle) {
+    public VerypollMeterBinder(PollLoopGroup group) {
         this.group = group;
-        this.lifecycle = lifecycle;
     }
 
     @Override
@@ -53,12 +50,6 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                 .description("Exceptions thrown by handlers, tasks and timers of all loops, by exception class")
                 .tag("exception", type)
                 .register(registry));
-        if (lifecycle != null) {
-            Gauge.builder("verypoll.shutdown.forced", lifecycle, VerypollLifecycle::forcedClosed)
-                    .description("Connections closed at shutdown before they finished writing")
-                    .strongReference(true)
-                    .register(registry);
-        }
         for (SocketServer server : servers) {
             bindServer(registry, server);
         }
@@ -103,22 +94,23 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
 
     private static void bindServer(MeterRegistry registry, SocketServer server) {
         Tags tags = Tags.of("server", server.name());
-        Gauge.builder("verypoll.connections.active", server, SocketServer::activeConnections)
-                .description("Open connections").tags(tags).strongReference(true).register(registry);
         FunctionCounter.builder("verypoll.data.received", server, SocketServer::bytesReceived)
                 .description("Payload bytes received").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
         FunctionCounter.builder("verypoll.data.sent", server, SocketServer::bytesSent)
                 .description("Payload bytes sent").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
         FunctionCounter.builder("verypoll.handler.errors", server, SocketServer::handlerErrors)
                 .description("Exceptions thrown by the server's handler").tags(tags).register(registry);
+        // Connections and pending output exist for stream servers only: UDP has neither.
         if (server instanceof StreamServer stream) {
+            Gauge.builder("verypoll.connections.active", stream, StreamServer::activeConnections)
+                    .description("Open connections").tags(tags).strongReference(true).register(registry);
             FunctionCounter.builder("verypoll.connections.accepted", stream, StreamServer::acceptedConnections)
                     .description("Accepted connections").tags(tags).register(registry);
             FunctionCounter.builder("verypoll.connections.rejected", stream, StreamServer::rejectedMaxConnections)
                     .description("Connections refused").tags(tags).tag("reason", "max-connections").register(registry);
             FunctionCounter.builder("verypoll.connections.rejected", stream, StreamServer::rejectedAcceptErrors)
                     .description("Connections refused").tags(tags).tag("reason", "accept-error").register(registry);
-            Gauge.builder("verypoll.connections.pending", stream, StreamServer::pendingBytes)
+            Gauge.builder("verypoll.data.pending", stream, StreamServer::pendingBytes)
                     .description("Bytes written by handlers and not yet taken by the sockets").baseUnit(BaseUnits.BYTES)
                     .tags(tags).strongReference(true).register(registry);
             for (CloseReason reason : CloseReason.values()) {

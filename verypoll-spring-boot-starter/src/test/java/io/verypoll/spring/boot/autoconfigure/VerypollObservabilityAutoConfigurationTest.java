@@ -4,6 +4,7 @@ import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.TcpServer;
+import io.verypoll.spring.boot.server.UdpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.RequiredSearch;
@@ -82,6 +83,23 @@ class VerypollObservabilityAutoConfigurationTest {
                     registry.get("verypoll.connections.active").tag("server", "echo").gauge().value() == 0);
             assertThat(registry.get("verypoll.connections.closed").tag("server", "echo").tag("reason", "peer-closed")
                     .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("verypoll.data.pending").tag("server", "echo").gauge().getId().getBaseUnit())
+                    .isEqualTo("bytes");
+            // Forced closes at shutdown count in verypoll.connections.closed{reason=shutdown-forced}.
+            assertThat(registry.find("verypoll.shutdown.forced").meters()).isEmpty();
+        });
+    }
+
+    @Test
+    void udpServersHaveNoConnectionMeters() {
+        runner.withBean("datagrams", UdpServer.class, () -> UdpServer.builder().port(0)
+                .handler((udp, data, sender) -> udp.send(data, sender)).build()).run(context -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            registry.get("verypoll.datagrams.received").tag("server", "datagrams").functionCounter();
+            registry.get("verypoll.handler.errors").tag("server", "datagrams").functionCounter();
+            assertThat(registry.find("verypoll.connections.active").meters()).isEmpty();
+            assertThat(registry.find("verypoll.connections.accepted").meters()).isEmpty();
+            assertThat(registry.find("verypoll.data.pending").meters()).isEmpty();
         });
     }
 
@@ -136,7 +154,7 @@ class VerypollObservabilityAutoConfigurationTest {
     @Test
     void userMeterBinderWins() {
         runner.withBean("myBinder", VerypollMeterBinder.class,
-                () -> new VerypollMeterBinder(new PollLoopGroup(PollLoopGroup.Settings.defaults()), null))
+                () -> new VerypollMeterBinder(new PollLoopGroup(PollLoopGroup.Settings.defaults())))
                 .run(context -> assertThat(context).getBeanNames(VerypollMeterBinder.class).containsExactly("myBinder"));
     }
 
