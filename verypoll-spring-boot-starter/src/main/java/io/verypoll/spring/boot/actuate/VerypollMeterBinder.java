@@ -1,6 +1,7 @@
 package io.verypoll.spring.boot.actuate;
 
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
+import io.verypoll.spring.boot.loop.DurationHistogram;
 import io.verypoll.spring.boot.loop.LoopStats;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
@@ -13,10 +14,12 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.context.ApplicationListener;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * verypoll's meters. Every one is a function meter over a plain counter the loops keep anyway, so
  * metrics cost the loops nothing: the work happens when a registry reads them. Tags stay bounded:
- * {@code loop} index, {@code server} name, a fixed {@code reason} set and at most 32 {@code exception}
- * names.
+ * {@code loop} index, {@code server} name, a fixed {@code reason} set, 15 {@code le} bounds and at
+ * most 33 {@code exception} names. Names follow Micrometer's conventions (the unit is the base unit,
+ * never part of the name), so Prometheus shows {@code _total}, {@code _seconds} and {@code _bytes}.
  */
 public class VerypollMeterBinder implements MeterBinder, ApplicationListener<VerypollServerStartedEvent> {
 
@@ -71,11 +75,9 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
         Tags tags = Tags.of("loop", Integer.toString(loop.index()));
         FunctionCounter.builder("verypoll.loop.events", loop.stats(), LoopStats::eventsDispatched)
                 .description("Events dispatched to handlers").tags(tags).register(registry);
-        FunctionTimer.builder("verypoll.loop.wait", loop.stats(), LoopStats::polls, LoopStats::waitNanos, TimeUnit.NANOSECONDS)
-                .description("Time blocked in the selector").tags(tags).register(registry);
-        FunctionTimer.builder("verypoll.loop.cycle", loop.stats(), LoopStats::cycles, LoopStats::cycleNanos, TimeUnit.NANOSECONDS)
-                .description("Time per loop iteration outside the selector (events, timers, tasks)").tags(tags)
-                .register(registry);
+        bindDurations(registry, "verypoll.loop.wait", "Time blocked in the selector", loop.stats().waitTimes(), tags);
+        bindDurations(registry, "verypoll.loop.cycle", "Time per loop iteration outside the selector (events, timers, tasks)",
+                loop.stats().cycleTimes(), tags);
         FunctionCounter.builder("verypoll.loop.wakeups", loop.stats(), LoopStats::wakeups)
                 .description("Waker wake-ups").tags(tags).register(registry);
         FunctionCounter.builder("verypoll.loop.tasks.rejected", loop.stats(), LoopStats::rejectedTasks)
@@ -90,6 +92,34 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
         FunctionCounter.builder("verypoll.loop.handler.errors", loop.stats(), LoopStats::handlerErrors)
                 .description("Exceptions thrown by what the loop ran: server and raw handlers, tasks, timers")
                 .tags(tags).register(registry);
+    }
+
+    /**
+     * A timer's count and sum, its recent maximum, and its buckets as cumulative counters tagged
+     * {@code le} (seconds). Micrometer has no meter that exports a histogram kept elsewhere (its
+     * timers build their own from record() calls, which would cost the loop per iteration), so the
+     * buckets are counters: in Prometheus {@code histogram_quantile} works on them as on any
+     * {@code _bucket} series.
+     */
+    private static void bindDurations(MeterRegistry registry, String name, String description,
+                                      DurationHistogram durations, Tags tags) {
+        FunctionTimer.builder(name, durations, DurationHistogram::count, DurationHistogram::totalNanos,
+                TimeUnit.NANOSECONDS).description(description).tags(tags).register(registry);
+        TimeGauge.builder(name + ".max", durations, TimeUnit.NANOSECONDS, DurationHistogram::recentMaxNanos)
+                .description(description + ": the longest of the last one to two minutes").tags(tags)
+                .strongReference(true).register(registry);
+        for (int i = 0; i < DurationHistogram.BUCKETS; i++) {
+            int bucket = i;
+            FunctionCounter.builder(name + ".histogram", durations, d -> d.cumulativeCount(bucket))
+                    .description(description + ": how many took at most le seconds").tags(tags)
+                    .tag("le", le(DurationHistogram.upperBoundNanos(bucket))).register(registry);
+        }
+    }
+
+    /** Seconds, exact and without an exponent, as Prometheus writes its own bucket bounds. */
+    private static String le(long upperBoundNanos) {
+        return upperBoundNanos == Long.MAX_VALUE ? "+Inf"
+                : BigDecimal.valueOf(upperBoundNanos, 9).stripTrailingZeros().toPlainString();
     }
 
     private static void bindServer(MeterRegistry registry, SocketServer server) {

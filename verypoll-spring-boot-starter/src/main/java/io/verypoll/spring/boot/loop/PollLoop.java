@@ -496,8 +496,9 @@ public final class PollLoop {
         runTimers();
         runTasks();
 
-        long cycle = System.nanoTime() - start;
-        stats.iteration(start - before, cycle);
+        long end = System.nanoTime();
+        long cycle = end - start;
+        stats.iteration(start - before, cycle, end);
         if (cycle > blockedThresholdNanos) {
             stats.blocked(start);
         }

@@ -61,6 +61,12 @@ class VerypollObservabilityAutoConfigurationTest {
                 assertThat(search.functionCounter()).isNotNull();
                 registry.get("verypoll.loop.wait").tag("loop", loop).functionTimer();
                 registry.get("verypoll.loop.cycle").tag("loop", loop).functionTimer();
+                for (String timer : List.of("verypoll.loop.wait", "verypoll.loop.cycle")) {
+                    registry.get(timer + ".max").tag("loop", loop).timeGauge();
+                    assertThat(registry.get(timer + ".histogram").tag("loop", loop).functionCounters())
+                            .extracting(counter -> counter.getId().getTag("le")).hasSize(15)
+                            .contains("0.000001024", "0.000004096", "0.001048576", "68.719476736", "+Inf");
+                }
                 registry.get("verypoll.loop.wakeups").tag("loop", loop).functionCounter();
                 registry.get("verypoll.loop.tasks.pending").tag("loop", loop).gauge();
                 registry.get("verypoll.loop.registrations").tag("loop", loop).gauge();
@@ -69,6 +75,11 @@ class VerypollObservabilityAutoConfigurationTest {
             double events = registry.get("verypoll.loop.events").functionCounters().stream()
                     .mapToDouble(FunctionCounter::count).sum();
             assertThat(events).isGreaterThanOrEqualTo(2); // at least the accept and the read
+            // Every iteration lands in one bucket: the unbounded one counts them all.
+            assertThat(registry.get("verypoll.loop.cycle.histogram").tag("le", "+Inf").functionCounters().stream()
+                    .mapToDouble(FunctionCounter::count).sum()).isGreaterThanOrEqualTo(2);
+            assertThat(registry.get("verypoll.loop.cycle.max").timeGauges().stream()
+                    .mapToDouble(gauge -> gauge.value(java.util.concurrent.TimeUnit.NANOSECONDS)).max().orElse(0)).isPositive();
             assertThat(registry.get("verypoll.connections.accepted").tag("server", "echo").functionCounter().count())
                     .isEqualTo(1);
             assertThat(registry.get("verypoll.connections.rejected").tag("server", "echo")
