@@ -102,6 +102,16 @@ class VerypollObservabilityAutoConfigurationTest {
     }
 
     @Test
+    void bucketCountersCanBeTurnedOffByProperty() {
+        withEcho.withPropertyValues("management.metrics.enable.verypoll.loop.wait.histogram=false").run(context -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry.find("verypoll.loop.wait.histogram").meters()).isEmpty();
+            assertThat(registry.get("verypoll.loop.wait").functionTimers()).hasSize(2);
+            assertThat(registry.get("verypoll.loop.cycle.histogram").functionCounters()).hasSize(2 * 15);
+        });
+    }
+
+    @Test
     void udpServersHaveNoConnectionMeters() {
         runner.withBean("datagrams", UdpServer.class, () -> UdpServer.builder().port(0)
                 .handler((udp, data, sender) -> udp.send(data, sender)).build()).run(context -> {
