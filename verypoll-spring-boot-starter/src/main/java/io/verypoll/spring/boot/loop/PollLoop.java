@@ -412,8 +412,14 @@ public final class PollLoop {
 
         @Override
         public void recordHandlerError(Throwable error) {
-            handlerErrors.record(error);
+            handlerError(error);
         }
+    }
+
+    /** Counted twice: by type for the whole group, and for this loop. */
+    private void handlerError(Throwable error) {
+        handlerErrors.record(error);
+        stats.handlerError();
     }
 
     private void checkRunning() {
@@ -497,8 +503,9 @@ public final class PollLoop {
         runTimers();
         runTasks();
 
-        long cycle = System.nanoTime() - start;
-        stats.iteration(start - before, cycle);
+        long end = System.nanoTime();
+        long cycle = end - start;
+        stats.iteration(start - before, cycle, end);
         if (cycle > blockedThresholdNanos) {
             stats.blocked(start);
         }
@@ -555,7 +562,7 @@ public final class PollLoop {
 
     /** Ends the registration whose handler threw, if it is still the live one. */
     private void handlerFailed(TokenTable.Registration registration, Throwable error) {
-        handlerErrors.record(error);
+        handlerError(error);
         log.warn("verypoll handler for " + registration.tokenObject + " on " + threadName
                 + " threw; closing its source " + registration.source, error);
         // Released only if this registration still owns its slot: the handler may have ended it
@@ -586,7 +593,7 @@ public final class PollLoop {
             try {
                 timer.fire();
             } catch (Throwable e) {
-                handlerErrors.record(e);
+                handlerError(e);
                 log.warn("verypoll timer on " + threadName + " threw", e);
             }
         }
@@ -612,7 +619,7 @@ public final class PollLoop {
         try {
             task.run();
         } catch (Throwable e) {
-            handlerErrors.record(e);
+            handlerError(e);
             log.warn("verypoll task on " + threadName + " threw", e);
         }
     }

@@ -544,6 +544,7 @@ public final class Connection {
                 case CLOSE -> handler.onClose(this, closeReason);
             }
         } catch (Throwable e) {
+            counters.handlerErrors++;
             runtime.recordHandlerError(e);
             if (state == State.CLOSED) {
                 log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);

@@ -104,6 +104,14 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
         return counters.bytesSent();
     }
 
+    /**
+     * Exceptions thrown by this server's handler (each closed its connection, or cost a datagram);
+     * the group's {@code handlerErrors()} count them too, with raw handlers, tasks and timers.
+     */
+    public long handlerErrors() {
+        return counters.handlerErrors();
+    }
+
     /** Problems with the current settings; empty when the server can start. */
     public List<String> problems() {
         return settings.problems(name(), kind());

@@ -185,6 +185,7 @@ public final class UdpServer extends SocketServer {
             try {
                 handler.onDatagram(this, buffer, sender);
             } catch (Throwable e) {
+                stripe.handlerErrors++;
                 loop.runtime().recordHandlerError(e);
                 log.warn("datagram handler of '" + name() + "' threw", e);
             }
