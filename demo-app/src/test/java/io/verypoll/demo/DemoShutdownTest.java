@@ -1,5 +1,6 @@
 package io.verypoll.demo;
 
+import io.verypoll.demochild.SlowHttpDemo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,11 +46,19 @@ class DemoShutdownTest {
                 "--verypoll.servers.echo.linger-timeout=8s", "--logging.level.root=warn")
                 .redirectErrorStream(true).start();
         Map<String, Integer> ports = new ConcurrentHashMap<>();
-        Thread reader = new Thread(() -> readPorts(child.getInputStream(), ports), "child-output");
+        java.util.Deque<String> lastLines = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        Thread reader = new Thread(() -> readPorts(child.getInputStream(), ports, lastLines), "child-output");
         reader.setDaemon(true);
         reader.start();
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> ports.containsKey("http") && ports.containsKey("echo"));
+            try {
+                await().atMost(Duration.ofSeconds(60)).failFast("the child ended", () -> !child.isAlive())
+                        .until(() -> ports.containsKey("http") && ports.containsKey("echo"));
+            } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+                reader.join(2000);
+                throw new AssertionError("the child did not publish its ports; its last output:\n"
+                        + String.join("\n", lastLines), e);
+            }
             HttpClient http = HttpClient.newHttpClient();
             CompletableFuture<HttpResponse<String>> slow = http.sendAsync(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + ports.get("http") + "/slow?ms=" + HTTP_MS)).build(),
@@ -86,10 +95,14 @@ class DemoShutdownTest {
         }
     }
 
-    private static void readPorts(InputStream output, Map<String, Integer> ports) {
+    private static void readPorts(InputStream output, Map<String, Integer> ports, java.util.Deque<String> last) {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
+                last.addLast(line);
+                if (last.size() > 40) {
+                    last.pollFirst();
+                }
                 if (line.startsWith("PORT ")) {
                     String[] parts = line.split(" ");
                     ports.put(parts[1], Integer.parseInt(parts[2]));

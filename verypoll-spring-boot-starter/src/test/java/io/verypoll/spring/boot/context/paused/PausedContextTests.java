@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -65,6 +66,7 @@ class PausedContextTests {
 
     @Nested
     @Order(3)
+    @DirtiesContext // closed after: other test classes count verypoll threads (the paused one has none)
     @SpringBootTest(classes = EchoApplication.class,
             properties = {"verypoll.server-defaults.port=0", "verypoll.loops=1", "verypoll.shutdown-timeout=0s"})
     class ThenTheFirstAgain {

@@ -1,5 +1,6 @@
-package io.verypoll.demo;
+package io.verypoll.demochild;
 
+import io.verypoll.demo.DemoApplication;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
@@ -11,8 +12,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The demo with one slow HTTP endpoint, run as a child process by {@link DemoShutdownTest}: it prints
- * its ports, then serves until it gets SIGTERM.
+ * The demo with one slow HTTP endpoint, run as a child process by {@code DemoShutdownTest}: it prints
+ * its ports, then serves until it gets SIGTERM. Outside the demo's package, so that the demo's
+ * component scan (and its other tests) never see it.
  */
 public final class SlowHttpDemo {
 
