@@ -280,6 +280,14 @@ class DemoApplicationTest {
     }
 
     @Test
+    void theReadinessProbeIncludesVerypoll() throws Exception {
+        String readiness = get("/actuator/health/readiness");
+        assertThat(JsonPath.<String>read(readiness, "$.status")).isEqualTo("UP");
+        assertThat(JsonPath.<String>read(readiness, "$.components.verypoll.status")).isEqualTo("UP");
+        assertThat(JsonPath.<String>read(readiness, "$.components.readinessState.status")).isEqualTo("UP");
+    }
+
+    @Test
     void endpointListsServersAndLoops() throws Exception {
         String body = get("/actuator/verypoll");
         assertThat(JsonPath.<String>read(body, "$.state")).isEqualTo("running");

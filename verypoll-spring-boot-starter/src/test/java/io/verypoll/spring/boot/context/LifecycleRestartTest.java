@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.context;
 
+import io.verypoll.spring.boot.actuate.VerypollHealthIndicator;
 import io.verypoll.spring.boot.autoconfigure.VerypollAutoConfiguration;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.CloseReason;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -149,6 +151,9 @@ class LifecycleRestartTest {
             Thread closer = new Thread(context::close, "test-close");
             closer.start();
             await().atMost(Duration.ofSeconds(5)).until(() -> lifecycle.state() == VerypollLifecycle.State.DRAINING);
+            // A readiness group that includes the verypoll contributor refuses traffic from now on.
+            assertThat(new VerypollHealthIndicator(context.getBean(PollLoopGroup.class), lifecycle).health().getStatus())
+                    .isEqualTo(Status.OUT_OF_SERVICE);
             assertThatThrownBy(() -> echoes(port)).as("no longer accepting").isInstanceOf(IOException.class);
             // The client is told (end of stream) and the drain ends once it closes.
             assertThat(client.getInputStream().read()).isEqualTo(-1);
