@@ -131,25 +131,10 @@ public final class UdpServer extends SocketServer {
         if (failed != loop || closed) {
             return;
         }
-        try {
-            failed.deregister(token); // out of its table, so that it does not close the socket
-        } catch (IOException | RuntimeException e) {
-            log.trace("deregistering from the failed loop", e);
-        }
         PollLoop target = group.next();
         loop = target;
         stripe = counters.stripe(target.index());
-        boolean moved = target != failed && target.runtime().executeInternal(() -> {
-            try {
-                token = target.register(socket, Interest.READABLE, eventHandler);
-                log.warn("udp server '" + name() + "' receives on " + target.threadName() + " from now on");
-            } catch (IOException | RuntimeException e) {
-                log.error("udp server '" + name() + "' could not move to " + target.threadName(), e);
-            }
-        });
-        if (!moved) {
-            log.error("udp server '" + name() + "' has no running loop left");
-        }
+        moveRegistration(failed, target, token, socket, eventHandler, moved -> token = moved);
     }
 
     private void onEvent(Event event) {
