@@ -247,9 +247,11 @@ class DemoApplicationTest {
         assertThat(JsonPath.<Double>read(received, "$.measurements[0].value")).isGreaterThanOrEqualTo(8);
         String wait = get("/actuator/metrics/verypoll.loop.wait");
         assertThat(JsonPath.<List<String>>read(wait, "$.measurements[*].statistic")).contains("COUNT", "TOTAL_TIME");
-        for (String name : List.of("verypoll.loop.cycle", "verypoll.loop.wakeups", "verypoll.loop.tasks.pending",
-                "verypoll.loop.registrations", "verypoll.loop.blocked", "verypoll.connections.active",
-                "verypoll.connections.rejected", "verypoll.data.sent")) {
+        for (String name : List.of("verypoll.loop.cycle", "verypoll.loop.cycle.max", "verypoll.loop.cycle.histogram",
+                "verypoll.loop.wait.max", "verypoll.loop.wakeups", "verypoll.loop.tasks.pending",
+                "verypoll.loop.registrations", "verypoll.loop.blocked", "verypoll.loop.handler.errors",
+                "verypoll.connections.active", "verypoll.connections.rejected", "verypoll.data.sent",
+                "verypoll.data.pending", "verypoll.handler.errors")) {
             get("/actuator/metrics/" + name);
         }
         String registrations = get("/actuator/metrics/verypoll.loop.registrations");
@@ -258,7 +260,14 @@ class DemoApplicationTest {
         String prometheus = get("/actuator/prometheus");
         assertThat(prometheus).contains("verypoll_loop_events_total{loop=\"0\"}")
                 .contains("verypoll_connections_accepted_total{server=\"echo\"}")
-                .contains("verypoll_data_received_bytes_total{server=\"echo\"}");
+                .contains("verypoll_data_received_bytes_total{server=\"echo\"}")
+                .contains("verypoll_data_pending_bytes{server=\"echo\"}")
+                .contains("verypoll_loop_cycle_max_seconds{loop=\"0\"}")
+                .contains("verypoll_loop_cycle_histogram_total{le=\"+Inf\",loop=\"0\"}")
+                // Present at 0 before any error, so that increase() sees the first one.
+                .contains("verypoll_handler_errors_total{server=\"udp-echo\"} 0.0")
+                .contains("verypoll_loop_handler_errors_total{loop=\"0\"} 0.0")
+                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}");
     }
 
     @Test
@@ -268,6 +277,14 @@ class DemoApplicationTest {
         assertThat(JsonPath.<String>read(health, "$.components.verypoll.status")).isEqualTo("UP");
         assertThat(JsonPath.<List<String>>read(health, "$.components.verypoll.details.loops[*].thread"))
                 .containsExactly("verypoll-loop-0", "verypoll-loop-1");
+    }
+
+    @Test
+    void theReadinessProbeIncludesVerypoll() throws Exception {
+        String readiness = get("/actuator/health/readiness");
+        assertThat(JsonPath.<String>read(readiness, "$.status")).isEqualTo("UP");
+        assertThat(JsonPath.<String>read(readiness, "$.components.verypoll.status")).isEqualTo("UP");
+        assertThat(JsonPath.<String>read(readiness, "$.components.readinessState.status")).isEqualTo("UP");
     }
 
     @Test

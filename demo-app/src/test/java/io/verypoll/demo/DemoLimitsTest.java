@@ -92,7 +92,11 @@ class DemoLimitsTest {
             assertThat(victim.getInputStream().read()).isEqualTo(-1);
             assertEchoes(bystander, "after");
             await().atMost(Duration.ofSeconds(5)).until(() -> faulty.closedConnections(CloseReason.HANDLER_ERROR) == 1);
-            assertThat(registry.get("verypoll.handler.errors").tag("exception", IllegalStateException.class.getName())
+            assertThat(registry.get("verypoll.handler.errors").tag("server", "faulty")
+                    .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("verypoll.handler.errors").tag("server", "echo")
+                    .functionCounter().count()).isZero();
+            assertThat(registry.get("verypoll.handler.errors.by.exception").tag("exception", "IllegalStateException")
                     .functionCounter().count()).isEqualTo(1);
             assertThat(faulty.activeConnections()).isEqualTo(1);
         }

@@ -1,7 +1,7 @@
 package io.verypoll.spring.boot.actuate;
 
-import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
+import io.verypoll.spring.boot.loop.DurationHistogram;
 import io.verypoll.spring.boot.loop.LoopStats;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
@@ -14,10 +14,12 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.context.ApplicationListener;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -25,19 +27,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * verypoll's meters. Every one is a function meter over a plain counter the loops keep anyway, so
  * metrics cost the loops nothing: the work happens when a registry reads them. Tags stay bounded:
- * {@code loop} index, {@code server} name, a fixed {@code reason} set and at most 32 {@code exception}
- * names.
+ * {@code loop} index, {@code server} name, a fixed {@code reason} set, 15 {@code le} bounds and at
+ * most 33 {@code exception} names. Names follow Micrometer's conventions (the unit is the base unit,
+ * never part of the name), so Prometheus shows {@code _total}, {@code _seconds} and {@code _bytes}.
  */
 public class VerypollMeterBinder implements MeterBinder, ApplicationListener<VerypollServerStartedEvent> {
 
     private final PollLoopGroup group;
-    private final VerypollLifecycle lifecycle;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
     private final List<SocketServer> servers = new CopyOnWriteArrayList<>();
 
-    public VerypollMeterBinder(PollLoopGroup group, VerypollLifecycle lifecycle) {
+    public VerypollMeterBinder(PollLoopGroup group) {
         this.group = group;
-        this.lifecycle = lifecycle;
     }
 
     @Override
@@ -46,17 +47,13 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
         for (PollLoop loop : group.loops()) {
             bindLoop(registry, loop);
         }
+        // A breakdown, so it may appear with the first error of a type: the totals that alerts
+        // watch (per loop, per server) exist at 0 from the start.
         group.handlerErrors().onType(type -> FunctionCounter
-                .builder("verypoll.handler.errors", group.handlerErrors(), errors -> errors.count(type))
-                .description("Exceptions thrown by handlers, tasks and timers")
+                .builder("verypoll.handler.errors.by.exception", group.handlerErrors(), errors -> errors.count(type))
+                .description("Exceptions thrown by handlers, tasks and timers of all loops, by exception class")
                 .tag("exception", type)
                 .register(registry));
-        if (lifecycle != null) {
-            Gauge.builder("verypoll.shutdown.forced", lifecycle, VerypollLifecycle::forcedClosed)
-                    .description("Connections closed at shutdown before they finished writing")
-                    .strongReference(true)
-                    .register(registry);
-        }
         for (SocketServer server : servers) {
             bindServer(registry, server);
         }
@@ -78,11 +75,9 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
         Tags tags = Tags.of("loop", Integer.toString(loop.index()));
         FunctionCounter.builder("verypoll.loop.events", loop.stats(), LoopStats::eventsDispatched)
                 .description("Events dispatched to handlers").tags(tags).register(registry);
-        FunctionTimer.builder("verypoll.loop.wait", loop.stats(), LoopStats::polls, LoopStats::waitNanos, TimeUnit.NANOSECONDS)
-                .description("Time blocked in the selector").tags(tags).register(registry);
-        FunctionTimer.builder("verypoll.loop.cycle", loop.stats(), LoopStats::cycles, LoopStats::cycleNanos, TimeUnit.NANOSECONDS)
-                .description("Time per loop iteration outside the selector (events, timers, tasks)").tags(tags)
-                .register(registry);
+        bindDurations(registry, "verypoll.loop.wait", "Time blocked in the selector", loop.stats().waitTimes(), tags);
+        bindDurations(registry, "verypoll.loop.cycle", "Time per loop iteration outside the selector (events, timers, tasks)",
+                loop.stats().cycleTimes(), tags);
         FunctionCounter.builder("verypoll.loop.wakeups", loop.stats(), LoopStats::wakeups)
                 .description("Waker wake-ups").tags(tags).register(registry);
         FunctionCounter.builder("verypoll.loop.tasks.rejected", loop.stats(), LoopStats::rejectedTasks)
@@ -94,24 +89,58 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                 .description("Sources registered with the loop").tags(tags).strongReference(true).register(registry);
         FunctionCounter.builder("verypoll.loop.blocked", loop.stats(), LoopStats::blockedIterations)
                 .description("Iterations longer than verypoll.blocked-threshold").tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.loop.handler.errors", loop.stats(), LoopStats::handlerErrors)
+                .description("Exceptions thrown by what the loop ran: server and raw handlers, tasks, timers")
+                .tags(tags).register(registry);
+    }
+
+    /**
+     * A timer's count and sum, its recent maximum, and its buckets as cumulative counters tagged
+     * {@code le} (seconds). Micrometer has no meter that exports a histogram kept elsewhere (its
+     * timers build their own from record() calls, which would cost the loop per iteration), so the
+     * buckets are counters: in Prometheus {@code histogram_quantile} works on them as on any
+     * {@code _bucket} series.
+     */
+    private static void bindDurations(MeterRegistry registry, String name, String description,
+                                      DurationHistogram durations, Tags tags) {
+        FunctionTimer.builder(name, durations, DurationHistogram::count, DurationHistogram::totalNanos,
+                TimeUnit.NANOSECONDS).description(description).tags(tags).register(registry);
+        TimeGauge.builder(name + ".max", durations, TimeUnit.NANOSECONDS, DurationHistogram::recentMaxNanos)
+                .description(description + ": the longest of the last one to two minutes").tags(tags)
+                .strongReference(true).register(registry);
+        for (int i = 0; i < DurationHistogram.BUCKETS; i++) {
+            int bucket = i;
+            FunctionCounter.builder(name + ".histogram", durations, d -> d.cumulativeCount(bucket))
+                    .description(description + ": how many took at most le seconds").tags(tags)
+                    .tag("le", le(DurationHistogram.upperBoundNanos(bucket))).register(registry);
+        }
+    }
+
+    /** Seconds, exact and without an exponent, as Prometheus writes its own bucket bounds. */
+    private static String le(long upperBoundNanos) {
+        return upperBoundNanos == Long.MAX_VALUE ? "+Inf"
+                : BigDecimal.valueOf(upperBoundNanos, 9).stripTrailingZeros().toPlainString();
     }
 
     private static void bindServer(MeterRegistry registry, SocketServer server) {
         Tags tags = Tags.of("server", server.name());
-        Gauge.builder("verypoll.connections.active", server, SocketServer::activeConnections)
-                .description("Open connections").tags(tags).strongReference(true).register(registry);
         FunctionCounter.builder("verypoll.data.received", server, SocketServer::bytesReceived)
                 .description("Payload bytes received").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
         FunctionCounter.builder("verypoll.data.sent", server, SocketServer::bytesSent)
                 .description("Payload bytes sent").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.handler.errors", server, SocketServer::handlerErrors)
+                .description("Exceptions thrown by the server's handler").tags(tags).register(registry);
+        // Connections and pending output exist for stream servers only: UDP has neither.
         if (server instanceof StreamServer stream) {
+            Gauge.builder("verypoll.connections.active", stream, StreamServer::activeConnections)
+                    .description("Open connections").tags(tags).strongReference(true).register(registry);
             FunctionCounter.builder("verypoll.connections.accepted", stream, StreamServer::acceptedConnections)
                     .description("Accepted connections").tags(tags).register(registry);
             FunctionCounter.builder("verypoll.connections.rejected", stream, StreamServer::rejectedMaxConnections)
                     .description("Connections refused").tags(tags).tag("reason", "max-connections").register(registry);
             FunctionCounter.builder("verypoll.connections.rejected", stream, StreamServer::rejectedAcceptErrors)
                     .description("Connections refused").tags(tags).tag("reason", "accept-error").register(registry);
-            Gauge.builder("verypoll.connections.pending", stream, StreamServer::pendingBytes)
+            Gauge.builder("verypoll.data.pending", stream, StreamServer::pendingBytes)
                     .description("Bytes written by handlers and not yet taken by the sockets").baseUnit(BaseUnits.BYTES)
                     .tags(tags).strongReference(true).register(registry);
             Gauge.builder("verypoll.input.buffered", stream, StreamServer::bufferedInputBytes)

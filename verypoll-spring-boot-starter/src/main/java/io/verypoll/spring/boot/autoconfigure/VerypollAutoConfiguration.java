@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.autoconfigure;
 
+import io.verypoll.spring.boot.context.LocalVerypollPortInjector;
 import io.verypoll.spring.boot.context.VerypollGracefulShutdown;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.context.VerypollServerCustomizer;
@@ -24,6 +25,12 @@ import org.springframework.context.annotation.Bean;
 // timeout typed when that auto-configuration is not in the context (a registered bean is not added twice).
 @EnableConfigurationProperties({VerypollProperties.class, LifecycleProperties.class})
 public final class VerypollAutoConfiguration {
+
+    /** Static: a post-processor must exist before the beans it processes. */
+    @Bean
+    static LocalVerypollPortInjector localVerypollPortInjector() {
+        return new LocalVerypollPortInjector();
+    }
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean

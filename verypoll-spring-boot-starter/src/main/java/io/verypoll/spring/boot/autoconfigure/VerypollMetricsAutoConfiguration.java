@@ -1,10 +1,8 @@
 package io.verypoll.spring.boot.autoconfigure;
 
-import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.verypoll.spring.boot.actuate.VerypollMeterBinder;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -26,7 +24,7 @@ public final class VerypollMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    VerypollMeterBinder verypollMeterBinder(PollLoopGroup group, ObjectProvider<VerypollLifecycle> lifecycle) {
-        return new VerypollMeterBinder(group, lifecycle.getIfAvailable());
+    VerypollMeterBinder verypollMeterBinder(PollLoopGroup group) {
+        return new VerypollMeterBinder(group);
     }
 }

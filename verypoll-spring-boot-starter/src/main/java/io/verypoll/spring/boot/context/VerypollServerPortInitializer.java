@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Publishes the ports servers really bound into the Environment: {@code local.verypoll.<name>.port}
  * for each server, {@code local.verypoll.port} when there is only one, and
- * {@code local.verypoll.<name>.path} for Unix servers. Tests read them with
- * {@code @Value("${local.verypoll.port}")} after binding to port 0.
+ * {@code local.verypoll.<name>.path} for Unix servers; in the context and in its parents, as Boot does
+ * with {@code local.server.port}. Tests read them with {@link LocalVerypollPort} after binding to port 0.
  */
 public class VerypollServerPortInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
@@ -26,7 +26,11 @@ public class VerypollServerPortInitializer implements ApplicationContextInitiali
     public void initialize(ConfigurableApplicationContext context) {
         context.addApplicationListener(event -> {
             if (event instanceof VerypollServerStartedEvent started) {
-                publish(context.getEnvironment(), started);
+                for (org.springframework.context.ApplicationContext c = context; c != null; c = c.getParent()) {
+                    if (c instanceof ConfigurableApplicationContext configurable) {
+                        publish(configurable.getEnvironment(), started);
+                    }
+                }
             }
         });
     }

@@ -7,9 +7,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * Handler exceptions counted by exception class. The set of class names is capped so that a handler
- * throwing many distinct types cannot blow up the number of meter tags; later types count as
- * {@value #OTHER}.
+ * Handler exceptions of a whole group, counted by exception type. A type is named by its simple
+ * name (an anonymous class by its nearest named superclass): short enough for a meter tag, and the
+ * log line of each error has the full name. The set of names is capped so that a handler throwing
+ * many distinct types cannot blow up the number of meter tags; later types count as {@value #OTHER}.
  */
 public final class HandlerErrorCounts {
 
@@ -21,7 +22,7 @@ public final class HandlerErrorCounts {
     private final LongAdder total = new LongAdder();
 
     void record(Throwable error) {
-        String type = error.getClass().getName();
+        String type = typeName(error.getClass());
         LongAdder counter = counts.get(type);
         if (counter == null) {
             if (counts.size() >= MAX_TYPES) {
@@ -41,13 +42,27 @@ public final class HandlerErrorCounts {
         total.increment();
     }
 
+    /** The name errors of {@code type} are counted under (before the cap). */
+    public static String typeName(Class<?> type) {
+        Class<?> named = type;
+        while (named.getSimpleName().isEmpty() && named.getSuperclass() != null) {
+            named = named.getSuperclass();
+        }
+        return named.getSimpleName();
+    }
+
     public long total() {
         return total.sum();
     }
 
+    /** Errors counted under {@code exceptionType}: a {@link #typeName} or {@value #OTHER}. */
     public long count(String exceptionType) {
         LongAdder counter = counts.get(exceptionType);
         return counter == null ? 0 : counter.sum();
+    }
+
+    public long count(Class<? extends Throwable> exceptionType) {
+        return count(typeName(exceptionType));
     }
 
     /** Calls {@code listener} for every exception type seen so far and for each new one later. */

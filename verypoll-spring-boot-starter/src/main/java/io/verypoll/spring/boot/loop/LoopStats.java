@@ -21,10 +21,6 @@ public final class LoopStats {
     private static final VarHandle EVENTS;
     private static final VarHandle STALE;
     private static final VarHandle WAKEUPS;
-    private static final VarHandle POLLS;
-    private static final VarHandle WAIT;
-    private static final VarHandle CYCLES;
-    private static final VarHandle CYCLE_NANOS;
     private static final VarHandle TASKS;
     private static final VarHandle ITERATIONS;
     private static final VarHandle BLOCKED;
@@ -36,10 +32,6 @@ public final class LoopStats {
             EVENTS = lookup.findVarHandle(LoopStats.class, "eventsDispatched", long.class);
             STALE = lookup.findVarHandle(LoopStats.class, "staleEvents", long.class);
             WAKEUPS = lookup.findVarHandle(LoopStats.class, "wakeups", long.class);
-            POLLS = lookup.findVarHandle(LoopStats.class, "polls", long.class);
-            WAIT = lookup.findVarHandle(LoopStats.class, "waitNanos", long.class);
-            CYCLES = lookup.findVarHandle(LoopStats.class, "cycles", long.class);
-            CYCLE_NANOS = lookup.findVarHandle(LoopStats.class, "cycleNanos", long.class);
             TASKS = lookup.findVarHandle(LoopStats.class, "tasksRun", long.class);
             ITERATIONS = lookup.findVarHandle(LoopStats.class, "iterations", long.class);
             BLOCKED = lookup.findVarHandle(LoopStats.class, "blockedIterations", long.class);
@@ -53,14 +45,14 @@ public final class LoopStats {
     private long eventsDispatched;
     private long staleEvents;
     private long wakeups;
-    private long polls;
-    private long waitNanos;
-    private long cycles;
-    private long cycleNanos;
     private long tasksRun;
     private long iterations;
+    private final DurationHistogram waitTimes = new DurationHistogram();
+    private final DurationHistogram cycleTimes = new DurationHistogram();
     /** Written by any thread that offers a task. */
     private final LongAdder rejectedTasks = new LongAdder();
+    /** Rare, and servers may count from outside the loop thread: an adder keeps that simple. */
+    private final LongAdder handlerErrors = new LongAdder();
     // Written by the loop and its watchdog, atomically.
     private long blockedIterations;
     private long lastBlockedStart;
@@ -86,18 +78,21 @@ public final class LoopStats {
         TASKS.setOpaque(this, tasksRun + 1);
     }
 
-    /** One iteration: {@code waited} in the poll, then {@code busy} dispatching. */
-    void iteration(long waited, long busy) {
-        POLLS.setOpaque(this, polls + 1);
-        WAIT.setOpaque(this, waitNanos + waited);
-        CYCLES.setOpaque(this, cycles + 1);
-        CYCLE_NANOS.setOpaque(this, cycleNanos + busy);
+    /** One iteration: {@code waited} in the poll, then {@code busy} dispatching, ending at {@code now}. */
+    void iteration(long waited, long busy, long now) {
+        waitTimes.record(waited, now);
+        cycleTimes.record(busy, now);
         ITERATIONS.setOpaque(this, iterations + 1);
     }
 
     /** A task was refused because the queue was full; any thread. */
     void taskRejected() {
         rejectedTasks.increment();
+    }
+
+    /** A handler, task or timer run by this loop threw; any thread. */
+    void handlerError() {
+        handlerErrors.increment();
     }
 
     /**
@@ -131,21 +126,31 @@ public final class LoopStats {
     }
 
     public long polls() {
-        return (long) POLLS.getOpaque(this);
+        return waitTimes.count();
     }
 
     /** Nanoseconds spent waiting in the poll. */
     public long waitNanos() {
-        return (long) WAIT.getOpaque(this);
+        return waitTimes.totalNanos();
     }
 
     public long cycles() {
-        return (long) CYCLES.getOpaque(this);
+        return cycleTimes.count();
     }
 
     /** Nanoseconds spent outside the poll: events, timers, tasks. */
     public long cycleNanos() {
-        return (long) CYCLE_NANOS.getOpaque(this);
+        return cycleTimes.totalNanos();
+    }
+
+    /** How long each iteration waited in the poll. */
+    public DurationHistogram waitTimes() {
+        return waitTimes;
+    }
+
+    /** How long each iteration ran outside the poll: events, timers, tasks. */
+    public DurationHistogram cycleTimes() {
+        return cycleTimes;
     }
 
     public long tasksRun() {
@@ -160,6 +165,11 @@ public final class LoopStats {
     /** Tasks refused because the loop's queue was full ({@code verypoll.max-pending-tasks}). */
     public long rejectedTasks() {
         return rejectedTasks.sum();
+    }
+
+    /** Exceptions thrown by what this loop ran: handlers of servers and raw handlers, tasks, timers. */
+    public long handlerErrors() {
+        return handlerErrors.sum();
     }
 
     /** Iterations that took longer than the blocked threshold (counted once, when first noticed). */

@@ -16,12 +16,10 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -53,9 +51,6 @@ public final class PollLoop {
     /** Longest delay a timer can have (~73 years): keeps deadline differences clear of overflow. */
     static final long MAX_DELAY_NANOS = Long.MAX_VALUE / 4;
 
-    /** Cancelled timers are purged from the heap once they are this many and half of it. */
-    private static final int PURGE_THRESHOLD = 64;
-
     private enum State { NEW, RUNNING, STOPPING, STOPPED, FAILED }
 
     private final int index;
@@ -67,18 +62,8 @@ public final class PollLoop {
     /** Starts the whole group on first use of any of its loops. */
     private final Runnable startOnFirstUse;
     private final TokenTable table;
-    private final TimerHeap timers = new TimerHeap();
-    /** Tasks of applications, bounded by maxPendingTasks; new for every start (a closed one refuses). */
-    private volatile LoopTaskQueue tasks;
-    /**
-     * The starter's own hand-offs (accepted connections, shutdown steps, timers of servers): bounded
-     * by what causes them, never refused for capacity, so a busy application cannot lose a connection
-     * or a shutdown step.
-     */
-    private volatile LoopTaskQueue internalTasks;
-    /** Continuations queued by the loop thread itself: no atomics and no wake-up needed. */
-    private final ArrayDeque<Runnable> continuations = new ArrayDeque<>();
-    private final AtomicInteger cancelledTimers = new AtomicInteger();
+    private final LoopQueues queues;
+    private final LoopQueues.Runner runner = new GuardedRunner();
     private volatile CountDownLatch terminated = new CountDownLatch(1);
     private final LoopRuntime runtime = new Runtime();
 
@@ -107,8 +92,7 @@ public final class PollLoop {
         this.onFailure = onFailure;
         this.startOnFirstUse = startOnFirstUse;
         this.table = new TokenTable(index);
-        this.tasks = new LoopTaskQueue(settings.maxPendingTasks());
-        this.internalTasks = new LoopTaskQueue(Integer.MAX_VALUE);
+        this.queues = new LoopQueues(settings.maxPendingTasks());
     }
 
     // ---------------------------------------------------------------- lifecycle (called by the group)
@@ -122,8 +106,7 @@ public final class PollLoop {
             if (thread != null && thread.isAlive()) {
                 throw new IllegalStateException("verypoll loop " + threadName + " has not stopped yet");
             }
-            tasks = new LoopTaskQueue(settings.maxPendingTasks());
-            internalTasks = new LoopTaskQueue(Integer.MAX_VALUE);
+            queues.reopen();
             terminated = new CountDownLatch(1);
             died = null;
             state = State.NEW;
@@ -247,7 +230,7 @@ public final class PollLoop {
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         checkRunning();
-        LoopTaskQueue.Offer offer = offer(tasks, task);
+        LoopTaskQueue.Offer offer = counted(queues.offerTask(task));
         if (offer == LoopTaskQueue.Offer.FULL) {
             throw new RejectedExecutionException("verypoll loop " + threadName + " already has "
                     + settings.maxPendingTasks() + " tasks waiting (verypoll.max-pending-tasks)");
@@ -264,11 +247,11 @@ public final class PollLoop {
      */
     public boolean tryExecute(Runnable task) {
         Objects.requireNonNull(task, "task");
-        return state == State.RUNNING && offer(tasks, task) == LoopTaskQueue.Offer.ACCEPTED;
+        return state == State.RUNNING && counted(queues.offerTask(task)) == LoopTaskQueue.Offer.ACCEPTED;
     }
 
-    private LoopTaskQueue.Offer offer(LoopTaskQueue queue, Runnable task) {
-        LoopTaskQueue.Offer offer = queue.offer(task);
+    /** Wakes the loop for an accepted offer from another thread; counts a refused one. */
+    private LoopTaskQueue.Offer counted(LoopTaskQueue.Offer offer) {
         if (offer == LoopTaskQueue.Offer.ACCEPTED) {
             if (!inLoop()) {
                 wake();
@@ -290,11 +273,11 @@ public final class PollLoop {
         long deadline = System.nanoTime() + delayNanos(delay);
         if (inLoop()) {
             checkRunning();
-            timers.arm(scheduled, deadline);
+            queues.arm(scheduled, deadline);
         } else {
             execute(() -> {
                 if (!scheduled.isCancelled()) {
-                    timers.arm(scheduled, deadline);
+                    queues.arm(scheduled, deadline);
                 }
             });
         }
@@ -321,12 +304,12 @@ public final class PollLoop {
     }
 
     public int pendingTasks() {
-        return tasks.size() + internalTasks.size() + continuations.size();
+        return queues.pending();
     }
 
     /** Timers armed on this loop (scheduled tasks, idle timeouts); cancelled ones until purged. */
     public int scheduledTimers() {
-        return timers.size();
+        return queues.timerCount();
     }
 
     public int registrations() {
@@ -373,9 +356,9 @@ public final class PollLoop {
     /** A scheduled task was cancelled: removed now on the loop, or purged later from elsewhere. */
     void timerCancelled(ScheduledTask timer) {
         if (inLoop()) {
-            timers.remove(timer);
+            queues.cancel(timer);
         } else {
-            cancelledTimers.incrementAndGet();
+            queues.cancelledElsewhere();
         }
     }
 
@@ -392,28 +375,34 @@ public final class PollLoop {
 
         @Override
         public void armTimer(LoopTimer timer, long deadlineNanos) {
-            timers.arm(timer, deadlineNanos);
+            queues.arm(timer, deadlineNanos);
         }
 
         @Override
         public void cancelTimer(LoopTimer timer) {
-            timers.remove(timer);
+            queues.cancel(timer);
         }
 
         @Override
         public void runLater(Runnable continuation) {
-            continuations.add(continuation);
+            queues.runLater(continuation);
         }
 
         @Override
         public boolean executeInternal(Runnable task) {
-            return offer(internalTasks, task) == LoopTaskQueue.Offer.ACCEPTED;
+            return counted(queues.offerInternal(task)) == LoopTaskQueue.Offer.ACCEPTED;
         }
 
         @Override
         public void recordHandlerError(Throwable error) {
-            handlerErrors.record(error);
+            handlerError(error);
         }
+    }
+
+    /** Counted twice: by type for the whole group, and for this loop. */
+    private void handlerError(Throwable error) {
+        handlerErrors.record(error);
+        stats.handlerError();
     }
 
     private void checkRunning() {
@@ -472,7 +461,7 @@ public final class PollLoop {
 
     private void runOnce() {
         long before = System.nanoTime();
-        long timeout = nextTimeoutNanos(before);
+        long timeout = queues.pollTimeoutNanos(before);
         busySinceNanos = 0;
         try {
             poll.poll(events, timeout, TimeUnit.NANOSECONDS);
@@ -494,11 +483,11 @@ public final class PollLoop {
         nowNanos = start;
 
         dispatch();
-        runTimers();
-        runTasks();
+        queues.runDue(runner, settings.maxTasksPerIteration());
 
-        long cycle = System.nanoTime() - start;
-        stats.iteration(start - before, cycle);
+        long end = System.nanoTime();
+        long cycle = end - start;
+        stats.iteration(start - before, cycle, end);
         if (cycle > blockedThresholdNanos) {
             stats.blocked(start);
         }
@@ -514,18 +503,6 @@ public final class PollLoop {
         } catch (InterruptedException e) {
             Thread.interrupted(); // the loop thread's interrupt status is cleared, as after a poll
         }
-    }
-
-    /** How long the poll may wait: 0 with work queued, until the next timer, else without limit. */
-    private long nextTimeoutNanos(long now) {
-        if (!continuations.isEmpty() || !tasks.isEmpty() || !internalTasks.isEmpty()) {
-            return 0;
-        }
-        if (timers.isEmpty()) {
-            return Long.MAX_VALUE; // the poll saturates it: no limit
-        }
-        // Deadlines are capped (MAX_DELAY_NANOS), so the difference cannot overflow.
-        return Math.max(0, timers.nextDeadline() - now);
     }
 
     private void dispatch() {
@@ -555,7 +532,7 @@ public final class PollLoop {
 
     /** Ends the registration whose handler threw, if it is still the live one. */
     private void handlerFailed(TokenTable.Registration registration, Throwable error) {
-        handlerErrors.record(error);
+        handlerError(error);
         log.warn("verypoll handler for " + registration.tokenObject + " on " + threadName
                 + " threw; closing its source " + registration.source, error);
         // Released only if this registration still owns its slot: the handler may have ended it
@@ -571,65 +548,9 @@ public final class PollLoop {
         closeQuietly(registration.source);
     }
 
-    private void runTimers() {
-        int cancelled = cancelledTimers.get();
-        if (cancelled >= PURGE_THRESHOLD && cancelled >= timers.size() / 2) {
-            cancelledTimers.addAndGet(-cancelled);
-            timers.purgeCancelled();
-        }
-        if (timers.isEmpty()) {
-            return;
-        }
-        long now = System.nanoTime();
-        LoopTimer timer;
-        while ((timer = timers.pollExpired(now)) != null) {
-            try {
-                timer.fire();
-            } catch (Throwable e) {
-                handlerErrors.record(e);
-                log.warn("verypoll timer on " + threadName + " threw", e);
-            }
-        }
-    }
-
-    private void runTasks() {
-        // Only the continuations present now: one that re-queues itself waits a poll.
-        for (int n = continuations.size(); n > 0; n--) {
-            runTask(continuations.poll());
-        }
-        Runnable task;
-        while ((task = internalTasks.poll()) != null) {
-            runTask(task);
-        }
-        int budget = settings.maxTasksPerIteration();
-        while (budget-- > 0 && (task = tasks.poll()) != null) {
-            runTask(task);
-        }
-    }
-
-    private void runTask(Runnable task) {
-        stats.taskRun();
-        try {
-            task.run();
-        } catch (Throwable e) {
-            handlerErrors.record(e);
-            log.warn("verypoll task on " + threadName + " threw", e);
-        }
-    }
-
     /** Runs on the loop thread as it exits: nothing it owned may outlive it. */
     private void closeEverything() {
-        // Tasks already accepted run once more (graceful shutdown steps among them); after the
-        // queues close, offers fail instead of being lost, so this ends.
-        tasks.close();
-        internalTasks.close();
-        Runnable task;
-        while ((task = internalTasks.poll()) != null || (task = tasks.poll()) != null) {
-            runTask(task);
-        }
-        // Continuations only resume I/O of sources that are about to be closed.
-        continuations.clear();
-        timers.clear();
+        queues.closeAndDrain(runner);
         for (TokenTable.Registration registration : table.releaseAll()) {
             closeQuietly(registration.source);
         }
@@ -638,6 +559,30 @@ public final class PollLoop {
             poll.close();
         } catch (IOException | RuntimeException e) {
             log.warn("closing the poll of " + threadName + " failed", e);
+        }
+    }
+
+    /** Tasks and timers run here: whatever they throw is counted and logged, and the loop goes on. */
+    private final class GuardedRunner implements LoopQueues.Runner {
+        @Override
+        public void run(Runnable task) {
+            stats.taskRun();
+            try {
+                task.run();
+            } catch (Throwable e) {
+                handlerError(e);
+                log.warn("verypoll task on " + threadName + " threw", e);
+            }
+        }
+
+        @Override
+        public void fire(LoopTimer timer) {
+            try {
+                timer.fire();
+            } catch (Throwable e) {
+                handlerError(e);
+                log.warn("verypoll timer on " + threadName + " threw", e);
+            }
         }
     }
 

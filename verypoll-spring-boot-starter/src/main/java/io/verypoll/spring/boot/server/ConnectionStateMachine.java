@@ -360,6 +360,7 @@ final class ConnectionStateMachine {
                 case CLOSE -> handler.onClose(connection, closeReason);
             }
         } catch (Throwable e) {
+            counters.handlerErrors++;
             runtime.recordHandlerError(e);
             if (state == State.CLOSED) {
                 log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);

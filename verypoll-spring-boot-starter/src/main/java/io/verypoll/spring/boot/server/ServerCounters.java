@@ -17,6 +17,8 @@ final class ServerCounters {
         long datagramsSent;
         long datagramsDropped;
         long receiveErrors;
+        /** Exceptions thrown by the server's handler on this loop. */
+        long handlerErrors;
         final long[] closed = new long[CloseReason.values().length];
     }
 
@@ -62,6 +64,10 @@ final class ServerCounters {
 
     long receiveErrors() {
         return sum(s -> s.receiveErrors);
+    }
+
+    long handlerErrors() {
+        return sum(s -> s.handlerErrors);
     }
 
     long closed(CloseReason reason) {

@@ -1,7 +1,13 @@
 package io.verypoll.spring.boot.server;
 
+import io.verypoll.Interest;
+import io.verypoll.Source;
+import io.verypoll.Token;
+import io.verypoll.spring.boot.loop.EventHandler;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.BeanNameAware;
 
 import java.io.IOException;
@@ -12,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A server declared as a {@code @Bean}: the starter binds it when the application starts and closes
@@ -19,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * endpoint and {@code verypoll.servers.<name>.*} use it.
  */
 public abstract sealed class SocketServer implements BeanNameAware permits StreamServer, UdpServer {
+
+    private static final Log log = LogFactory.getLog(SocketServer.class);
 
     enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -104,6 +113,14 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
         return counters.bytesSent();
     }
 
+    /**
+     * Exceptions thrown by this server's handler (each closed its connection, or cost a datagram);
+     * the group's {@code handlerErrors()} count them too, with raw handlers, tasks and timers.
+     */
+    public long handlerErrors() {
+        return counters.handlerErrors();
+    }
+
     /** Problems with the current settings; empty when the server can start. */
     public List<String> problems() {
         return settings.problems(name(), kind());
@@ -166,6 +183,31 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
 
     /** Closes what is still open; returns how many connections that was. */
     public abstract int forceClose(Duration timeout);
+
+    /**
+     * On the thread of a failed loop: takes a registration of this server out of that loop's table (so
+     * the loop does not close the source as it ends) and registers it again on {@code target}, on
+     * target's thread; {@code registered} gets the new token there.
+     */
+    void moveRegistration(PollLoop failed, PollLoop target, Token token, Source source, EventHandler handler,
+                          Consumer<Token> registered) {
+        try {
+            failed.deregister(token);
+        } catch (IOException | RuntimeException e) {
+            log.trace("deregistering from the failed loop", e);
+        }
+        boolean queued = target != failed && target.runtime().executeInternal(() -> {
+            try {
+                registered.accept(target.register(source, Interest.READABLE, handler));
+                log.warn("server '" + name() + "' serves on " + target.threadName() + " from now on");
+            } catch (IOException | RuntimeException e) {
+                log.error("server '" + name() + "' could not move to " + target.threadName(), e);
+            }
+        });
+        if (!queued) {
+            log.error("server '" + name() + "' has no running loop left");
+        }
+    }
 
     /**
      * Runs {@code action} on {@code loop}, or on this thread if the loop no longer takes work, and

@@ -374,27 +374,11 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         if (failed != listenerLoop || listenerClosed) {
             return;
         }
-        try {
-            // Taken out of the failed loop's table, so that it does not close the listener as it ends.
-            failed.deregister(listenerToken);
-        } catch (IOException | RuntimeException e) {
-            log.trace("deregistering the listener from the failed loop", e);
-        }
         failed.runtime().cancelTimer(resumeTimer);
+        acceptPaused = false;
         PollLoop target = group.next();
         listenerLoop = target;
-        boolean moved = target != failed && target.runtime().executeInternal(() -> {
-            acceptPaused = false;
-            try {
-                listenerToken = target.register(listener, Interest.READABLE, acceptHandler);
-                log.warn("server '" + name() + "' accepts on " + target.threadName() + " from now on");
-            } catch (IOException | RuntimeException e) {
-                log.error("server '" + name() + "' could not move its listener to " + target.threadName(), e);
-            }
-        });
-        if (!moved) {
-            log.error("server '" + name() + "' has no running loop left to accept on");
-        }
+        moveRegistration(failed, target, listenerToken, listener, acceptHandler, token -> listenerToken = token);
     }
 
     private static void closeQuietly(StreamChannel channel) {

@@ -120,16 +120,22 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
                         + " not both");
             }
             if (decoders == null) {
-                throw new IllegalStateException("a " + serverKind + " with a messageHandler needs a decoder");
+                throw new IncompleteServerException("a " + serverKind + " with a messageHandler needs a decoder",
+                        "Give its builder a decoder: .decoder(FrameDecoders.lines(8192)), or .decoder(MyDecoder::new)"
+                                + " for a decoder per connection.");
             }
             if (messages == null) {
-                throw new IllegalStateException("a " + serverKind + " with a decoder needs a messageHandler or a"
-                        + " messageHandlerFactory");
+                throw new IncompleteServerException("a " + serverKind + " with a decoder needs a messageHandler or a"
+                        + " messageHandlerFactory", "Give its builder a message handler: .messageHandler((connection,"
+                        + " frame) -> ...) or .messageHandlerFactory(connection -> new MyHandler(...)).");
             }
             return FrameReader.factory(decoders, messages);
         }
         if (factory == null) {
-            throw new IllegalStateException("a " + serverKind + " needs a handler or a handlerFactory");
+            throw new IncompleteServerException("a " + serverKind + " needs a handler or a handlerFactory",
+                    "Give its builder a handler: " + serverKind + ".builder().handler((connection, data) -> ...) or"
+                            + " .handlerFactory(connection -> new MyHandler(...)); for frames, .decoder(...) with"
+                            + " .messageHandler((connection, frame) -> ...).");
         }
         return factory;
     }

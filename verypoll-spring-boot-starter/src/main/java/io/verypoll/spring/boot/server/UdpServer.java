@@ -131,25 +131,10 @@ public final class UdpServer extends SocketServer {
         if (failed != loop || closed) {
             return;
         }
-        try {
-            failed.deregister(token); // out of its table, so that it does not close the socket
-        } catch (IOException | RuntimeException e) {
-            log.trace("deregistering from the failed loop", e);
-        }
         PollLoop target = group.next();
         loop = target;
         stripe = counters.stripe(target.index());
-        boolean moved = target != failed && target.runtime().executeInternal(() -> {
-            try {
-                token = target.register(socket, Interest.READABLE, eventHandler);
-                log.warn("udp server '" + name() + "' receives on " + target.threadName() + " from now on");
-            } catch (IOException | RuntimeException e) {
-                log.error("udp server '" + name() + "' could not move to " + target.threadName(), e);
-            }
-        });
-        if (!moved) {
-            log.error("udp server '" + name() + "' has no running loop left");
-        }
+        moveRegistration(failed, target, token, socket, eventHandler, moved -> token = moved);
     }
 
     private void onEvent(Event event) {
@@ -185,6 +170,7 @@ public final class UdpServer extends SocketServer {
             try {
                 handler.onDatagram(this, buffer, sender);
             } catch (Throwable e) {
+                stripe.handlerErrors++;
                 loop.runtime().recordHandlerError(e);
                 log.warn("datagram handler of '" + name() + "' threw", e);
             }
@@ -250,7 +236,8 @@ public final class UdpServer extends SocketServer {
 
         public UdpServer build() {
             if (handler == null) {
-                throw new IllegalStateException("a UdpServer needs a handler");
+                throw new IncompleteServerException("a UdpServer needs a handler",
+                        "Give its builder a handler: UdpServer.builder().handler((server, data, sender) -> ...).");
             }
             return new UdpServer(name, settings, handler);
         }

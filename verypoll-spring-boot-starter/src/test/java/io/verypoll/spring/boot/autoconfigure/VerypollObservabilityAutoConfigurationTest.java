@@ -4,6 +4,7 @@ import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.TcpServer;
+import io.verypoll.spring.boot.server.UdpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.RequiredSearch;
@@ -60,6 +61,12 @@ class VerypollObservabilityAutoConfigurationTest {
                 assertThat(search.functionCounter()).isNotNull();
                 registry.get("verypoll.loop.wait").tag("loop", loop).functionTimer();
                 registry.get("verypoll.loop.cycle").tag("loop", loop).functionTimer();
+                for (String timer : List.of("verypoll.loop.wait", "verypoll.loop.cycle")) {
+                    registry.get(timer + ".max").tag("loop", loop).timeGauge();
+                    assertThat(registry.get(timer + ".histogram").tag("loop", loop).functionCounters())
+                            .extracting(counter -> counter.getId().getTag("le")).hasSize(15)
+                            .contains("0.000001024", "0.000004096", "0.001048576", "68.719476736", "+Inf");
+                }
                 registry.get("verypoll.loop.wakeups").tag("loop", loop).functionCounter();
                 registry.get("verypoll.loop.tasks.pending").tag("loop", loop).gauge();
                 registry.get("verypoll.loop.registrations").tag("loop", loop).gauge();
@@ -68,6 +75,11 @@ class VerypollObservabilityAutoConfigurationTest {
             double events = registry.get("verypoll.loop.events").functionCounters().stream()
                     .mapToDouble(FunctionCounter::count).sum();
             assertThat(events).isGreaterThanOrEqualTo(2); // at least the accept and the read
+            // Every iteration lands in one bucket: the unbounded one counts them all.
+            assertThat(registry.get("verypoll.loop.cycle.histogram").tag("le", "+Inf").functionCounters().stream()
+                    .mapToDouble(FunctionCounter::count).sum()).isGreaterThanOrEqualTo(2);
+            assertThat(registry.get("verypoll.loop.cycle.max").timeGauges().stream()
+                    .mapToDouble(gauge -> gauge.value(java.util.concurrent.TimeUnit.NANOSECONDS)).max().orElse(0)).isPositive();
             assertThat(registry.get("verypoll.connections.accepted").tag("server", "echo").functionCounter().count())
                     .isEqualTo(1);
             assertThat(registry.get("verypoll.connections.rejected").tag("server", "echo")
@@ -82,24 +94,59 @@ class VerypollObservabilityAutoConfigurationTest {
                     registry.get("verypoll.connections.active").tag("server", "echo").gauge().value() == 0);
             assertThat(registry.get("verypoll.connections.closed").tag("server", "echo").tag("reason", "peer-closed")
                     .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("verypoll.data.pending").tag("server", "echo").gauge().getId().getBaseUnit())
+                    .isEqualTo("bytes");
+            // Forced closes at shutdown count in verypoll.connections.closed{reason=shutdown-forced}.
+            assertThat(registry.find("verypoll.shutdown.forced").meters()).isEmpty();
         });
     }
 
     @Test
-    void handlerErrorsAreCountedByExceptionClass() {
+    void bucketCountersCanBeTurnedOffByProperty() {
+        withEcho.withPropertyValues("management.metrics.enable.verypoll.loop.wait.histogram=false").run(context -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry.find("verypoll.loop.wait.histogram").meters()).isEmpty();
+            assertThat(registry.get("verypoll.loop.wait").functionTimers()).hasSize(2);
+            assertThat(registry.get("verypoll.loop.cycle.histogram").functionCounters()).hasSize(2 * 15);
+        });
+    }
+
+    @Test
+    void udpServersHaveNoConnectionMeters() {
+        runner.withBean("datagrams", UdpServer.class, () -> UdpServer.builder().port(0)
+                .handler((udp, data, sender) -> udp.send(data, sender)).build()).run(context -> {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            registry.get("verypoll.datagrams.received").tag("server", "datagrams").functionCounter();
+            registry.get("verypoll.handler.errors").tag("server", "datagrams").functionCounter();
+            assertThat(registry.find("verypoll.connections.active").meters()).isEmpty();
+            assertThat(registry.find("verypoll.connections.accepted").meters()).isEmpty();
+            assertThat(registry.find("verypoll.data.pending").meters()).isEmpty();
+        });
+    }
+
+    @Test
+    void handlerErrorsAreCountedPerServerPerLoopAndByExceptionClass() {
         runner.withBean("failing", TcpServer.class, () -> TcpServer.builder().port(0).handler((c, data) -> {
             throw new UnsupportedOperationException("not today");
         }).build()).run(context -> {
             MeterRegistry registry = context.getBean(MeterRegistry.class);
+            // The totals exist before the first error, so that a rate over them sees it.
+            assertThat(registry.get("verypoll.handler.errors").tag("server", "failing").functionCounter().count()).isZero();
+            assertThat(registry.get("verypoll.loop.handler.errors").functionCounters()).hasSize(2)
+                    .allSatisfy(counter -> assertThat(counter.count()).isZero());
             try (Socket socket = new Socket("127.0.0.1", context.getBean(TcpServer.class).port())) {
                 socket.setSoTimeout(5000);
                 socket.getOutputStream().write(1);
                 assertThat(socket.getInputStream().read()).isEqualTo(-1);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("verypoll.handler.errors")
-                    .tag("exception", UnsupportedOperationException.class.getName()).functionCounter() != null);
-            assertThat(registry.get("verypoll.handler.errors").tag("exception", UnsupportedOperationException.class.getName())
+            await().atMost(Duration.ofSeconds(5)).until(() -> registry.find("verypoll.handler.errors.by.exception")
+                    .tag("exception", "UnsupportedOperationException").functionCounter() != null);
+            assertThat(registry.get("verypoll.handler.errors.by.exception").tag("exception", "UnsupportedOperationException")
                     .functionCounter().count()).isEqualTo(1);
+            assertThat(registry.get("verypoll.handler.errors").tag("server", "failing").functionCounter().count())
+                    .isEqualTo(1);
+            assertThat(registry.get("verypoll.loop.handler.errors").functionCounters().stream()
+                    .mapToDouble(FunctionCounter::count).sum()).isEqualTo(1);
             assertThat(registry.get("verypoll.connections.closed").tag("reason", "handler-error")
                     .functionCounter().count()).isEqualTo(1);
         });
@@ -128,7 +175,7 @@ class VerypollObservabilityAutoConfigurationTest {
     @Test
     void userMeterBinderWins() {
         runner.withBean("myBinder", VerypollMeterBinder.class,
-                () -> new VerypollMeterBinder(new PollLoopGroup(PollLoopGroup.Settings.defaults()), null))
+                () -> new VerypollMeterBinder(new PollLoopGroup(PollLoopGroup.Settings.defaults())))
                 .run(context -> assertThat(context).getBeanNames(VerypollMeterBinder.class).containsExactly("myBinder"));
     }
 

@@ -254,7 +254,9 @@ class PollLoopGroupTest {
         assertThat(alive.await(5, TimeUnit.SECONDS)).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> loop.stats().iterations() > before);
         assertThat(loop.failure()).isNull();
-        assertThat(group.handlerErrors().count(IllegalStateException.class.getName())).isEqualTo(1);
+        assertThat(group.handlerErrors().count(IllegalStateException.class)).isEqualTo(1);
+        assertThat(loop.stats().handlerErrors()).isEqualTo(1);
+        assertThat(group.loop(1).stats().handlerErrors()).isZero();
         pipe.sender().close();
     }
 

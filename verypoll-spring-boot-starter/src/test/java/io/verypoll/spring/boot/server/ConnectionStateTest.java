@@ -666,7 +666,7 @@ class ConnectionStateTest {
             assertTruncatedResponse(readUntilEndOrReset(socket.getInputStream()));
             assertClosedWith(CloseReason.HANDLER_ERROR);
         }
-        assertThat(group.handlerErrors().count(IllegalStateException.class.getName())).isEqualTo(1);
+        assertThat(group.handlerErrors().count(IllegalStateException.class)).isEqualTo(1);
     }
 
     /**
@@ -700,7 +700,7 @@ class ConnectionStateTest {
             socket.shutdownOutput();
             assertClosedWith(CloseReason.LOCAL);
         }
-        waiting().until(() -> group.handlerErrors().count(UnsupportedOperationException.class.getName()) == 1);
+        waiting().until(() -> group.handlerErrors().count(UnsupportedOperationException.class) == 1);
         assertThat(server.closedConnections(CloseReason.HANDLER_ERROR)).isZero();
         // The loops go on serving.
         try (Socket socket = connect()) {
@@ -731,7 +731,7 @@ class ConnectionStateTest {
             assertThat(fact("throwing")).isEqualTo(State.OUTPUT_SHUT);
             assertClosedWith(CloseReason.HANDLER_ERROR);
         }
-        assertThat(group.handlerErrors().count(IllegalArgumentException.class.getName())).isEqualTo(1);
+        assertThat(group.handlerErrors().count(IllegalArgumentException.class)).isEqualTo(1);
     }
 
     // ---------------------------------------------------------------- limits

@@ -105,7 +105,9 @@ class TcpServerTest {
             assertThat(good.getInputStream().readNBytes(2)).isEqualTo("ok".getBytes());
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> server.closedConnections(CloseReason.HANDLER_ERROR) == 1);
-        assertThat(group.handlerErrors().count(IllegalArgumentException.class.getName())).isEqualTo(1);
+        assertThat(group.handlerErrors().count(IllegalArgumentException.class)).isEqualTo(1);
+        assertThat(server.handlerErrors()).isEqualTo(1);
+        assertThat(group.loops().stream().mapToLong(loop -> loop.stats().handlerErrors()).sum()).isEqualTo(1);
     }
 
     @Test

@@ -54,7 +54,9 @@ class UdpServerTest {
             assertThat(new String(exchange(socket, server.port(), "one"), StandardCharsets.UTF_8)).isEqualTo("one");
             byte[] bad = "!".getBytes(StandardCharsets.UTF_8);
             socket.send(new DatagramPacket(bad, 1, InetAddress.getLoopbackAddress(), server.port()));
-            await().atMost(Duration.ofSeconds(5)).until(() -> group.handlerErrors().count(IllegalArgumentException.class.getName()) == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> group.handlerErrors().count(IllegalArgumentException.class) == 1);
+            assertThat(server.handlerErrors()).isEqualTo(1);
+            assertThat(server.loop().stats().handlerErrors()).isEqualTo(1);
             assertThat(new String(exchange(socket, server.port(), "two"), StandardCharsets.UTF_8)).isEqualTo("two");
         }
         // Counted by the loop right after the send returns, so possibly just after the reply arrived.
