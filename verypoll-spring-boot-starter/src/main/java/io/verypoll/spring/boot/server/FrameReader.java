@@ -48,7 +48,8 @@ final class FrameReader implements ConnectionHandler {
     private final long frameTimeoutNanos;
     private final InputStash stash;
     private FrameTimer timer;
-    /** When the incomplete frame in the stash started; 0 when none is timed. */
+    /** True while an incomplete frame in the stash is timed; it started at {@link #frameStartNanos}. */
+    private boolean timing;
     private long frameStartNanos;
     /** Frames handed on in the current batch. */
     private int delivered;
@@ -96,15 +97,10 @@ final class FrameReader implements ConnectionHandler {
     /** The connection is closing or closed: its input is discarded from now on. */
     void dropInput() {
         stash.release();
-        frameStartNanos = 0;
+        timing = false;
         if (timer != null) {
             machine.runtime.cancelTimer(timer);
         }
-    }
-
-    /** Bytes of heap this connection holds for input. */
-    int bufferedBytes() {
-        return stash.capacity();
     }
 
     // ---------------------------------------------------------------- ConnectionHandler
@@ -119,6 +115,8 @@ final class FrameReader implements ConnectionHandler {
     public void onData(Connection c, ByteBuffer data) throws Exception {
         ByteBuffer view = machine.beginBatch(data);
         delivered = 0;
+        failure = null;
+        tooLong = null;
         boolean completed = false;
         try {
             decode(data, view);
@@ -291,12 +289,13 @@ final class FrameReader implements ConnectionHandler {
     /** After a batch: times an incomplete frame from its first byte; a paused connection's wait is not timed. */
     private void timeIncompleteFrame() {
         if (stash.isEmpty() || !machine.deliversInput() || frameTimeoutNanos == 0) {
-            frameStartNanos = 0;
+            timing = false;
             return;
         }
-        if (frameStartNanos != 0 && delivered == 0) {
+        if (timing && delivered == 0) {
             return; // the same frame goes on
         }
+        timing = true;
         frameStartNanos = machine.runtime.now();
         if (timer == null) {
             timer = new FrameTimer();
@@ -306,11 +305,11 @@ final class FrameReader implements ConnectionHandler {
         } // else it fires at an earlier deadline and re-arms for this frame
     }
 
-    /** Closes a connection whose incomplete frame is older than the frame timeout; armed once per frame at most. */
+    /** Closes a connection whose incomplete frame is older than the frame timeout; moved only when it fires early. */
     private final class FrameTimer extends LoopTimer {
         @Override
         protected void fire() {
-            if (frameStartNanos == 0 || !connection.isOpen()) {
+            if (!timing || !connection.isOpen()) {
                 return;
             }
             long now = System.nanoTime();
