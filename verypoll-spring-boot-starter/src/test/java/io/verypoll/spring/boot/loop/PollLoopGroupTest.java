@@ -225,13 +225,14 @@ class PollLoopGroupTest {
     void scheduledTasksRunInDeadlineOrderAndCanBeCancelled() throws Exception {
         BlockingQueue<String> order = new ArrayBlockingQueue<>(8);
         long start = System.nanoTime();
-        group.loop(0).schedule(Duration.ofMillis(150), () -> order.add("late"));
-        ScheduledTask cancelled = group.loop(0).schedule(Duration.ofMillis(50), () -> order.add("cancelled"));
+        // Wide gaps: the cancel must come before the cancelled task is due even on a loaded machine.
+        group.loop(0).schedule(Duration.ofMillis(600), () -> order.add("late"));
+        ScheduledTask cancelled = group.loop(0).schedule(Duration.ofMillis(400), () -> order.add("cancelled"));
         group.loop(0).schedule(Duration.ofMillis(30), () -> order.add("early"));
         cancelled.cancel();
         assertThat(order.poll(5, TimeUnit.SECONDS)).isEqualTo("early");
         assertThat(order.poll(5, TimeUnit.SECONDS)).isEqualTo("late");
-        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(150).toNanos());
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(Duration.ofMillis(600).toNanos());
         assertThat(order).isEmpty();
         assertThat(cancelled.isCancelled()).isTrue();
     }
