@@ -1,15 +1,20 @@
 package io.verypoll.demo;
 
+import io.verypoll.demo.resp.RespLimits;
+import io.verypoll.demo.resp.RespServer;
+import io.verypoll.demo.resp.RespStore;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.TcpServer;
 import io.verypoll.spring.boot.server.UdpServer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
 
 /**
- * The demo's servers, one {@code @Bean} each. Ports and limits here are defaults;
- * {@code verypoll.servers.<name>.*} in application.properties (or the command line) overrides them.
+ * The demo's servers, one {@code @Bean} each: echo (7007), chat (7008), UDP echo (7009) and RESP
+ * (7010). Ports and limits here are defaults; {@code verypoll.servers.<name>.*} in
+ * application.properties (or the command line) overrides them.
  */
 @Configuration(proxyBeanMethods = false)
 class DemoServers {
@@ -32,6 +37,25 @@ class DemoServers {
                 .maxPendingBytes(1024 * 1024)
                 .handlerFactory(connection -> new ChatSession(room, maxLineBytes, connection))
                 .build();
+    }
+
+    @Bean
+    RespStore respStore() {
+        return new RespStore();
+    }
+
+    /**
+     * RESP2 on 7010 (redis-cli -p 7010). A command may take 1 MiB as sent: the decoder reads the
+     * same max-frame-length the server enforces, so that it fails as soon as a header announces more.
+     */
+    @Bean
+    TcpServer resp(PollLoopGroup loops, RespStore store,
+            @Value("${verypoll.servers.resp.max-frame-length:1MB}") DataSize maxCommand,
+            @Value("${demo.resp.max-arguments:1024}") int maxArguments,
+            @Value("${demo.resp.max-inline-length:64KB}") DataSize maxInline) {
+        int command = (int) Math.min(Integer.MAX_VALUE, maxCommand.toBytes());
+        RespLimits limits = new RespLimits(maxArguments, command, (int) Math.min(command, maxInline.toBytes()), command);
+        return RespServer.builder(loops, store, limits).build();
     }
 
     @Bean("udp-echo")

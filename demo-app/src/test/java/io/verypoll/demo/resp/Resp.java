@@ -25,7 +25,7 @@ final class Resp {
     static byte[] command(String... arguments) {
         byte[][] bytes = new byte[arguments.length][];
         for (int i = 0; i < arguments.length; i++) {
-            bytes[i] = arguments[i].getBytes(StandardCharsets.UTF_8);
+            bytes[i] = arguments[i].getBytes(StandardCharsets.ISO_8859_1);
         }
         return command(bytes);
     }
