@@ -3,6 +3,7 @@ package io.verypoll.demo;
 import io.verypoll.demo.resp.RespLimits;
 import io.verypoll.demo.resp.RespServer;
 import io.verypoll.demo.resp.RespStore;
+import io.verypoll.spring.boot.frame.FrameDecoders;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.TcpServer;
 import io.verypoll.spring.boot.server.UdpServer;
@@ -35,7 +36,10 @@ class DemoServers {
                 .port(7008)
                 // A reader more than 1 MiB behind the conversation is cut off.
                 .maxPendingBytes(1024 * 1024)
-                .handlerFactory(connection -> new ChatSession(room, maxLineBytes, connection))
+                // A longer line closes the connection (frame-too-long) after ChatSession's error line.
+                .maxFrameLength(maxLineBytes)
+                .decoder(FrameDecoders.lines(maxLineBytes))
+                .messageHandlerFactory(connection -> new ChatSession(room, maxLineBytes, connection))
                 .build();
     }
 

@@ -151,8 +151,11 @@ class DemoApplicationTest {
         }
     }
 
+    // The line decoder's limit: the sender is told, the line is not broadcast (nor anything after
+    // it), and the connection closes with frame-too-long.
     @Test
-    void overLongLineGetsAnErrorAndIsNotBroadcast() throws Exception {
+    void overLongLineGetsAnErrorIsNotBroadcastAndClosesTheConnection() throws Exception {
+        long before = chat.closedConnections(CloseReason.FRAME_TOO_LONG);
         try (Socket talker = connect(chatPort); Socket listener = connect(chatPort)) {
             BufferedReader talkerIn = lines(talker);
             BufferedReader listenerIn = lines(listener);
@@ -161,10 +164,13 @@ class DemoApplicationTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> chat.activeConnections() >= 2);
             String tooLong = "x".repeat(1500);
             talker.getOutputStream().write((tooLong + "\nshort one\n").getBytes(StandardCharsets.UTF_8));
-            assertThat(talkerIn.readLine()).isEqualTo("! line too long, max 1024 bytes; not sent");
-            assertThat(talkerIn.readLine()).matches("user-\\d+: short one");
-            // The listener's next line is the short one: the long line never reached it.
-            assertThat(listenerIn.readLine()).matches("user-\\d+: short one");
+            assertThat(talkerIn.readLine()).isEqualTo("! line too long, max 1024 bytes; not sent, closing");
+            assertThat(talkerIn.readLine()).as("closed after the error line").isNull();
+            talker.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> chat.closedConnections(CloseReason.FRAME_TOO_LONG) == before + 1);
+            // The listener's next line is its own: neither the long line nor the one after it went out.
+            listener.getOutputStream().write("after that\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(listenerIn.readLine()).matches("user-\\d+: after that");
         }
     }
 
