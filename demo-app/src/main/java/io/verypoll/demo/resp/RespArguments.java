@@ -1,6 +1,7 @@
 package io.verypoll.demo.resp;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The arguments of one command frame, as {@link RespRequestDecoder} framed it: where each lies in
@@ -15,6 +16,8 @@ final class RespArguments {
     private int[] starts = new int[16];
     private int[] lengths = new int[16];
     private int count;
+    /** The value {@link #skipNumber} read last. */
+    private int parsed;
 
     /** Reads the arguments of {@code frame} (between its position and limit); returns how many. */
     int parse(ByteBuffer frame) {
@@ -53,8 +56,6 @@ final class RespArguments {
         return count;
     }
 
-    private int parsed;
-
     /** Reads the digits at {@code at} into {@link #parsed}; returns the index after their CRLF. */
     private int skipNumber(int at) {
         int value = 0;
@@ -69,8 +70,8 @@ final class RespArguments {
 
     private void add(int start, int length) {
         if (count == starts.length) {
-            starts = java.util.Arrays.copyOf(starts, count * 2);
-            lengths = java.util.Arrays.copyOf(lengths, count * 2);
+            starts = Arrays.copyOf(starts, count * 2);
+            lengths = Arrays.copyOf(lengths, count * 2);
         }
         starts[count] = start;
         lengths[count] = length;

@@ -15,7 +15,7 @@ final class RespReplies {
     static final byte[] OK = ascii("+OK\r\n");
     static final byte[] PONG = ascii("+PONG\r\n");
     static final byte[] NIL = ascii("$-1\r\n");
-    static final byte[] EMPTY_ARRAY = ascii("*0\r\n");
+    private static final byte[] CRLF = ascii("\r\n");
 
     /** Replies up to this size are assembled whole; a longer bulk string goes out in three writes. */
     private static final int ASSEMBLED = 16 * 1024;
@@ -122,8 +122,6 @@ final class RespReplies {
         }
         send(connection);
     }
-
-    private static final byte[] CRLF = ascii("\r\n");
 
     private void header(Connection connection, int length) {
         out.clear();
