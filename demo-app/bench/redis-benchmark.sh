@@ -172,16 +172,22 @@ runs = {}
 for line in open(sys.argv[1]):
     name, scenario, rps, cpu, other, client, pre = line.split()
     runs.setdefault((scenario, name), []).append((float(rps), float(cpu), float(other)))
-print("| scenario | demo req/s | redis req/s | demo ÷ redis | demo CPU µs/req | redis CPU µs/req | demo ÷ redis | other %, median (max) |")
-print("|---|---|---|---|---|---|---|---|")
+print("| scenario | demo req/s | redis req/s | demo ÷ redis | demo CPU µs/req | redis CPU µs/req | demo ÷ redis"
+      " | paired, per repeat | other %, median (max) |")
+print("|---|---|---|---|---|---|---|---|---|")
 for scenario in ("P16-c50", "P1-c50", "P1-c500"):
     d, r = runs[(scenario, "demo")], runs[(scenario, "redis")]
     drps, rrps = statistics.median(x[0] for x in d), statistics.median(x[0] for x in r)
     dcpu, rcpu = statistics.median(x[1] for x in d), statistics.median(x[1] for x in r)
+    # The two runs of one repeat are back to back: their ratio is the least exposed to drifts of the load.
+    paired = [a[1] / b[1] for a, b in zip(d, r)]
     others = [x[2] for x in d + r]
     label = scenario.replace("-", " ").replace("P", "-P ").replace("c", "-c ")
-    print(f"| `{label.strip()}` | {drps:,.0f} | {rrps:,.0f} | {drps / rrps:.2f} | {dcpu:.2f} | {rcpu:.2f} | {dcpu / rcpu:.2f} | {statistics.median(others):.0f} ({max(others):.0f}) |")
+    print(f"| `{label.strip()}` | {drps:,.0f} | {rrps:,.0f} | {drps / rrps:.2f} | {dcpu:.2f} | {rcpu:.2f} | {dcpu / rcpu:.2f}"
+          f" | {statistics.median(paired):.2f} [{min(paired):.2f}–{max(paired):.2f}]"
+          f" | {statistics.median(others):.0f} ({max(others):.0f}) |")
 print()
-print(f"Medians of {len(d)} runs each (SET and GET); other %: CPU that other processes took during a run, of both CPUs.")
+print(f"Medians of {len(d)} runs each (SET and GET). Paired: the median [min–max] of demo ÷ redis CPU per request"
+      " within each repeat. Other %: CPU that other processes took during a run, of both CPUs.")
 EOF
 echo "raw results: $out"
