@@ -214,6 +214,7 @@ public final class UdpServer extends SocketServer {
 
     @Override
     public int forceClose(Duration timeout) {
+        stopAccepting(timeout); // a UDP server has no connections: closing it is stopping it
         return 0;
     }
 
