@@ -5,6 +5,7 @@ import org.apache.commons.logging.LogFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /**
  * Bytes out, for one {@link Connection}. Outside a batch a write goes to the socket at once and
@@ -15,7 +16,7 @@ import java.nio.ByteBuffer;
  * Writes from anywhere else (tasks, timers, other connections' handlers) never wait for a batch:
  * they go to the socket at once, which is already as early as an end-of-iteration flush.
  */
-final class ConnectionOutput {
+final class ConnectionOutput implements OutboundBuffer.Failures {
 
     private static final Log log = LogFactory.getLog(ConnectionOutput.class);
 
@@ -30,7 +31,14 @@ final class ConnectionOutput {
         this.machine = machine;
         this.channel = channel;
         this.counters = counters;
-        this.pending = new OutboundBuffer(settings.lowWatermark(), settings.highWatermark(), settings.maxPendingBytes());
+        this.pending = new OutboundBuffer(settings.lowWatermark(), settings.highWatermark(), settings.maxPendingBytes(),
+                this);
+    }
+
+    /** A release callback threw: counted and logged as a handler error; the connection goes on. */
+    @Override
+    public void callbackFailed(Throwable error) {
+        machine.callbackFailed(error);
     }
 
     OutboundBuffer pending() {
@@ -39,6 +47,14 @@ final class ConnectionOutput {
 
     boolean isOverHigh() {
         return pending.isOverHigh();
+    }
+
+    /** See {@link Connection#writeStatus()}. */
+    WriteResult status() {
+        if (!machine.state().takesWrites()) {
+            return WriteResult.CLOSED;
+        }
+        return pending.isBelowHigh() ? WriteResult.OK : WriteResult.SLOW_DOWN;
     }
 
     /** See {@link Connection#write(ByteBuffer)}. */
@@ -86,6 +102,50 @@ final class ConnectionOutput {
         counters.pendingBytes += pending.bytes() - before;
         machine.updateInterest();
         return pending.isBelowHigh();
+    }
+
+    /**
+     * See {@link Connection#writeOwned}. In a batch a buffer that fits the batch's room is copied into
+     * its direct scratch and released at once (for a heap buffer, the copy the JDK makes to write it
+     * anyway); a larger one goes out by itself after what the batch gathered. Otherwise the socket
+     * takes what it can and the rest of the buffer itself is queued: never copied.
+     */
+    WriteResult writeOwned(ByteBuffer buffer, Consumer<? super ByteBuffer> release) {
+        if (!machine.state().takesWrites()) {
+            OutboundBuffer.release(buffer, release, this);
+            return WriteResult.CLOSED;
+        }
+        if (gathering != null && pending.isEmpty() && buffer.hasRemaining()) {
+            boolean gathered = gathering.gather(buffer);
+            if (!gathered) {
+                sendGathered(); // what was gathered goes first
+                gathered = machine.state().takesWrites() && gathering != null && pending.isEmpty()
+                        && gathering.gather(buffer);
+            }
+            if (gathered || !machine.state().takesWrites()) {
+                OutboundBuffer.release(buffer, release, this);
+                return status();
+            }
+        }
+        if (pending.isEmpty() && buffer.hasRemaining()) {
+            long n;
+            try {
+                n = OutboundBuffer.writeOut(channel, buffer);
+            } catch (IOException e) {
+                OutboundBuffer.release(buffer, release, this);
+                machine.closeNow(CloseReason.IO_ERROR, e);
+                return WriteResult.CLOSED;
+            }
+            sent(n);
+        }
+        if (!buffer.hasRemaining()) {
+            OutboundBuffer.release(buffer, release, this);
+            return status();
+        }
+        counters.pendingBytes += buffer.remaining();
+        pending.appendOwned(buffer, release);
+        machine.updateInterest();
+        return status();
     }
 
     /**

@@ -360,16 +360,31 @@ final class ConnectionStateMachine {
                 case CLOSE -> handler.onClose(connection, closeReason);
             }
         } catch (Throwable e) {
-            counters.handlerErrors++;
-            runtime.recordHandlerError(e);
-            if (state == State.CLOSED) {
-                log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);
-            } else {
-                log.warn("handler of server '" + server.name() + "' threw on connection " + id + "; closing it", e);
-                closeNow(CloseReason.HANDLER_ERROR, null);
-            }
+            handlerFailed(e, state == State.CLOSED ? "onClose" : "handler");
         }
         return state != State.CLOSED;
+    }
+
+    /**
+     * Application code of this connection threw ({@code what}: the handler, a reply, a body): counted,
+     * logged, and the connection closed with {@link CloseReason#HANDLER_ERROR} unless it is already.
+     */
+    void handlerFailed(Throwable error, String what) {
+        counters.handlerErrors++;
+        runtime.recordHandlerError(error);
+        if (state == State.CLOSED) {
+            log.warn(what + " of server '" + server.name() + "' threw on connection " + id, error);
+        } else {
+            log.warn(what + " of server '" + server.name() + "' threw on connection " + id + "; closing it", error);
+            closeNow(CloseReason.HANDLER_ERROR, null);
+        }
+    }
+
+    /** A callback after the fact threw (an owned buffer's release): counted and logged; the connection goes on. */
+    void callbackFailed(Throwable error) {
+        counters.handlerErrors++;
+        runtime.recordHandlerError(error);
+        log.warn("a release callback of server '" + server.name() + "' threw on connection " + id, error);
     }
 
     void closeNow(CloseReason reason, IOException cause) {

@@ -7,7 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +18,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The pending output of one connection on its own, written to fake channels. */
 @Timeout(60)
 class OutboundBufferTest {
+
+    /** No callback of these tests may fail. */
+    private static final OutboundBuffer.Failures FAILURES = error -> {
+        throw new AssertionError("a callback failed", error);
+    };
 
     /** A channel that takes at most {@code maxPerWrite} bytes per write (0: it would block). */
     private static final class LimitedChannel implements WritableByteChannel {
@@ -57,20 +64,20 @@ class OutboundBufferTest {
 
     @Test
     void constructorChecksTheLimits() {
-        assertThatThrownBy(() -> new OutboundBuffer(10, 10, 100)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new OutboundBuffer(10, 10, 100, FAILURES)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("low < high");
-        assertThatThrownBy(() -> new OutboundBuffer(11, 10, 100)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new OutboundBuffer(1, 10, 9)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new OutboundBuffer(11, 10, 100, FAILURES)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OutboundBuffer(1, 10, 9, FAILURES)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("high <= cap");
-        assertThatThrownBy(() -> new OutboundBuffer(-1, 10, 100)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OutboundBuffer(-1, 10, 100, FAILURES)).isInstanceOf(IllegalArgumentException.class);
         // The edges that are allowed.
-        new OutboundBuffer(0, 1, 1);
-        new OutboundBuffer(9, 10, 10);
+        new OutboundBuffer(0, 1, 1, FAILURES);
+        new OutboundBuffer(9, 10, 10, FAILURES);
     }
 
     @Test
     void aNewBufferIsEmptyAndFlushesNothingWithoutTouchingTheChannel() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100);
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES);
         LimitedChannel channel = new LimitedChannel(1000);
         assertThat(buffer.isEmpty()).isTrue();
         assertThat(buffer.bytes()).isZero();
@@ -82,7 +89,7 @@ class OutboundBufferTest {
 
     @Test
     void appendTakesAllOfTheSourceAndFlushWritesItInOrder() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 10_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 10_000, FAILURES);
         ByteBuffer src = bytes(500, 0);
         src.position(100).limit(300); // only this window is the caller's data
         buffer.append(src);
@@ -99,7 +106,7 @@ class OutboundBufferTest {
 
     @Test
     void partialWritesStopAtTheFirstShortWriteAndKeepTheRest() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 100_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 100_000, FAILURES);
         buffer.append(bytes(10_000, 7));
         LimitedChannel channel = new LimitedChannel(3_000);
 
@@ -117,7 +124,7 @@ class OutboundBufferTest {
 
     @Test
     void aChannelThatWouldBlockTakesNothingAndChangesNothing() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100);
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES);
         buffer.append(bytes(50, 0));
         assertThat(buffer.isOverHigh()).isTrue();
         LimitedChannel blocked = new LimitedChannel(0);
@@ -135,7 +142,7 @@ class OutboundBufferTest {
 
     @Test
     void flushGoesOnAcrossChunksWhileTheChannelTakesWholeChunks() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 1_000_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 1_000_000, FAILURES);
         // Larger than a chunk, so the data spans several chunks.
         buffer.append(bytes(200_000, 3));
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
@@ -146,7 +153,7 @@ class OutboundBufferTest {
 
     @Test
     void watermarksHaveHysteresis() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 200, 1_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 200, 1_000, FAILURES);
         LimitedChannel channel = new LimitedChannel(50);
 
         buffer.append(bytes(200, 0));
@@ -179,7 +186,7 @@ class OutboundBufferTest {
 
     @Test
     void drainingCompletelyClearsOverHigh() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(0, 10, 100);
+        OutboundBuffer buffer = new OutboundBuffer(0, 10, 100, FAILURES);
         buffer.append(bytes(50, 0));
         assertThat(buffer.isOverHigh()).isTrue();
         buffer.flushTo(new LimitedChannel(49));
@@ -191,7 +198,7 @@ class OutboundBufferTest {
 
     @Test
     void wouldExceedCapAtExactlyTheCapAndOneMore() {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES);
         assertThat(buffer.wouldExceedCap(1_000)).isFalse();
         assertThat(buffer.wouldExceedCap(1_001)).isTrue();
 
@@ -209,7 +216,7 @@ class OutboundBufferTest {
 
     @Test
     void anEmptiedBufferTakesNewBytesAgain() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES);
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
         for (int round = 0; round < 5; round++) {
             // Ends exactly on a chunk boundary in one round, in the middle of one in the others.
@@ -230,7 +237,7 @@ class OutboundBufferTest {
 
     @Test
     void clearDropsEverythingAndReturnsTheCount() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES);
         assertThat(buffer.clear()).isZero();
         buffer.append(bytes(5_000, 0));
         buffer.flushTo(new LimitedChannel(1_234));
@@ -252,7 +259,7 @@ class OutboundBufferTest {
 
     @Test
     void directSourcesAreCopiedToo() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000_000, FAILURES);
         ByteBuffer direct = ByteBuffer.allocateDirect(70_000);
         direct.put(bytes(70_000, 9)).flip();
         buffer.append(direct);
@@ -262,6 +269,75 @@ class OutboundBufferTest {
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
         buffer.flushTo(channel);
         assertThat(channel.taken.toByteArray()).isEqualTo(bytes(70_000, 9).array());
+    }
+
+    @Test
+    void anOwnedBufferIsQueuedAsItselfAndReleasedOnceWhenAllOfItIsWritten() throws IOException {
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES);
+        buffer.append(bytes(50, 0));
+        ByteBuffer owned = bytes(5_000, 50); // larger than the cap: owned bytes are not copies
+        List<ByteBuffer> released = new ArrayList<>();
+        buffer.appendOwned(owned, released::add);
+        buffer.append(bytes(20, 7)); // after the owned buffer: a new chunk, not appended into it
+
+        assertThat(buffer.bytes()).isEqualTo(5_070);
+        assertThat(buffer.copiedBytes()).isEqualTo(70);
+        assertThat(buffer.wouldExceedCap(930)).isFalse();
+        assertThat(buffer.isOverHigh()).isTrue();
+
+        LimitedChannel channel = new LimitedChannel(3_000);
+        buffer.flushTo(channel); // 50 copied, then 3,000 of the owned buffer (one call's worth), then full
+        assertThat(released).isEmpty();
+        assertThat(owned.position()).as("written from the buffer itself").isEqualTo(3_000);
+        buffer.flushTo(channel); // the owned rest, then 20 copied
+        assertThat(released).containsExactly(owned);
+        assertThat(buffer.isEmpty()).isTrue();
+        assertThat(buffer.isOverHigh()).isFalse();
+
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.write(bytes(50, 0).array());
+        expected.write(bytes(5_000, 50).array());
+        expected.write(bytes(20, 7).array());
+        assertThat(channel.taken.toByteArray()).isEqualTo(expected.toByteArray());
+    }
+
+    @Test
+    void clearReleasesOwnedBuffersAndAFailingReleaseGoesToTheFailures() {
+        List<Throwable> failures = new ArrayList<>();
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, failures::add);
+        List<ByteBuffer> released = new ArrayList<>();
+        ByteBuffer first = bytes(10, 0);
+        ByteBuffer second = bytes(10, 0);
+        buffer.appendOwned(first, released::add);
+        buffer.appendOwned(bytes(10, 0), b -> {
+            throw new IllegalStateException("a release bug");
+        });
+        buffer.appendOwned(second, released::add);
+        buffer.appendOwned(bytes(10, 0), null); // nothing to call
+
+        assertThat(buffer.clear()).isEqualTo(40);
+        assertThat(released).containsExactly(first, second);
+        assertThat(failures).singleElement().isInstanceOf(IllegalStateException.class);
+        assertThat(buffer.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aHeapBufferIsOfferedInSlicesADirectOneWhole() throws IOException {
+        LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
+        ByteBuffer heap = ByteBuffer.allocate(OutboundBuffer.HEAP_WRITE_SLICE * 3 + 5);
+        assertThat(OutboundBuffer.writeOut(channel, heap)).isEqualTo(heap.capacity());
+        assertThat(channel.writes).isEqualTo(4);
+        assertThat(heap.limit()).as("the limit is put back").isEqualTo(heap.capacity());
+
+        LimitedChannel direct = new LimitedChannel(Integer.MAX_VALUE);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(OutboundBuffer.HEAP_WRITE_SLICE * 3 + 5);
+        assertThat(OutboundBuffer.writeOut(direct, buffer)).isEqualTo(buffer.capacity());
+        assertThat(direct.writes).isEqualTo(1);
+
+        // A channel that takes less than a slice is full: no second call.
+        LimitedChannel slow = new LimitedChannel(1_000);
+        assertThat(OutboundBuffer.writeOut(slow, ByteBuffer.allocate(OutboundBuffer.HEAP_WRITE_SLICE * 2))).isEqualTo(1_000);
+        assertThat(slow.writes).isEqualTo(1);
     }
 
     /**
@@ -274,13 +350,33 @@ class OutboundBufferTest {
         Random random = new Random(12345);
         int low = 16 * 1024;
         int high = 64 * 1024;
-        OutboundBuffer buffer = new OutboundBuffer(low, high, Long.MAX_VALUE);
+        OutboundBuffer buffer = new OutboundBuffer(low, high, Long.MAX_VALUE, FAILURES);
         LimitedChannel channel = new LimitedChannel(0);
         ByteArrayOutputStream appended = new ByteArrayOutputStream();
         Random content = new Random(54321);
         boolean overHighModel = false;
+        int ownedQueued = 0;
+        int[] ownedReleased = new int[1];
         for (int step = 0; step < 10_000; step++) {
-            if (random.nextBoolean()) {
+            int action = random.nextInt(6);
+            if (action == 0) {
+                // An owned buffer: queued as itself, released once all of it is written.
+                int size = 1 + random.nextInt(random.nextBoolean() ? 300 : 400_000);
+                byte[] data = new byte[size];
+                content.nextBytes(data);
+                appended.write(data);
+                ByteBuffer owned = random.nextBoolean() ? ByteBuffer.wrap(data)
+                        : ByteBuffer.allocateDirect(size).put(data).flip();
+                ownedQueued++;
+                buffer.appendOwned(owned, released -> {
+                    assertThat(released).isSameAs(owned);
+                    assertThat(released.hasRemaining()).isFalse();
+                    ownedReleased[0]++;
+                });
+                if (buffer.bytes() > high) {
+                    overHighModel = true;
+                }
+            } else if (action < 3) {
                 int size = random.nextInt(10) == 0 ? random.nextInt(100_000) : random.nextInt(300);
                 byte[] data = new byte[size];
                 content.nextBytes(data);
@@ -306,12 +402,16 @@ class OutboundBufferTest {
             }
             assertThat(buffer.bytes()).as("step %d", step).isEqualTo(appended.size() - channel.taken.size());
             assertThat(buffer.isEmpty()).isEqualTo(buffer.bytes() == 0);
+            assertThat(buffer.copiedBytes()).isLessThanOrEqualTo(buffer.bytes());
             assertThat(buffer.isOverHigh()).as("step %d", step).isEqualTo(overHighModel);
             assertThat(buffer.isBelowHigh()).isEqualTo(buffer.bytes() <= high);
         }
         channel.maxPerWrite = Integer.MAX_VALUE;
         buffer.flushTo(channel);
         assertThat(buffer.isEmpty()).isTrue();
+        assertThat(buffer.copiedBytes()).isZero();
+        assertThat(ownedQueued).isPositive();
+        assertThat(ownedReleased[0]).isEqualTo(ownedQueued);
         byte[] expected = appended.toByteArray();
         byte[] actual = channel.taken.toByteArray();
         assertThat(actual.length).isEqualTo(expected.length);
