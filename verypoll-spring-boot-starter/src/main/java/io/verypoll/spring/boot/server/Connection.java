@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * elsewhere.
  *
  * <p>Writing tries the socket first and keeps only what it did not take: a copy for
- * {@link #write(ByteBuffer)}, the buffer itself for {@link #writeOwned}. Above the server's high
+ * {@link #write(ByteBuffer)}, the buffer itself for {@link #writeOwned}; a {@link #writeBody streamed
+ * body} is pulled a chunk at a time as the socket takes it. Above the server's high
  * watermark of pending bytes the connection stops reading (so a peer that sends but does not read
  * cannot make the server buffer without bound), and reads again at the low watermark; when its copies
  * pass max-pending-bytes it is closed with {@link CloseReason#PENDING_CAP}. {@link WriteResult} says
@@ -187,6 +188,25 @@ public final class Connection {
         Objects.requireNonNull(buffer, "buffer");
         checkLoop();
         return machine.output.writeOwned(buffer, release);
+    }
+
+    /**
+     * Writes a body produced as it is sent: the connection asks {@code body} for its next chunk only
+     * once the socket has taken the previous one, so a reply of any length reaches a slow but live
+     * reader whole while holding one chunk. Replies written afterwards wait behind it, in order. Until
+     * the body has been sent the connection counts as above the high watermark: it answers
+     * {@link WriteResult#SLOW_DOWN}, reads no more requests, and calls {@code onWritable} once the body
+     * is done and the rest drained. A reader that stops reading is closed by the idle timeout; a
+     * graceful {@link #close()} sends the body first (within the idle and shutdown timeouts).
+     * {@link BodySource#close()} is called once, when the body was sent or dropped.
+     *
+     * @return {@link WriteResult#CLOSED} when the connection no longer takes writes (the body is closed
+     *         at once); otherwise {@link WriteResult#SLOW_DOWN} while the body is in progress
+     */
+    public WriteResult writeBody(BodySource body) {
+        Objects.requireNonNull(body, "body");
+        checkLoop();
+        return machine.output.writeBody(body);
     }
 
     /** Writes {@code bytes}; see {@link #write(ByteBuffer)}. */

@@ -26,19 +26,24 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
     private final OutboundBuffer pending;
     /** The batch this connection gathers into, null outside its batches. */
     private WriteBatch gathering;
+    /** Made when a flush first yields: most connections never send enough to need it. */
+    private Runnable continueSending;
 
     ConnectionOutput(ConnectionStateMachine machine, StreamChannel channel, ServerCounters.Stripe counters, ServerSettings settings) {
         this.machine = machine;
         this.channel = channel;
         this.counters = counters;
         this.pending = new OutboundBuffer(settings.lowWatermark(), settings.highWatermark(), settings.maxPendingBytes(),
-                this);
+                this, counters);
     }
 
-    /** A release callback threw: counted and logged as a handler error; the connection goes on. */
+    /** A release (or a body's close) threw after the fact: counted and logged as a handler error; the connection goes on. */
     @Override
     public void callbackFailed(Throwable error) {
-        machine.callbackFailed(error);
+        counters.handlerErrors++;
+        machine.runtime.recordHandlerError(error);
+        log.warn("a release or body close of server '" + machine.server.name() + "' threw on connection " + machine.id,
+                error);
     }
 
     OutboundBuffer pending() {
@@ -97,9 +102,7 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
             closeForPendingCap();
             return false;
         }
-        long before = pending.bytes();
         pending.append(src);
-        counters.pendingBytes += pending.bytes() - before;
         machine.updateInterest();
         return pending.isBelowHigh();
     }
@@ -142,8 +145,28 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
             OutboundBuffer.release(buffer, release, this);
             return status();
         }
-        counters.pendingBytes += buffer.remaining();
         pending.appendOwned(buffer, release);
+        machine.updateInterest();
+        return status();
+    }
+
+    /**
+     * See {@link Connection#writeBody}: queued behind what is pending (what the batch gathered goes
+     * first); with nothing pending it starts at once.
+     */
+    WriteResult writeBody(BodySource body) {
+        if (machine.state().takesWrites()) {
+            sendGathered();
+        }
+        if (!machine.state().takesWrites()) {
+            OutboundBuffer.close(body, this);
+            return WriteResult.CLOSED;
+        }
+        boolean start = pending.isEmpty();
+        pending.appendBody(body);
+        if (start && !flushPending()) {
+            return WriteResult.CLOSED;
+        }
         machine.updateInterest();
         return status();
     }
@@ -251,27 +274,46 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
         }
     }
 
-    /** Sends pending bytes as far as the socket takes them; false if that failed (the connection is closed). */
+    /**
+     * Sends pending bytes as far as the socket takes them, and goes on after the loop's other work if
+     * the flush stopped at its budget; false if that failed (the connection is closed).
+     */
     private boolean flushPending() {
-        long before = pending.bytes();
         long written;
         try {
             written = pending.flushTo(channel);
+        } catch (OutboundBuffer.BodyFailure e) {
+            machine.handlerFailed(e.getCause(), "a body source");
+            return false;
         } catch (IOException e) {
             machine.closeNow(CloseReason.IO_ERROR, e);
             return false;
         }
-        counters.pendingBytes += pending.bytes() - before;
         sent(written);
+        if (machine.state() == Connection.State.CLOSED) {
+            return false; // a release, a body or its close closed the connection meanwhile
+        }
+        if (pending.yielded()) {
+            if (continueSending == null) {
+                continueSending = this::continueSending;
+            }
+            machine.runtime.runLater(continueSending);
+        }
         return true;
+    }
+
+    /** A flush that stopped at its budget goes on: the socket may still take data with no new event to come. */
+    private void continueSending() {
+        if (machine.state() != Connection.State.CLOSED && !pending.isEmpty()) {
+            sendPending();
+            machine.updateInterest();
+        }
     }
 
     /** Drops the pending bytes (the connection closed); returns how many there were. */
     long clear() {
         dropGathered();
-        long dropped = pending.clear();
-        counters.pendingBytes -= dropped;
-        return dropped;
+        return pending.clear();
     }
 
     private void sent(long n) {
@@ -294,13 +336,11 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
             closeForPendingCap();
             return false;
         }
-        long before = pending.bytes();
         for (int i = 0; i < count; i++) {
             if (srcs[i].hasRemaining()) {
                 pending.append(srcs[i]);
             }
         }
-        counters.pendingBytes += pending.bytes() - before;
         machine.updateInterest();
         return true;
     }

@@ -7,16 +7,23 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * The bytes a connection could not write yet, in order, with the limits on them. Two kinds of entry:
- * copies (chunks this buffer allocates for what the socket did not take of a plain write; small writes
- * are appended to the last one) and owned buffers (handed over by {@link Connection#writeOwned}, kept
- * as they are and released once written or dropped). Holds no memory while empty, so an idle
- * connection costs no output buffer. Buffers are kept in read mode (position = next byte to send).
+ * The bytes a connection could not write yet, in order, with the limits on them. Three kinds of
+ * entry: copies (chunks this buffer allocates for what the socket did not take of a plain write; small
+ * writes are appended to the last one), owned buffers (handed over by {@link Connection#writeOwned},
+ * kept as they are and released once written or dropped) and streamed bodies (a {@link BodySource}
+ * asked for its next chunk only at the head of the queue, once the socket took the previous one).
+ * Holds no memory while empty, so an idle connection costs no output buffer. Buffers are kept in read
+ * mode (position = next byte to send). Keeps the server's pending-bytes counter in step with its own.
  *
- * <p>Watermarks: {@link #bytes()} counts every queued byte; above the high watermark the buffer is
- * {@linkplain #isOverHigh() over high} (the connection stops reading) until it drains to the low one.
- * The cap counts copies only: they are memory the connection holds for a slow reader, whereas an owned
- * buffer is the application's memory, handed over, and may be larger than the cap.
+ * <p>Watermarks: {@link #bytes()} counts every queued byte (a body's current chunk included); above
+ * the high watermark the buffer is {@linkplain #isOverHigh() over high} (the connection stops reading)
+ * until it drains to the low one, and a queued body holds it over high until the body ends: its length
+ * is unknown, and reading more requests meanwhile would only queue their replies behind it. The cap
+ * counts copies only: they are memory the connection holds for a slow reader, whereas an owned buffer
+ * is the application's memory, handed over, and a body holds one chunk.
+ *
+ * <p>The application's callbacks (release, next, close) run in the middle of a flush and may use the
+ * connection: a write queues behind, a close clears the queue, and the flush then stops.
  */
 final class OutboundBuffer {
 
@@ -30,30 +37,57 @@ final class OutboundBuffer {
      */
     static final int HEAP_WRITE_SLICE = 256 * 1024;
 
+    /** Bytes one flush sends at most before yielding: then it goes on after the loop's other work. */
+    static final long FLUSH_BUDGET = 1L << 20;
+
+    /** Chunks one flush asks bodies for at most: empty chunks send nothing, but must not spin the loop. */
+    private static final int MAX_PULLS_PER_FLUSH = 256;
+
     /** Where failures of the application's callbacks go (a release that threw): never into the loop. */
     @FunctionalInterface
     interface Failures {
         void callbackFailed(Throwable error);
     }
 
+    /** A {@link BodySource#next()} threw: the connection closes as for a handler error. */
+    static final class BodyFailure extends IOException {
+        BodyFailure(Throwable cause) {
+            super(cause);
+        }
+    }
+
     /** An owned buffer and what releases it (null: nothing, the reference is simply dropped). */
     private record Owned(ByteBuffer buffer, Consumer<? super ByteBuffer> release) {
+    }
+
+    /** A streamed body and its chunk being sent (null before the first). */
+    private static final class Body {
+        final BodySource source;
+        ByteBuffer chunk;
+
+        Body(BodySource source) {
+            this.source = source;
+        }
     }
 
     private final int lowWatermark;
     private final int highWatermark;
     private final long cap;
     private final Failures failures;
-    /** Copies ({@link ByteBuffer}) and {@link Owned} buffers, in order; null while empty. */
+    private final ServerCounters.Stripe counters;
+    /** Copies ({@link ByteBuffer}), {@link Owned} buffers and {@link Body} entries, in order; null while empty. */
     private ArrayDeque<Object> entries;
     /** The last copy chunk while it is the last entry: small copies are appended to it. */
     private ByteBuffer appendable;
     private long bytes;
     /** Bytes in copy chunks: what the cap limits. */
     private long copied;
+    private int bodies;
     private boolean overHigh;
+    /** The last flush stopped at its budget with more to send: it must go on without a new event. */
+    private boolean yielded;
 
-    OutboundBuffer(int lowWatermark, int highWatermark, long cap, Failures failures) {
+    OutboundBuffer(int lowWatermark, int highWatermark, long cap, Failures failures, ServerCounters.Stripe counters) {
         if (lowWatermark < 0 || lowWatermark >= highWatermark || highWatermark > cap) {
             throw new IllegalArgumentException("need 0 <= low < high <= cap: " + lowWatermark + ", " + highWatermark
                     + ", " + cap);
@@ -62,9 +96,10 @@ final class OutboundBuffer {
         this.highWatermark = highWatermark;
         this.cap = cap;
         this.failures = failures;
+        this.counters = counters;
     }
 
-    /** Every byte queued: copies and owned buffers. */
+    /** Every byte queued: copies, owned buffers, a body's current chunk. */
     long bytes() {
         return bytes;
     }
@@ -78,14 +113,19 @@ final class OutboundBuffer {
         return entries == null;
     }
 
-    /** True from passing the high watermark until draining to the low one. */
+    /** True from passing the high watermark (or queueing a body) until draining to the low one with no body left. */
     boolean isOverHigh() {
         return overHigh;
     }
 
-    /** At or below the high watermark: the writer may go on. */
+    /** At or below the high watermark and no body queued: the writer may go on. */
     boolean isBelowHigh() {
-        return bytes <= highWatermark;
+        return bytes <= highWatermark && bodies == 0;
+    }
+
+    /** True after a flush that stopped at its budget with more to send. */
+    boolean yielded() {
+        return yielded;
     }
 
     /** True when {@code more} bytes of copies would not fit under the cap. */
@@ -116,7 +156,7 @@ final class OutboundBuffer {
             tail.put(src);
             src.limit(srcLimit);
             tail.position(readPosition);
-            bytes += n;
+            added(n);
             copied += n;
         }
         checkHigh();
@@ -126,8 +166,21 @@ final class OutboundBuffer {
     void appendOwned(ByteBuffer buffer, Consumer<? super ByteBuffer> release) {
         entries().addLast(new Owned(buffer, release));
         appendable = null;
-        bytes += buffer.remaining();
+        added(buffer.remaining());
         checkHigh();
+    }
+
+    /** Queues a streamed body: over high until it has been sent. */
+    void appendBody(BodySource source) {
+        entries().addLast(new Body(source));
+        appendable = null;
+        bodies++;
+        overHigh = true;
+    }
+
+    private void added(long n) {
+        bytes += n;
+        counters.pendingBytes += n;
     }
 
     private ArrayDeque<Object> entries() {
@@ -144,46 +197,90 @@ final class OutboundBuffer {
     }
 
     /**
-     * Writes until the channel takes no more or nothing is left; returns the bytes written. Drained
-     * to the low watermark, the buffer is no longer over high; empty, it lets go of its entries.
+     * Writes until the channel takes no more, nothing is left or the budget is spent ({@link #yielded()});
+     * returns the bytes written. Drained to the low watermark with no body left, the buffer is no longer
+     * over high; empty, it lets go of its entries.
+     *
+     * @throws BodyFailure when a body's {@code next()} threw (the body stays queued: clear() closes it)
      */
     long flushTo(WritableByteChannel channel) throws IOException {
-        if (entries == null) {
+        yielded = false;
+        ArrayDeque<Object> queue = entries;
+        if (queue == null) {
             return 0;
         }
         long written = 0;
+        int pulls = 0;
         Object head;
         try {
-            while ((head = entries.peekFirst()) != null) {
-                boolean copy = head instanceof ByteBuffer;
-                ByteBuffer buffer = copy ? (ByteBuffer) head : ((Owned) head).buffer;
+            while (entries == queue && (head = queue.peekFirst()) != null) {
+                ByteBuffer buffer;
+                if (head instanceof ByteBuffer chunk) {
+                    buffer = chunk;
+                } else if (head instanceof Owned owned) {
+                    buffer = owned.buffer;
+                } else {
+                    Body body = (Body) head;
+                    buffer = body.chunk;
+                    if (buffer == null || !buffer.hasRemaining()) {
+                        if (written >= FLUSH_BUDGET || pulls++ == MAX_PULLS_PER_FLUSH) {
+                            yielded = true;
+                            break;
+                        }
+                        pull(body);
+                        if (body.chunk == null && entries == queue) {
+                            queue.pollFirst();
+                            bodies--;
+                            close(body.source, failures);
+                        }
+                        continue; // a callback may have cleared the queue: checked at the top
+                    }
+                }
                 long n = writeOut(channel, buffer);
                 written += n;
-                bytes -= n;
-                if (copy) {
+                added(-n);
+                if (head == buffer) {
                     copied -= n;
                 }
                 if (buffer.hasRemaining()) {
                     break; // the socket is full
                 }
-                entries.pollFirst();
-                if (copy) {
+                if (head == buffer) {
+                    queue.pollFirst();
                     if (buffer == appendable) {
                         appendable = null;
                     }
-                } else {
-                    release((Owned) head);
-                }
+                } else if (head instanceof Owned owned) {
+                    queue.pollFirst();
+                    release(owned.buffer, owned.release, failures);
+                } // else a body: its next chunk at the next turn
             }
         } finally {
-            settle();
+            if (entries == queue) {
+                settle();
+            }
         }
         return written;
     }
 
-    /** After sending: below the low watermark no longer over high; empty, lets go of the queue. */
+    /** Asks {@code body} for its next chunk (null: the body ended). */
+    private void pull(Body body) throws BodyFailure {
+        body.chunk = null;
+        ByteBuffer chunk;
+        try {
+            chunk = body.source.next();
+        } catch (Throwable e) {
+            throw new BodyFailure(e);
+        }
+        if (chunk != null && entries != null) {
+            body.chunk = chunk;
+            added(chunk.remaining());
+        }
+    }
+
+    /** After sending: below the low watermark with no body, no longer over high; empty, lets go of the queue. */
     private void settle() {
-        if (bytes <= lowWatermark) {
+        if (bytes <= lowWatermark && bodies == 0) {
             overHigh = false;
         }
         if (entries != null && entries.isEmpty()) {
@@ -232,23 +329,31 @@ final class OutboundBuffer {
         }
     }
 
-    private void release(Owned owned) {
-        release(owned.buffer, owned.release, failures);
+    /** Closes {@code source} (a body done or dropped); a failure goes to {@code failures}. */
+    static void close(BodySource source, Failures failures) {
+        try {
+            source.close();
+        } catch (Throwable e) {
+            failures.callbackFailed(e);
+        }
     }
 
-    /** Drops everything (the connection closed), releasing owned buffers; returns the bytes dropped. */
+    /** Drops everything (the connection closed), releasing owned buffers and closing bodies; returns the bytes dropped. */
     long clear() {
         long dropped = bytes;
         ArrayDeque<Object> queue = entries;
         entries = null;
         appendable = null;
-        bytes = 0;
+        added(-bytes);
         copied = 0;
+        bodies = 0;
         overHigh = false;
         if (queue != null) {
             for (Object entry : queue) {
                 if (entry instanceof Owned owned) {
-                    release(owned);
+                    release(owned.buffer, owned.release, failures);
+                } else if (entry instanceof Body body) {
+                    close(body.source, failures);
                 }
             }
         }

@@ -64,20 +64,20 @@ class OutboundBufferTest {
 
     @Test
     void constructorChecksTheLimits() {
-        assertThatThrownBy(() -> new OutboundBuffer(10, 10, 100, FAILURES)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new OutboundBuffer(10, 10, 100, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("low < high");
-        assertThatThrownBy(() -> new OutboundBuffer(11, 10, 100, FAILURES)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new OutboundBuffer(1, 10, 9, FAILURES)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new OutboundBuffer(11, 10, 100, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OutboundBuffer(1, 10, 9, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("high <= cap");
-        assertThatThrownBy(() -> new OutboundBuffer(-1, 10, 100, FAILURES)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OutboundBuffer(-1, 10, 100, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class);
         // The edges that are allowed.
-        new OutboundBuffer(0, 1, 1, FAILURES);
-        new OutboundBuffer(9, 10, 10, FAILURES);
+        new OutboundBuffer(0, 1, 1, FAILURES, new ServerCounters.Stripe());
+        new OutboundBuffer(9, 10, 10, FAILURES, new ServerCounters.Stripe());
     }
 
     @Test
     void aNewBufferIsEmptyAndFlushesNothingWithoutTouchingTheChannel() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES, new ServerCounters.Stripe());
         LimitedChannel channel = new LimitedChannel(1000);
         assertThat(buffer.isEmpty()).isTrue();
         assertThat(buffer.bytes()).isZero();
@@ -89,7 +89,7 @@ class OutboundBufferTest {
 
     @Test
     void appendTakesAllOfTheSourceAndFlushWritesItInOrder() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 10_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 10_000, FAILURES, new ServerCounters.Stripe());
         ByteBuffer src = bytes(500, 0);
         src.position(100).limit(300); // only this window is the caller's data
         buffer.append(src);
@@ -106,7 +106,7 @@ class OutboundBufferTest {
 
     @Test
     void partialWritesStopAtTheFirstShortWriteAndKeepTheRest() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 100_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 100_000, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(10_000, 7));
         LimitedChannel channel = new LimitedChannel(3_000);
 
@@ -124,7 +124,7 @@ class OutboundBufferTest {
 
     @Test
     void aChannelThatWouldBlockTakesNothingAndChangesNothing() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(50, 0));
         assertThat(buffer.isOverHigh()).isTrue();
         LimitedChannel blocked = new LimitedChannel(0);
@@ -142,7 +142,7 @@ class OutboundBufferTest {
 
     @Test
     void flushGoesOnAcrossChunksWhileTheChannelTakesWholeChunks() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 1_000_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 1_000_000, FAILURES, new ServerCounters.Stripe());
         // Larger than a chunk, so the data spans several chunks.
         buffer.append(bytes(200_000, 3));
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
@@ -153,7 +153,7 @@ class OutboundBufferTest {
 
     @Test
     void watermarksHaveHysteresis() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 200, 1_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(100, 200, 1_000, FAILURES, new ServerCounters.Stripe());
         LimitedChannel channel = new LimitedChannel(50);
 
         buffer.append(bytes(200, 0));
@@ -186,7 +186,7 @@ class OutboundBufferTest {
 
     @Test
     void drainingCompletelyClearsOverHigh() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(0, 10, 100, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(0, 10, 100, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(50, 0));
         assertThat(buffer.isOverHigh()).isTrue();
         buffer.flushTo(new LimitedChannel(49));
@@ -198,7 +198,7 @@ class OutboundBufferTest {
 
     @Test
     void wouldExceedCapAtExactlyTheCapAndOneMore() {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES, new ServerCounters.Stripe());
         assertThat(buffer.wouldExceedCap(1_000)).isFalse();
         assertThat(buffer.wouldExceedCap(1_001)).isTrue();
 
@@ -216,7 +216,7 @@ class OutboundBufferTest {
 
     @Test
     void anEmptiedBufferTakesNewBytesAgain() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES, new ServerCounters.Stripe());
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
         for (int round = 0; round < 5; round++) {
             // Ends exactly on a chunk boundary in one round, in the middle of one in the others.
@@ -237,7 +237,7 @@ class OutboundBufferTest {
 
     @Test
     void clearDropsEverythingAndReturnsTheCount() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES, new ServerCounters.Stripe());
         assertThat(buffer.clear()).isZero();
         buffer.append(bytes(5_000, 0));
         buffer.flushTo(new LimitedChannel(1_234));
@@ -259,7 +259,7 @@ class OutboundBufferTest {
 
     @Test
     void directSourcesAreCopiedToo() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000_000, FAILURES, new ServerCounters.Stripe());
         ByteBuffer direct = ByteBuffer.allocateDirect(70_000);
         direct.put(bytes(70_000, 9)).flip();
         buffer.append(direct);
@@ -273,7 +273,7 @@ class OutboundBufferTest {
 
     @Test
     void anOwnedBufferIsQueuedAsItselfAndReleasedOnceWhenAllOfItIsWritten() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(50, 0));
         ByteBuffer owned = bytes(5_000, 50); // larger than the cap: owned bytes are not copies
         List<ByteBuffer> released = new ArrayList<>();
@@ -304,7 +304,7 @@ class OutboundBufferTest {
     @Test
     void clearReleasesOwnedBuffersAndAFailingReleaseGoesToTheFailures() {
         List<Throwable> failures = new ArrayList<>();
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, failures::add);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, failures::add, new ServerCounters.Stripe());
         List<ByteBuffer> released = new ArrayList<>();
         ByteBuffer first = bytes(10, 0);
         ByteBuffer second = bytes(10, 0);
@@ -340,6 +340,138 @@ class OutboundBufferTest {
         assertThat(slow.writes).isEqualTo(1);
     }
 
+    /** A body that hands out {@code chunks} chunks of {@code size} bytes from one reused buffer, counting calls. */
+    private static final class CountingBody implements BodySource {
+        final ByteBuffer reused;
+        final int chunks;
+        int pulls;
+        int closes;
+
+        CountingBody(int chunks, int size) {
+            this.chunks = chunks;
+            this.reused = ByteBuffer.allocate(size).flip(); // empty until the first chunk
+        }
+
+        @Override
+        public ByteBuffer next() {
+            assertThat(reused.hasRemaining()).as("asked again before the last chunk was taken").isFalse();
+            if (pulls == chunks) {
+                pulls++;
+                return null;
+            }
+            reused.clear();
+            reused.put(bytes(reused.capacity(), pulls++)).flip();
+            return reused;
+        }
+
+        @Override
+        public void close() {
+            closes++;
+        }
+    }
+
+    @Test
+    void aBodyIsPulledAtTheHeadAsTheSocketTakesItAndHoldsTheBufferOverHighUntilItEnds() throws IOException {
+        ServerCounters.Stripe counters = new ServerCounters.Stripe();
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES, counters);
+        buffer.append(bytes(30, 0));
+        CountingBody body = new CountingBody(3, 500);
+        buffer.appendBody(body);
+        buffer.append(bytes(20, 9)); // behind the body
+
+        assertThat(body.pulls).as("not pulled while behind other bytes").isZero();
+        assertThat(buffer.isOverHigh()).isTrue();
+        assertThat(buffer.isBelowHigh()).as("a body in progress: slow down").isFalse();
+        assertThat(buffer.bytes()).isEqualTo(50);
+
+        LimitedChannel channel = new LimitedChannel(0);
+        buffer.flushTo(channel);
+        assertThat(body.pulls).as("nothing sent: nothing pulled").isZero();
+        channel.maxPerWrite = 200;
+        buffer.flushTo(channel); // 30, then the first chunk's 200 of 500
+        assertThat(body.pulls).isEqualTo(1);
+        assertThat(buffer.bytes()).as("the chunk's rest and the bytes behind").isEqualTo(300 + 20);
+        assertThat(counters.pendingBytes).isEqualTo(buffer.bytes());
+        channel.maxPerWrite = Integer.MAX_VALUE;
+        buffer.flushTo(channel);
+        assertThat(body.pulls).isEqualTo(4);
+        assertThat(body.closes).isOne();
+        assertThat(buffer.isEmpty()).isTrue();
+        assertThat(buffer.isOverHigh()).isFalse();
+        assertThat(counters.pendingBytes).isZero();
+
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.write(bytes(30, 0).array());
+        for (int i = 0; i < 3; i++) {
+            expected.write(bytes(500, i).array());
+        }
+        expected.write(bytes(20, 9).array());
+        assertThat(channel.taken.toByteArray()).isEqualTo(expected.toByteArray());
+    }
+
+    @Test
+    void aFlushYieldsAtItsBudgetAndEmptyChunksCannotSpinIt() throws IOException {
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES, new ServerCounters.Stripe());
+        CountingBody body = new CountingBody(1_000, 64 * 1024); // 64 MB, far more than one budget
+        buffer.appendBody(body);
+        LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
+        long written = buffer.flushTo(channel);
+        assertThat(written).isGreaterThanOrEqualTo(OutboundBuffer.FLUSH_BUDGET).isLessThan(OutboundBuffer.FLUSH_BUDGET + 64 * 1024);
+        assertThat(buffer.yielded()).isTrue();
+        assertThat(buffer.flushTo(channel)).isPositive();
+
+        OutboundBuffer idle = new OutboundBuffer(10, 100, 1_000, FAILURES, new ServerCounters.Stripe());
+        int[] pulls = new int[1];
+        idle.appendBody(() -> {
+            pulls[0]++;
+            return ByteBuffer.allocate(0);
+        });
+        assertThat(idle.flushTo(channel)).isZero();
+        assertThat(idle.yielded()).isTrue();
+        assertThat(pulls[0]).isBetween(1, 1_000);
+    }
+
+    @Test
+    void aBodyThatThrowsFailsTheFlushAndIsClosedOnceByClear() {
+        List<Throwable> failures = new ArrayList<>();
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, failures::add, new ServerCounters.Stripe());
+        int[] closes = new int[1];
+        buffer.appendBody(new BodySource() {
+            @Override
+            public ByteBuffer next() {
+                throw new IllegalStateException("a producer bug");
+            }
+
+            @Override
+            public void close() {
+                closes[0]++;
+            }
+        });
+        assertThatThrownBy(() -> buffer.flushTo(new LimitedChannel(100))).isInstanceOf(OutboundBuffer.BodyFailure.class)
+                .hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(closes[0]).isZero();
+        buffer.clear();
+        assertThat(closes[0]).isOne();
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void aCallbackThatClearsTheBufferMidFlushStopsTheFlush() throws IOException {
+        OutboundBuffer[] self = new OutboundBuffer[1];
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES, new ServerCounters.Stripe());
+        self[0] = buffer;
+        List<ByteBuffer> released = new ArrayList<>();
+        buffer.appendOwned(bytes(10, 0), b -> self[0].clear()); // as a release that closes its connection would
+        ByteBuffer second = bytes(10, 0);
+        buffer.appendOwned(second, released::add);
+        LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
+        assertThat(buffer.flushTo(channel)).isEqualTo(10);
+        assertThat(released).as("dropped by the clear, not sent").containsExactly(second);
+        assertThat(second.remaining()).isEqualTo(10);
+        assertThat(buffer.isEmpty()).isTrue();
+        assertThat(buffer.bytes()).isZero();
+    }
+
     /**
      * Random appends (small ones that share a chunk, large ones that span several) and random partial
      * flushes, checked at every step against the expected stream, the byte count and a model of the
@@ -350,7 +482,8 @@ class OutboundBufferTest {
         Random random = new Random(12345);
         int low = 16 * 1024;
         int high = 64 * 1024;
-        OutboundBuffer buffer = new OutboundBuffer(low, high, Long.MAX_VALUE, FAILURES);
+        ServerCounters.Stripe counters = new ServerCounters.Stripe();
+        OutboundBuffer buffer = new OutboundBuffer(low, high, Long.MAX_VALUE, FAILURES, counters);
         LimitedChannel channel = new LimitedChannel(0);
         ByteArrayOutputStream appended = new ByteArrayOutputStream();
         Random content = new Random(54321);
@@ -403,6 +536,7 @@ class OutboundBufferTest {
             assertThat(buffer.bytes()).as("step %d", step).isEqualTo(appended.size() - channel.taken.size());
             assertThat(buffer.isEmpty()).isEqualTo(buffer.bytes() == 0);
             assertThat(buffer.copiedBytes()).isLessThanOrEqualTo(buffer.bytes());
+            assertThat(counters.pendingBytes).as("the server's counter in step").isEqualTo(buffer.bytes());
             assertThat(buffer.isOverHigh()).as("step %d", step).isEqualTo(overHighModel);
             assertThat(buffer.isBelowHigh()).isEqualTo(buffer.bytes() <= high);
         }
