@@ -77,8 +77,6 @@ final class OutboundBuffer {
     private final ServerCounters.Stripe counters;
     /** Copies ({@link ByteBuffer}), {@link Owned} buffers and {@link Body} entries, in order; null while empty. */
     private ArrayDeque<Object> entries;
-    /** The last copy chunk while it is the last entry: small copies are appended to it. */
-    private ByteBuffer appendable;
     private long bytes;
     /** Bytes in copy chunks: what the cap limits. */
     private long copied;
@@ -140,12 +138,12 @@ final class OutboundBuffer {
         }
         ArrayDeque<Object> queue = entries();
         while (src.hasRemaining()) {
-            ByteBuffer tail = appendable;
+            // Appended to the last entry when it is a copy chunk with room (an owned buffer is never written into).
+            ByteBuffer tail = queue.peekLast() instanceof ByteBuffer chunk ? chunk : null;
             if (tail == null || tail.limit() == tail.capacity()) {
                 tail = ByteBuffer.allocate(Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, src.remaining())));
                 tail.limit(0);
                 queue.addLast(tail);
-                appendable = tail;
             }
             int n = Math.min(tail.capacity() - tail.limit(), src.remaining());
             int readPosition = tail.position();
@@ -165,7 +163,6 @@ final class OutboundBuffer {
     /** Queues {@code buffer} itself (no copy); {@code release} (may be null) gets it back once written or dropped. */
     void appendOwned(ByteBuffer buffer, Consumer<? super ByteBuffer> release) {
         entries().addLast(new Owned(buffer, release));
-        appendable = null;
         added(buffer.remaining());
         checkHigh();
     }
@@ -173,7 +170,6 @@ final class OutboundBuffer {
     /** Queues a streamed body: over high until it has been sent. */
     void appendBody(BodySource source) {
         entries().addLast(new Body(source));
-        appendable = null;
         bodies++;
         overHigh = true;
     }
@@ -247,9 +243,6 @@ final class OutboundBuffer {
                 }
                 if (head == buffer) {
                     queue.pollFirst();
-                    if (buffer == appendable) {
-                        appendable = null;
-                    }
                 } else if (head instanceof Owned owned) {
                     queue.pollFirst();
                     release(owned.buffer, owned.release, failures);
@@ -285,7 +278,6 @@ final class OutboundBuffer {
         }
         if (entries != null && entries.isEmpty()) {
             entries = null;
-            appendable = null;
         }
     }
 
@@ -343,7 +335,6 @@ final class OutboundBuffer {
         long dropped = bytes;
         ArrayDeque<Object> queue = entries;
         entries = null;
-        appendable = null;
         added(-bytes);
         copied = 0;
         bodies = 0;
