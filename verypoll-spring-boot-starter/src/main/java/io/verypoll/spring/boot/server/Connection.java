@@ -6,6 +6,7 @@ import io.verypoll.spring.boot.loop.PollLoop;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
@@ -248,6 +249,47 @@ public final class Connection {
     public void flush() {
         checkLoop();
         machine.output.sendGathered();
+    }
+
+    /**
+     * Runs blocking {@code work} (a query, a call to another service) off the loop, on the server's
+     * offload executor, and then {@code reply} with its result on this connection's loop. Replies come
+     * in the order of the {@code offload} calls, however the work completes: pipelined requests get
+     * their replies in request order. Replies ready together are written as one batch.
+     *
+     * <p>At most {@code max-in-flight} (16) offloaded calls per connection are running or waiting to
+     * reply: at the bound the connection stops reading, exactly as for backpressure (on a framed
+     * connection no frame is lost or reordered), and reads again once a reply goes out; work offloaded
+     * beyond the bound from one message starts only then.
+     *
+     * <p>Work that throws closes the connection ({@link CloseReason#HANDLER_ERROR}, counted and logged),
+     * unless {@link #offload(Callable, OffloadReply, OffloadReply)} gives a failure reply. A graceful
+     * {@link #close()} (the default when the peer ends its side) and {@link #shutdownOutput()} wait for
+     * the replies still due, reading nothing more meanwhile; the idle timeout still counts. A connection
+     * that closes first drops the late results, counted in {@code verypoll.offload.dropped}: work not
+     * started never runs, running work finishes unless the shutdown timeout interrupts it.
+     *
+     * @return false, and the work does not run, when the connection is closing or closed
+     */
+    public <T> boolean offload(Callable<? extends T> work, OffloadReply<? super T> reply) {
+        return offload(work, reply, null);
+    }
+
+    /**
+     * {@link #offload(Callable, OffloadReply)}, and {@code onFailure} replies in its turn with what the
+     * work threw (or the executor's refusal) instead of closing the connection.
+     */
+    public <T> boolean offload(Callable<? extends T> work, OffloadReply<? super T> reply,
+                               OffloadReply<? super Throwable> onFailure) {
+        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(reply, "reply");
+        checkLoop();
+        return machine.state() == State.OPEN && machine.offloads().offload(work, reply, onFailure);
+    }
+
+    /** Work this connection offloaded and has not replied yet. */
+    public int offloadsInFlight() {
+        return machine.offloadsOutstanding();
     }
 
     /**

@@ -124,6 +124,11 @@ public final class ServerSetting<T> {
             "Servers with a decoder: input held for incomplete frames (and for frames kept while reading is paused)"
                     + " over all the server's connections; a connection that would take it higher is closed (input-cap).");
 
+    public static final ServerSetting<Integer> MAX_IN_FLIGHT = new ServerSetting<>("max-in-flight", Integer.class, false,
+            16, STREAM, atLeast(1),
+            "Work a connection has offloaded (Connection.offload) and not yet replied, at most: at the bound the"
+                    + " connection stops reading until a reply goes out, and work offloaded beyond it starts only then.");
+
     private static final List<ServerSetting<?>> ALL = List.copyOf(DECLARED);
 
     final int index;
