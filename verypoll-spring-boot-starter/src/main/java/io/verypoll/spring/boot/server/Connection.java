@@ -30,6 +30,9 @@ import java.util.function.Consumer;
  * the frames of one read, its writes are gathered and sent together when they are handled.
  * The states and the moves between them are the {@link ConnectionStateMachine}'s.
  *
+ * <p>Blocking work goes to an executor with {@link #offload}, and its replies come back to the loop
+ * in the order the work was offloaded.
+ *
  * <p>{@link #close()} is graceful: the pending bytes are sent, then the end of stream, and the
  * connection reads and discards what the peer still sends until the peer closes too (or the linger
  * timeout passes). Closing a socket that has unread input makes the kernel reset the connection and

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
  * gathered in the loop's {@link WriteBatch} and sent with one write when the batch ends, or
  * earlier if it fills up; what the socket does not take then joins the outbound buffer as usual.
  * Writes from anywhere else (tasks, timers, other connections' handlers) never wait for a batch:
- * they go to the socket at once, which is already as early as an end-of-iteration flush.
+ * they go to the socket at once, which is already as early as an end-of-iteration flush; replies of
+ * offloaded work applied together are a batch of their own. An owned buffer is queued as itself
+ * rather than copied, and a streamed body is pulled as the socket takes it.
  */
 final class ConnectionOutput implements OutboundBuffer.Failures {
 

@@ -84,7 +84,8 @@ public final class ServerSetting<T> {
 
     public static final ServerSetting<Long> MAX_PENDING_BYTES = new ServerSetting<>("max-pending-bytes", Long.class, true,
             4L * 1024 * 1024, STREAM, atLeast(1),
-            "Pending bytes above which a connection is closed (a reader too slow to keep).");
+            "Bytes a connection holds as copies for a slow reader (what plain writes left unsent), above which it is"
+                    + " closed (pending-cap); owned buffers and streamed bodies do not count.");
 
     public static final ServerSetting<Boolean> TCP_NO_DELAY = new ServerSetting<>("tcp-no-delay", Boolean.class, false,
             true, Set.of(ServerKind.TCP), (on, s) -> null,
