@@ -3,6 +3,8 @@ package io.verypoll.spring.boot.server;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +46,20 @@ final class PacedReader {
             }
         }
         return received.toByteArray();
+    }
+
+    /**
+     * 5 MiB, or 1 MiB more than the kernel's largest send buffer (tcp_wmem's maximum) where that is
+     * larger: a reply the kernel cannot swallow at once, so that the server has to hold some of it.
+     */
+    static int beyondKernelBuffers() {
+        long kernel = 4L << 20;
+        try {
+            kernel = Long.parseLong(Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim().split("\\s+")[2]);
+        } catch (IOException | RuntimeException e) {
+            // Not Linux: assume the usual maximum.
+        }
+        return (int) Math.max(5L << 20, kernel + (1L << 20));
     }
 
     /** {@code size} bytes of a pattern that shows a shifted, lost or repeated byte. */
