@@ -146,6 +146,12 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
             Gauge.builder("verypoll.input.buffered", stream, StreamServer::bufferedInputBytes)
                     .description("Bytes held for incomplete frames (capped by max-buffered-input)").baseUnit(BaseUnits.BYTES)
                     .tags(tags).strongReference(true).register(registry);
+            Gauge.builder("verypoll.offload.in.flight", stream, StreamServer::offloadsInFlight)
+                    .description("Work offloaded by connections and not yet replied (running, done and waiting for an"
+                            + " earlier reply, or waiting to start)").tags(tags).strongReference(true).register(registry);
+            FunctionCounter.builder("verypoll.offload.dropped", stream, StreamServer::offloadsDropped)
+                    .description("Offloaded work whose reply was dropped because its connection closed first")
+                    .tags(tags).register(registry);
             for (CloseReason reason : CloseReason.values()) {
                 FunctionCounter.builder("verypoll.connections.closed", stream, s -> s.closedConnections(reason))
                         .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())

@@ -7,6 +7,7 @@ import io.verypoll.spring.boot.context.VerypollServerCustomizer;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.SocketServer;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -14,6 +15,8 @@ import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+
+import java.util.concurrent.Executor;
 
 /**
  * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} beans. The loop threads
@@ -25,6 +28,9 @@ import org.springframework.context.annotation.Bean;
 // timeout typed when that auto-configuration is not in the context (a registered bean is not added twice).
 @EnableConfigurationProperties({VerypollProperties.class, LifecycleProperties.class})
 public final class VerypollAutoConfiguration {
+
+    /** Boot's task executor bean ({@code TaskExecutionAutoConfiguration}), not required. */
+    static final String OFFLOAD_EXECUTOR = "applicationTaskExecutor";
 
     /** Static: a post-processor must exist before the beans it processes. */
     @Bean
@@ -43,15 +49,22 @@ public final class VerypollAutoConfiguration {
         return new VerypollServerProperties();
     }
 
+    /**
+     * Offloaded work of servers whose builder named no executor runs on the bean {@value #OFFLOAD_EXECUTOR}
+     * when there is one: Boot's task executor, a virtual-thread one with {@code spring.threads.virtual.enabled}.
+     * Without it each such server makes a small pool of its own at its first offload.
+     */
     @Bean
     @ConditionalOnMissingBean
     VerypollLifecycle verypollLifecycle(PollLoopGroup verypollLoopGroup, ObjectProvider<SocketServer> servers,
                                         ObjectProvider<VerypollServerCustomizer> customizers,
                                         VerypollProperties properties, VerypollServerProperties serverProperties,
-                                        LifecycleProperties lifecycle, ApplicationEventPublisher publisher) {
+                                        LifecycleProperties lifecycle, ApplicationEventPublisher publisher,
+                                        @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor) {
         VerypollLifecycle.Options options = new VerypollLifecycle.Options(properties.getShutdownTimeout(),
                 lifecycle.getTimeoutPerShutdownPhase(), properties.isNonLoopbackAcknowledged());
-        return new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties, options, publisher);
+        return new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties, options, publisher,
+                offloadExecutor);
     }
 
     @Bean

@@ -5,6 +5,7 @@ import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamServer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.BeansException;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,6 +86,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     private final ServerSettingsSource properties;
     private final Options options;
     private final ApplicationEventPublisher publisher;
+    private final ObjectProvider<Executor> offloadExecutor;
     private final Object monitor = new Object();
     private ListableBeanFactory beanFactory;
     private volatile State state = State.STOPPED;
@@ -94,6 +97,19 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers,
                              ObjectProvider<VerypollServerCustomizer> customizers, ServerSettingsSource properties,
                              Options options, ApplicationEventPublisher publisher) {
+        this(group, servers, customizers, properties, options, publisher, null);
+    }
+
+    /**
+     * As above, and {@code offloadExecutor} (may be null or empty) is where the stream servers whose
+     * builder named no {@code offloadExecutor} run offloaded work; the auto-configuration passes Boot's
+     * {@code applicationTaskExecutor}. Resolved at each start.
+     */
+    public VerypollLifecycle(PollLoopGroup group, ObjectProvider<SocketServer> servers,
+                             ObjectProvider<VerypollServerCustomizer> customizers, ServerSettingsSource properties,
+                             Options options, ApplicationEventPublisher publisher,
+                             ObjectProvider<Executor> offloadExecutor) {
+        this.offloadExecutor = offloadExecutor;
         this.group = Objects.requireNonNull(group, "group");
         this.serverProvider = Objects.requireNonNull(servers, "servers");
         this.customizers = Objects.requireNonNull(customizers, "customizers");
@@ -164,6 +180,12 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             // Resolved here, not in the constructor: servers may depend on beans that depend on us.
             Map<String, SocketServer> beans = serverBeans();
             new ServerConfigurator(properties, customizers.orderedStream().toList()).configure(beans);
+            Executor executor = offloadExecutor == null ? null : offloadExecutor.getIfAvailable();
+            for (SocketServer server : beans.values()) {
+                if (server instanceof StreamServer stream) {
+                    stream.defaultOffloadExecutor(executor);
+                }
+            }
             if (group.isStopped()) {
                 group.start(); // a restart: the loops went with the last stop
             }

@@ -5,16 +5,22 @@ import io.verypoll.spring.boot.loop.PollLoop;
 
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * One accepted stream connection, owned by one loop. Its methods must be called on that loop's thread
  * (inside handler callbacks, or through {@link #execute}); they throw {@link IllegalStateException}
  * elsewhere.
  *
- * <p>Writing tries the socket first and keeps only what it did not take. Above the server's high
+ * <p>Writing tries the socket first and keeps only what it did not take: a copy for
+ * {@link #write(ByteBuffer)}, the buffer itself for {@link #writeOwned}; a {@link #writeBody streamed
+ * body} is pulled a chunk at a time as the socket takes it. Above the server's high
  * watermark of pending bytes the connection stops reading (so a peer that sends but does not read
- * cannot make the server buffer without bound), and reads again at the low watermark; above
- * max-pending-bytes it is closed with {@link CloseReason#PENDING_CAP}.
+ * cannot make the server buffer without bound), and reads again at the low watermark; when its copies
+ * pass max-pending-bytes it is closed with {@link CloseReason#PENDING_CAP}. {@link WriteResult} says
+ * which: go on, slow down, or closed.
  *
  * <p><b>The byte path.</b> Bytes in ({@link ConnectionInput}): the {@link StreamChannel} (the
  * socket, or a layer such as TLS wrapping it) → the loop's shared read buffer → the handler (on a
@@ -23,6 +29,9 @@ import java.nio.ByteBuffer;
  * {@link OutboundBuffer} → the channel when it can take them; while a framed connection handles
  * the frames of one read, its writes are gathered and sent together when they are handled.
  * The states and the moves between them are the {@link ConnectionStateMachine}'s.
+ *
+ * <p>Blocking work goes to an executor with {@link #offload}, and its replies come back to the loop
+ * in the order the work was offloaded.
  *
  * <p>{@link #close()} is graceful: the pending bytes are sent, then the end of stream, and the
  * connection reads and discards what the peer still sends until the peer closes too (or the linger
@@ -97,9 +106,19 @@ public final class Connection {
         return machine.state() != State.CLOSED;
     }
 
-    /** True while writes are taken and pending bytes are at or below the high watermark. */
+    /** True while writes are taken and pending bytes are at or below the high watermark: {@code writeStatus() == OK}. */
     public boolean isWritable() {
         return machine.state().takesWrites() && outbound.isBelowHigh();
+    }
+
+    /**
+     * What a write now would answer: {@link WriteResult#OK} (go on), {@link WriteResult#SLOW_DOWN}
+     * (above the high watermark, or a streamed body in progress: wait for {@code onWritable}) or
+     * {@link WriteResult#CLOSED} (writes are no longer taken). Tells apart the two meanings of
+     * {@link #write}'s {@code false}.
+     */
+    public WriteResult writeStatus() {
+        return machine.output.status();
     }
 
     /** Bytes written by the application but not yet taken by the socket. */
@@ -127,10 +146,12 @@ public final class Connection {
     }
 
     /**
-     * Writes {@code src}: as much as the socket takes now, the rest is kept and sent when the socket
-     * can take it. Returns {@link #isWritable()} afterwards (false: slow down). Writing after
-     * {@link #shutdownOutput()} or a close is ignored and returns false. Either way {@code src} is
-     * consumed and may be reused at once.
+     * Writes {@code src}: as much as the socket takes now, the rest is copied and sent when the socket
+     * can take it. Returns {@link #isWritable()} afterwards: false means slow down or closed, which
+     * {@link #writeStatus()} tells apart. Writing after {@link #shutdownOutput()} or a close is ignored
+     * and returns false; copies past max-pending-bytes close the connection ({@link CloseReason#PENDING_CAP}).
+     * Either way {@code src} is consumed and may be reused at once. To hand over a large buffer without
+     * a copy, see {@link #writeOwned}.
      *
      * <p>On a framed connection, while the frames of one read are handled, the write is gathered
      * instead and goes out with the others when they are handled (or at {@link #flush()}): a frame
@@ -139,6 +160,57 @@ public final class Connection {
     public boolean write(ByteBuffer src) {
         checkLoop();
         return machine.output.write(src);
+    }
+
+    /**
+     * Hands {@code buffer} over and writes it without copying it: what the socket does not take now is
+     * queued as the buffer itself, in order with the other writes. The connection owns the buffer from
+     * this call on, whatever the result: the caller must not change its content, position or limit
+     * again. Hand over a {@code duplicate()} (or {@code asReadOnlyBuffer()}) to send a shared value,
+     * such as a cached reply, to many connections.
+     *
+     * <p>Owned bytes count for the watermarks but not against max-pending-bytes, which caps the copies
+     * a connection holds: a reply larger than the cap reaches a slow reader whole, while a reader that
+     * stops reading is still closed by the idle timeout. In a batch (a framed connection handling a
+     * read) a buffer that fits the batch's 64 KiB room is copied into its direct scratch, the copy the
+     * JDK makes of a heap buffer to write it anyway; a larger one is never copied.
+     *
+     * @return {@link WriteResult#CLOSED} when the connection no longer takes writes (the buffer is
+     *         dropped); otherwise whether to go on or slow down
+     */
+    public WriteResult writeOwned(ByteBuffer buffer) {
+        return writeOwned(buffer, null);
+    }
+
+    /**
+     * {@link #writeOwned(ByteBuffer)}, and {@code release} gets the buffer back, on this loop, once the
+     * connection no longer needs it: all of it written, or dropped (the connection closed, or did not
+     * take the write). Called exactly once; for pooled buffers. A release that throws is counted as a
+     * handler error and logged; the connection goes on.
+     */
+    public WriteResult writeOwned(ByteBuffer buffer, Consumer<? super ByteBuffer> release) {
+        Objects.requireNonNull(buffer, "buffer");
+        checkLoop();
+        return machine.output.writeOwned(buffer, release);
+    }
+
+    /**
+     * Writes a body produced as it is sent: the connection asks {@code body} for its next chunk only
+     * once the socket has taken the previous one, so a reply of any length reaches a slow but live
+     * reader whole while holding one chunk. Replies written afterwards wait behind it, in order. Until
+     * the body has been sent the connection counts as above the high watermark: it answers
+     * {@link WriteResult#SLOW_DOWN}, reads no more requests, and calls {@code onWritable} once the body
+     * is done and the rest drained. A reader that stops reading is closed by the idle timeout; a
+     * graceful {@link #close()} sends the body first (within the idle and shutdown timeouts).
+     * {@link BodySource#close()} is called once, when the body was sent or dropped.
+     *
+     * @return {@link WriteResult#CLOSED} when the connection no longer takes writes (the body is closed
+     *         at once); otherwise {@link WriteResult#SLOW_DOWN} while the body is in progress
+     */
+    public WriteResult writeBody(BodySource body) {
+        Objects.requireNonNull(body, "body");
+        checkLoop();
+        return machine.output.writeBody(body);
     }
 
     /** Writes {@code bytes}; see {@link #write(ByteBuffer)}. */
@@ -180,6 +252,47 @@ public final class Connection {
     public void flush() {
         checkLoop();
         machine.output.sendGathered();
+    }
+
+    /**
+     * Runs blocking {@code work} (a query, a call to another service) off the loop, on the server's
+     * offload executor, and then {@code reply} with its result on this connection's loop. Replies come
+     * in the order of the {@code offload} calls, however the work completes: pipelined requests get
+     * their replies in request order. Replies ready together are written as one batch.
+     *
+     * <p>At most {@code max-in-flight} (16) offloaded calls per connection are running or waiting to
+     * reply: at the bound the connection stops reading, exactly as for backpressure (on a framed
+     * connection no frame is lost or reordered), and reads again once a reply goes out; work offloaded
+     * beyond the bound from one message starts only then.
+     *
+     * <p>Work that throws closes the connection ({@link CloseReason#HANDLER_ERROR}, counted and logged),
+     * unless {@link #offload(Callable, OffloadReply, OffloadReply)} gives a failure reply. A graceful
+     * {@link #close()} (the default when the peer ends its side) and {@link #shutdownOutput()} wait for
+     * the replies still due, reading nothing more meanwhile; the idle timeout still counts. A connection
+     * that closes first drops the late results, counted in {@code verypoll.offload.dropped}: work not
+     * started never runs, running work finishes unless the shutdown timeout interrupts it.
+     *
+     * @return false, and the work does not run, when the connection is closing or closed
+     */
+    public <T> boolean offload(Callable<? extends T> work, OffloadReply<? super T> reply) {
+        return offload(work, reply, null);
+    }
+
+    /**
+     * {@link #offload(Callable, OffloadReply)}, and {@code onFailure} replies in its turn with what the
+     * work threw (or the executor's refusal) instead of closing the connection.
+     */
+    public <T> boolean offload(Callable<? extends T> work, OffloadReply<? super T> reply,
+                               OffloadReply<? super Throwable> onFailure) {
+        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(reply, "reply");
+        checkLoop();
+        return machine.state() == State.OPEN && machine.offloads().offload(work, reply, onFailure);
+    }
+
+    /** Work this connection offloaded and has not replied yet. */
+    public int offloadsInFlight() {
+        return machine.offloadsOutstanding();
     }
 
     /**

@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 /**
  * Bytes in, for one {@link Connection}: reads the channel into the loop's shared read buffer and
  * hands each read to the handler, a bounded number of reads per event; keeps the pauses (the
- * application's and the high watermark's) and the peer's end of stream. A closing connection's
+ * application's, the high watermark's, and offloaded work's bound) and the peer's end of stream. A closing connection's
  * input is read and discarded.
  */
 final class ConnectionInput {
@@ -24,6 +24,8 @@ final class ConnectionInput {
     private final Runnable continueReading = this::continueReading;
     private boolean readClosed;
     private boolean userPaused;
+    /** Offloaded work at its bound, or a close waiting for its replies: no input goes to the handler. */
+    private boolean held;
     /** Last bytes read, discarded ones included: what ends lingering once the peer falls quiet. */
     private long lastInputNanos;
 
@@ -59,18 +61,26 @@ final class ConnectionInput {
         return was;
     }
 
+    void hold(boolean on) {
+        held = on;
+    }
+
+    boolean isHeld() {
+        return held;
+    }
+
     boolean readingWanted() {
         State state = machine.state();
         if (readClosed || state == State.CLOSED) {
             return false;
         }
         // Input of a closing connection is discarded whatever the pauses say: it must not pile up.
-        return !state.deliversInput() || (!machine.output.isOverHigh() && !userPaused);
+        return !state.deliversInput() || (!machine.output.isOverHigh() && !userPaused && !held);
     }
 
     /** Input goes to the handler now: the state takes it and neither pause holds it back. */
     boolean deliversInput() {
-        return machine.state().deliversInput() && !userPaused && !machine.output.isOverHigh();
+        return machine.state().deliversInput() && !userPaused && !held && !machine.output.isOverHigh();
     }
 
     /** Reads again after the others of this iteration: data may wait in the socket with its edge consumed. */

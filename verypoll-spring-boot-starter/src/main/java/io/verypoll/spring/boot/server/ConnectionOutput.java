@@ -5,6 +5,7 @@ import org.apache.commons.logging.LogFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /**
  * Bytes out, for one {@link Connection}. Outside a batch a write goes to the socket at once and
@@ -13,9 +14,11 @@ import java.nio.ByteBuffer;
  * gathered in the loop's {@link WriteBatch} and sent with one write when the batch ends, or
  * earlier if it fills up; what the socket does not take then joins the outbound buffer as usual.
  * Writes from anywhere else (tasks, timers, other connections' handlers) never wait for a batch:
- * they go to the socket at once, which is already as early as an end-of-iteration flush.
+ * they go to the socket at once, which is already as early as an end-of-iteration flush; replies of
+ * offloaded work applied together are a batch of their own. An owned buffer is queued as itself
+ * rather than copied, and a streamed body is pulled as the socket takes it.
  */
-final class ConnectionOutput {
+final class ConnectionOutput implements OutboundBuffer.Failures {
 
     private static final Log log = LogFactory.getLog(ConnectionOutput.class);
 
@@ -25,12 +28,24 @@ final class ConnectionOutput {
     private final OutboundBuffer pending;
     /** The batch this connection gathers into, null outside its batches. */
     private WriteBatch gathering;
+    /** Made when a flush first yields: most connections never send enough to need it. */
+    private Runnable continueSending;
 
     ConnectionOutput(ConnectionStateMachine machine, StreamChannel channel, ServerCounters.Stripe counters, ServerSettings settings) {
         this.machine = machine;
         this.channel = channel;
         this.counters = counters;
-        this.pending = new OutboundBuffer(settings.lowWatermark(), settings.highWatermark(), settings.maxPendingBytes());
+        this.pending = new OutboundBuffer(settings.lowWatermark(), settings.highWatermark(), settings.maxPendingBytes(),
+                this, counters);
+    }
+
+    /** A release (or a body's close) threw after the fact: counted and logged as a handler error; the connection goes on. */
+    @Override
+    public void callbackFailed(Throwable error) {
+        counters.handlerErrors++;
+        machine.runtime.recordHandlerError(error);
+        log.warn("a release or body close of server '" + machine.server.name() + "' threw on connection " + machine.id,
+                error);
     }
 
     OutboundBuffer pending() {
@@ -39,6 +54,14 @@ final class ConnectionOutput {
 
     boolean isOverHigh() {
         return pending.isOverHigh();
+    }
+
+    /** See {@link Connection#writeStatus()}. */
+    WriteResult status() {
+        if (!machine.state().takesWrites()) {
+            return WriteResult.CLOSED;
+        }
+        return pending.isBelowHigh() ? WriteResult.OK : WriteResult.SLOW_DOWN;
     }
 
     /** See {@link Connection#write(ByteBuffer)}. */
@@ -81,11 +104,73 @@ final class ConnectionOutput {
             closeForPendingCap();
             return false;
         }
-        long before = pending.bytes();
         pending.append(src);
-        counters.pendingBytes += pending.bytes() - before;
         machine.updateInterest();
         return pending.isBelowHigh();
+    }
+
+    /**
+     * See {@link Connection#writeOwned}. In a batch a buffer that fits the batch's room is copied into
+     * its direct scratch and released at once (for a heap buffer, the copy the JDK makes to write it
+     * anyway); a larger one goes out by itself after what the batch gathered. Otherwise the socket
+     * takes what it can and the rest of the buffer itself is queued: never copied.
+     */
+    WriteResult writeOwned(ByteBuffer buffer, Consumer<? super ByteBuffer> release) {
+        if (!machine.state().takesWrites()) {
+            OutboundBuffer.release(buffer, release, this);
+            return WriteResult.CLOSED;
+        }
+        if (gathering != null && pending.isEmpty() && buffer.hasRemaining()) {
+            boolean gathered = gathering.gather(buffer);
+            if (!gathered) {
+                sendGathered(); // what was gathered goes first
+                gathered = machine.state().takesWrites() && gathering != null && pending.isEmpty()
+                        && gathering.gather(buffer);
+            }
+            if (gathered || !machine.state().takesWrites()) {
+                OutboundBuffer.release(buffer, release, this);
+                return status();
+            }
+        }
+        if (pending.isEmpty() && buffer.hasRemaining()) {
+            long n;
+            try {
+                n = OutboundBuffer.writeOut(channel, buffer);
+            } catch (IOException e) {
+                OutboundBuffer.release(buffer, release, this);
+                machine.closeNow(CloseReason.IO_ERROR, e);
+                return WriteResult.CLOSED;
+            }
+            sent(n);
+        }
+        if (!buffer.hasRemaining()) {
+            OutboundBuffer.release(buffer, release, this);
+            return status();
+        }
+        pending.appendOwned(buffer, release);
+        machine.updateInterest();
+        return status();
+    }
+
+    /**
+     * See {@link Connection#writeBody}: queued behind what is pending (what the batch gathered goes
+     * first); with nothing pending it starts at once.
+     */
+    WriteResult writeBody(BodySource body) {
+        if (machine.state().takesWrites()) {
+            sendGathered();
+        }
+        if (!machine.state().takesWrites()) {
+            OutboundBuffer.close(body, this);
+            return WriteResult.CLOSED;
+        }
+        boolean start = pending.isEmpty();
+        pending.appendBody(body);
+        if (start && !flushPending()) {
+            return WriteResult.CLOSED;
+        }
+        machine.updateInterest();
+        return status();
     }
 
     /**
@@ -191,27 +276,46 @@ final class ConnectionOutput {
         }
     }
 
-    /** Sends pending bytes as far as the socket takes them; false if that failed (the connection is closed). */
+    /**
+     * Sends pending bytes as far as the socket takes them, and goes on after the loop's other work if
+     * the flush stopped at its budget; false if that failed (the connection is closed).
+     */
     private boolean flushPending() {
-        long before = pending.bytes();
         long written;
         try {
             written = pending.flushTo(channel);
+        } catch (OutboundBuffer.BodyFailure e) {
+            machine.handlerFailed(e.getCause(), "a body source");
+            return false;
         } catch (IOException e) {
             machine.closeNow(CloseReason.IO_ERROR, e);
             return false;
         }
-        counters.pendingBytes += pending.bytes() - before;
         sent(written);
+        if (machine.state() == Connection.State.CLOSED) {
+            return false; // a release, a body or its close closed the connection meanwhile
+        }
+        if (pending.yielded()) {
+            if (continueSending == null) {
+                continueSending = this::continueSending;
+            }
+            machine.runtime.runLater(continueSending);
+        }
         return true;
+    }
+
+    /** A flush that stopped at its budget goes on: the socket may still take data with no new event to come. */
+    private void continueSending() {
+        if (machine.state() != Connection.State.CLOSED && !pending.isEmpty()) {
+            sendPending();
+            machine.updateInterest();
+        }
     }
 
     /** Drops the pending bytes (the connection closed); returns how many there were. */
     long clear() {
         dropGathered();
-        long dropped = pending.clear();
-        counters.pendingBytes -= dropped;
-        return dropped;
+        return pending.clear();
     }
 
     private void sent(long n) {
@@ -234,13 +338,11 @@ final class ConnectionOutput {
             closeForPendingCap();
             return false;
         }
-        long before = pending.bytes();
         for (int i = 0; i < count; i++) {
             if (srcs[i].hasRemaining()) {
                 pending.append(srcs[i]);
             }
         }
-        counters.pendingBytes += pending.bytes() - before;
         machine.updateInterest();
         return true;
     }

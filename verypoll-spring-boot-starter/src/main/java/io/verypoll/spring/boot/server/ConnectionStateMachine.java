@@ -61,6 +61,8 @@ final class ConnectionStateMachine {
     /** Set when the connection is asked to close: the reason it closes with when all went well. */
     private CloseReason closingReason;
     private CloseReason closeReason;
+    /** Made at the first offload. */
+    private ConnectionOffloads offloads;
 
     ConnectionStateMachine(Connection connection, StreamServer server, PollLoop loop, StreamChannel channel, long id,
                            ServerCounters.Stripe counters) {
@@ -103,9 +105,15 @@ final class ConnectionStateMachine {
         beginClose(CloseReason.SHUTDOWN);
     }
 
-    /** At the shutdown timeout: bytes still unsent are lost and the close counts as forced. */
+    /**
+     * At the shutdown timeout: bytes still unsent and replies still due are lost, running offloaded
+     * work is interrupted, and the close counts as forced.
+     */
     boolean forceClose() {
-        boolean forced = !outbound.isEmpty();
+        boolean forced = !outbound.isEmpty() || offloadsOutstanding() > 0;
+        if (offloads != null) {
+            offloads.drop(true);
+        }
         closeNow(forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
         return forced;
     }
@@ -149,6 +157,9 @@ final class ConnectionStateMachine {
         if (state != State.OPEN) {
             return;
         }
+        if (offloads != null && offloads.deferShutdown()) {
+            return; // the replies still due go first
+        }
         output.sendGathered();
         if (state != State.OPEN) {
             return;
@@ -177,6 +188,20 @@ final class ConnectionStateMachine {
 
     CloseReason closeReason() {
         return closeReason;
+    }
+
+    // ---------------------------------------------------------------- offloaded work
+
+    /** The connection's offloaded work, made at its first offload. */
+    ConnectionOffloads offloads() {
+        if (offloads == null) {
+            offloads = new ConnectionOffloads(this, server.offloadExecutorForUse(), settings.maxInFlight(), counters);
+        }
+        return offloads;
+    }
+
+    int offloadsOutstanding() {
+        return offloads == null ? 0 : offloads.outstanding();
     }
 
     // ---------------------------------------------------------------- for the framing path
@@ -248,7 +273,8 @@ final class ConnectionStateMachine {
         }
     }
 
-    private void resumeAfterPause() {
+    /** Reading may go on again (a pause, the high watermark, offloaded work's bound ended). */
+    void resumeAfterPause() {
         updateInterest();
         // The data that made us pause may already be in the socket with no new edge to come: read now.
         input.continueLater();
@@ -293,6 +319,9 @@ final class ConnectionStateMachine {
         }
         if (framed != null && state.deliversInput()) {
             framed.dropInput(); // input is discarded from now on: no frames kept for a closing connection
+        }
+        if (state == State.OPEN && offloads != null && offloads.deferClose(reason)) {
+            return; // the replies still due go out first
         }
         switch (state) {
             case OPEN, OUTPUT_SHUTTING -> {
@@ -360,16 +389,24 @@ final class ConnectionStateMachine {
                 case CLOSE -> handler.onClose(connection, closeReason);
             }
         } catch (Throwable e) {
-            counters.handlerErrors++;
-            runtime.recordHandlerError(e);
-            if (state == State.CLOSED) {
-                log.warn("onClose of server '" + server.name() + "' threw on connection " + id, e);
-            } else {
-                log.warn("handler of server '" + server.name() + "' threw on connection " + id + "; closing it", e);
-                closeNow(CloseReason.HANDLER_ERROR, null);
-            }
+            handlerFailed(e, state == State.CLOSED ? "onClose" : "handler");
         }
         return state != State.CLOSED;
+    }
+
+    /**
+     * Application code of this connection threw ({@code what}: the handler, a reply, a body): counted,
+     * logged, and the connection closed with {@link CloseReason#HANDLER_ERROR} unless it is already.
+     */
+    void handlerFailed(Throwable error, String what) {
+        counters.handlerErrors++;
+        runtime.recordHandlerError(error);
+        if (state == State.CLOSED) {
+            log.warn(what + " of server '" + server.name() + "' threw on connection " + id, error);
+        } else {
+            log.warn(what + " of server '" + server.name() + "' threw on connection " + id + "; closing it", error);
+            closeNow(CloseReason.HANDLER_ERROR, null);
+        }
     }
 
     void closeNow(CloseReason reason, IOException cause) {
@@ -391,6 +428,9 @@ final class ConnectionStateMachine {
         counters.closed[reason.ordinal()]++;
         closeChannelQuietly();
         output.clear();
+        if (offloads != null) {
+            offloads.drop(false); // late results are dropped (counted); work not started never runs
+        }
         server.connectionClosed(connection);
         if (handler != null) {
             call(Callback.CLOSE, null);

@@ -19,6 +19,10 @@ final class ServerCounters {
         long receiveErrors;
         /** Exceptions thrown by the server's handler on this loop. */
         long handlerErrors;
+        /** Offloaded work not yet replied; goes up and down. */
+        long offloadsInFlight;
+        /** Offloaded work whose reply was dropped because its connection closed first. */
+        long offloadsDropped;
         final long[] closed = new long[CloseReason.values().length];
     }
 
@@ -68,6 +72,14 @@ final class ServerCounters {
 
     long handlerErrors() {
         return sum(s -> s.handlerErrors);
+    }
+
+    long offloadsInFlight() {
+        return sum(s -> s.offloadsInFlight);
+    }
+
+    long offloadsDropped() {
+        return sum(s -> s.offloadsDropped);
     }
 
     long closed(CloseReason reason) {

@@ -84,7 +84,8 @@ public final class ServerSetting<T> {
 
     public static final ServerSetting<Long> MAX_PENDING_BYTES = new ServerSetting<>("max-pending-bytes", Long.class, true,
             4L * 1024 * 1024, STREAM, atLeast(1),
-            "Pending bytes above which a connection is closed (a reader too slow to keep).");
+            "Bytes a connection holds as copies for a slow reader (what plain writes left unsent), above which it is"
+                    + " closed (pending-cap); owned buffers and streamed bodies do not count.");
 
     public static final ServerSetting<Boolean> TCP_NO_DELAY = new ServerSetting<>("tcp-no-delay", Boolean.class, false,
             true, Set.of(ServerKind.TCP), (on, s) -> null,
@@ -123,6 +124,11 @@ public final class ServerSetting<T> {
             },
             "Servers with a decoder: input held for incomplete frames (and for frames kept while reading is paused)"
                     + " over all the server's connections; a connection that would take it higher is closed (input-cap).");
+
+    public static final ServerSetting<Integer> MAX_IN_FLIGHT = new ServerSetting<>("max-in-flight", Integer.class, false,
+            16, STREAM, atLeast(1),
+            "Work a connection has offloaded (Connection.offload) and not yet replied, at most: at the bound the"
+                    + " connection stops reading until a reply goes out, and work offloaded beyond it starts only then.");
 
     private static final List<ServerSetting<?>> ALL = List.copyOf(DECLARED);
 

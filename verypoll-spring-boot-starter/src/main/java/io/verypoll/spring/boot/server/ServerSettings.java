@@ -165,6 +165,10 @@ public final class ServerSettings {
         return get(ServerSetting.MAX_BUFFERED_INPUT);
     }
 
+    public int maxInFlight() {
+        return get(ServerSetting.MAX_IN_FLIGHT);
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof ServerSettings that && Arrays.equals(values, that.values);

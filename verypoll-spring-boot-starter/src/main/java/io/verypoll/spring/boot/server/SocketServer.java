@@ -181,7 +181,7 @@ public abstract sealed class SocketServer implements BeanNameAware permits Strea
     /** Asks every connection to finish writing and close. */
     public abstract void beginDrain();
 
-    /** Closes what is still open; returns how many connections that was. */
+    /** Stops accepting (if not yet) and closes what is still open; returns how many connections that was. */
     public abstract int forceClose(Duration timeout);
 
     /**

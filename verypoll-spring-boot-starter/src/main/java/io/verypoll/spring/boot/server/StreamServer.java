@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,6 +38,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
 
     private final ConnectionHandlerFactory handlerFactory;
+    private final OffloadExecutor offload;
     /** Wraps each accepted socket: the place for a layer on the wire (TLS, one day); tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
@@ -68,9 +70,10 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** Bytes of heap held for input by all framed connections, across loops: what max-buffered-input caps. */
     final AtomicLong bufferedInput = new AtomicLong();
 
-    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory) {
+    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory, Executor offloadExecutor) {
         super(name, settings);
         this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
+        this.offload = new OffloadExecutor(offloadExecutor);
     }
 
     /** Binds the listening socket with the current settings. */
@@ -130,6 +133,37 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** Bytes held for incomplete (or paused) frames, over all connections; at most max-buffered-input. */
     public long bufferedInputBytes() {
         return bufferedInput.get();
+    }
+
+    /** Work offloaded by connections ({@link Connection#offload}) and not yet replied, over all connections. */
+    public long offloadsInFlight() {
+        return counters.offloadsInFlight();
+    }
+
+    /** Offloaded work whose reply was dropped because its connection closed first. */
+    public long offloadsDropped() {
+        return counters.offloadsDropped();
+    }
+
+    /**
+     * Where {@link Connection#offload} runs work: the builder's {@code offloadExecutor}, else the one
+     * the starter passed (Boot's {@code applicationTaskExecutor}); null when neither, and then the
+     * server runs it on a pool of its own, made at the first offload and shut down when it stops.
+     */
+    public Executor offloadExecutor() {
+        return offload.chosen();
+    }
+
+    /**
+     * The executor for offloaded work when the builder named none: the starter passes Boot's
+     * {@code applicationTaskExecutor} here before each start. The server does not shut it down.
+     */
+    public void defaultOffloadExecutor(Executor executor) {
+        offload.fromStarter(executor);
+    }
+
+    Executor offloadExecutorForUse() {
+        return offload.forUse(name());
     }
 
     /** True while accepting is paused after an accept error. */
@@ -360,6 +394,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             }
         }
         await(done, timeout);
+        offload.shutdownOwn(timeout);
         group.removeLoopFailureListener(onLoopFailure);
         state = State.STOPPED;
         return forced.get();
@@ -386,44 +421,6 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             channel.close();
         } catch (IOException e) {
             log.trace("close failed", e);
-        }
-    }
-
-    /** The connections of one loop and their write batch; touched only by that loop's thread. */
-    static final class ConnectionList {
-        private Connection[] items = new Connection[16];
-        private int size;
-        WriteBatch batch;
-
-        void add(Connection connection) {
-            if (size == items.length) {
-                items = Arrays.copyOf(items, size * 2);
-            }
-            connection.listIndex = size;
-            items[size++] = connection;
-        }
-
-        void remove(Connection connection) {
-            int index = connection.listIndex;
-            size--;
-            Connection last = items[size];
-            items[size] = null;
-            if (index != size) {
-                items[index] = last;
-                last.listIndex = index;
-            }
-            connection.listIndex = -1;
-        }
-
-        int size() {
-            return size;
-        }
-
-        void forEachCopy(java.util.function.Consumer<Connection> action) {
-            Connection[] copy = Arrays.copyOf(items, size);
-            for (Connection connection : copy) {
-                action.accept(connection);
-            }
         }
     }
 }

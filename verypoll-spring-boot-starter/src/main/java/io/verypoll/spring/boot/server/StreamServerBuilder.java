@@ -5,6 +5,7 @@ import io.verypoll.spring.boot.frame.FrameDecoders;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +21,8 @@ import java.util.function.Supplier;
 public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> extends ServerBuilder<B> {
 
     ConnectionHandlerFactory factory;
+    /** Where {@link Connection#offload} runs work; null: the starter's choice (see {@link StreamServer#offloadExecutor()}). */
+    Executor offloadExecutor;
     private Supplier<? extends FrameDecoder> decoders;
     private MessageHandlerFactory messages;
 
@@ -63,6 +66,21 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
     public B messageHandlerFactory(MessageHandlerFactory value) {
         messages = Objects.requireNonNull(value, "messageHandlerFactory");
         return self();
+    }
+
+    /**
+     * The executor that runs work handed to {@link Connection#offload}. Without one the server uses the
+     * executor the starter passes (Boot's {@code applicationTaskExecutor}), else a small pool of its own.
+     * The server does not shut this executor down.
+     */
+    public B offloadExecutor(Executor executor) {
+        offloadExecutor = Objects.requireNonNull(executor, "executor");
+        return self();
+    }
+
+    /** Offloaded work not yet replied per connection, at most; see {@link ServerSetting#MAX_IN_FLIGHT}. */
+    public B maxInFlight(int value) {
+        return set(ServerSetting.MAX_IN_FLIGHT, value);
     }
 
     /** The longest frame content taken; see {@link ServerSetting#MAX_FRAME_LENGTH}. */

@@ -7,6 +7,7 @@ import io.verypoll.net.TcpStream;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
 
 /**
  * A TCP server. Declare one as a {@code @Bean}:
@@ -20,8 +21,8 @@ import java.net.InetSocketAddress;
  */
 public final class TcpServer extends StreamServer {
 
-    private TcpServer(String name, ServerSettings settings, ConnectionHandlerFactory factory) {
-        super(name, settings, factory);
+    private TcpServer(String name, ServerSettings settings, ConnectionHandlerFactory factory, Executor offloadExecutor) {
+        super(name, settings, factory, offloadExecutor);
     }
 
     public static Builder builder() {
@@ -64,7 +65,7 @@ public final class TcpServer extends StreamServer {
         }
 
         public TcpServer build() {
-            return new TcpServer(name, settings, requireFactory("TcpServer"));
+            return new TcpServer(name, settings, requireFactory("TcpServer"), offloadExecutor);
         }
     }
 }

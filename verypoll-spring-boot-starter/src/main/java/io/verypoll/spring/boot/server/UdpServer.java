@@ -154,9 +154,12 @@ public final class UdpServer extends SocketServer {
             SocketAddress sender;
             try {
                 sender = socket.recvFrom(buffer);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                return; // closed under us: nothing more will come
             } catch (IOException e) {
-                // A queued error (an ICMP unreachable, say) is consumed by the failed call; the
-                // datagrams behind it still wait, and only a would-block read re-arms.
+                // A queued error is consumed by the failed call; the datagrams behind it still
+                // wait, and only a would-block read re-arms. (The JDK already drops the ICMP
+                // unreachables of an unconnected socket; this is for whatever else fails.)
                 stripe.receiveErrors++;
                 log.debug("udp server '" + name() + "': receive failed", e);
                 continue;
@@ -211,6 +214,7 @@ public final class UdpServer extends SocketServer {
 
     @Override
     public int forceClose(Duration timeout) {
+        stopAccepting(timeout); // a UDP server has no connections: closing it is stopping it
         return 0;
     }
 

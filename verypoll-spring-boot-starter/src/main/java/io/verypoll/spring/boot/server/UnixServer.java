@@ -8,6 +8,7 @@ import org.apache.commons.logging.LogFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 
 /**
  * A Unix-domain stream server on a socket file. The file is removed when the server stops (the JDK
@@ -19,8 +20,8 @@ public final class UnixServer extends StreamServer {
 
     private Path boundPath;
 
-    private UnixServer(String name, ServerSettings settings, ConnectionHandlerFactory factory) {
-        super(name, settings, factory);
+    private UnixServer(String name, ServerSettings settings, ConnectionHandlerFactory factory, Executor offloadExecutor) {
+        super(name, settings, factory, offloadExecutor);
     }
 
     public static Builder builder() {
@@ -70,7 +71,7 @@ public final class UnixServer extends StreamServer {
         }
 
         public UnixServer build() {
-            return new UnixServer(name, settings, requireFactory("UnixServer"));
+            return new UnixServer(name, settings, requireFactory("UnixServer"), offloadExecutor);
         }
     }
 }

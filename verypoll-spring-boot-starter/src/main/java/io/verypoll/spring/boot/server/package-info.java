@@ -10,6 +10,11 @@
  * its own ({@code FrameReader}); the writes made while the frames of one read are handled are
  * gathered and sent together ({@code WriteBatch}); frame limits are server settings.
  *
+ * <p>Large replies and blocking work: owned buffers and streamed
+ * {@link io.verypoll.spring.boot.server.BodySource}s queue in the connection's {@code OutboundBuffer}
+ * beside copies, each write answering a {@link io.verypoll.spring.boot.server.WriteResult}; work
+ * offloaded to an executor replies on the loop in order ({@code ConnectionOffloads}).
+ *
  * <p>May use: the {@code frame} and {@code loop} packages, verypoll-core and the JDK (and Spring's
  * {@code BeanNameAware}, so a server takes its bean name). Never {@code context}, {@code actuate}
  * or {@code autoconfigure}.

@@ -56,6 +56,8 @@ class VerypollPrometheusScrapeTest {
             entry("verypoll_connections_closed_total", "counter"),
             entry("verypoll_data_pending_bytes", "gauge"),
             entry("verypoll_input_buffered_bytes", "gauge"),
+            entry("verypoll_offload_in_flight", "gauge"),
+            entry("verypoll_offload_dropped_total", "counter"),
             entry("verypoll_data_received_bytes_total", "counter"),
             entry("verypoll_data_sent_bytes_total", "counter"),
             entry("verypoll_datagrams_received_total", "counter"),

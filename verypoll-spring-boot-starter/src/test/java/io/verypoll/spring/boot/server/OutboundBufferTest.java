@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -17,35 +16,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(60)
 class OutboundBufferTest {
 
-    /** A channel that takes at most {@code maxPerWrite} bytes per write (0: it would block). */
-    private static final class LimitedChannel implements WritableByteChannel {
-        final ByteArrayOutputStream taken = new ByteArrayOutputStream();
-        int maxPerWrite;
-        int writes;
-
-        LimitedChannel(int maxPerWrite) {
-            this.maxPerWrite = maxPerWrite;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            writes++;
-            int n = Math.min(maxPerWrite, src.remaining());
-            byte[] bytes = new byte[n];
-            src.get(bytes);
-            taken.write(bytes, 0, n);
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
+    /** No callback of these tests may fail. */
+    private static final OutboundBuffer.Failures FAILURES = error -> {
+        throw new AssertionError("a callback failed", error);
+    };
 
     private static ByteBuffer bytes(int count, int first) {
         byte[] bytes = new byte[count];
@@ -57,20 +31,20 @@ class OutboundBufferTest {
 
     @Test
     void constructorChecksTheLimits() {
-        assertThatThrownBy(() -> new OutboundBuffer(10, 10, 100)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new OutboundBuffer(10, 10, 100, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("low < high");
-        assertThatThrownBy(() -> new OutboundBuffer(11, 10, 100)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new OutboundBuffer(1, 10, 9)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new OutboundBuffer(11, 10, 100, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OutboundBuffer(1, 10, 9, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("high <= cap");
-        assertThatThrownBy(() -> new OutboundBuffer(-1, 10, 100)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new OutboundBuffer(-1, 10, 100, FAILURES, new ServerCounters.Stripe())).isInstanceOf(IllegalArgumentException.class);
         // The edges that are allowed.
-        new OutboundBuffer(0, 1, 1);
-        new OutboundBuffer(9, 10, 10);
+        new OutboundBuffer(0, 1, 1, FAILURES, new ServerCounters.Stripe());
+        new OutboundBuffer(9, 10, 10, FAILURES, new ServerCounters.Stripe());
     }
 
     @Test
     void aNewBufferIsEmptyAndFlushesNothingWithoutTouchingTheChannel() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100);
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES, new ServerCounters.Stripe());
         LimitedChannel channel = new LimitedChannel(1000);
         assertThat(buffer.isEmpty()).isTrue();
         assertThat(buffer.bytes()).isZero();
@@ -82,7 +56,7 @@ class OutboundBufferTest {
 
     @Test
     void appendTakesAllOfTheSourceAndFlushWritesItInOrder() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 10_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 10_000, FAILURES, new ServerCounters.Stripe());
         ByteBuffer src = bytes(500, 0);
         src.position(100).limit(300); // only this window is the caller's data
         buffer.append(src);
@@ -99,7 +73,7 @@ class OutboundBufferTest {
 
     @Test
     void partialWritesStopAtTheFirstShortWriteAndKeepTheRest() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 100_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 100_000, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(10_000, 7));
         LimitedChannel channel = new LimitedChannel(3_000);
 
@@ -117,7 +91,7 @@ class OutboundBufferTest {
 
     @Test
     void aChannelThatWouldBlockTakesNothingAndChangesNothing() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100);
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 100, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(50, 0));
         assertThat(buffer.isOverHigh()).isTrue();
         LimitedChannel blocked = new LimitedChannel(0);
@@ -135,7 +109,7 @@ class OutboundBufferTest {
 
     @Test
     void flushGoesOnAcrossChunksWhileTheChannelTakesWholeChunks() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 1_000_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 1_000, 1_000_000, FAILURES, new ServerCounters.Stripe());
         // Larger than a chunk, so the data spans several chunks.
         buffer.append(bytes(200_000, 3));
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
@@ -146,7 +120,7 @@ class OutboundBufferTest {
 
     @Test
     void watermarksHaveHysteresis() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(100, 200, 1_000);
+        OutboundBuffer buffer = new OutboundBuffer(100, 200, 1_000, FAILURES, new ServerCounters.Stripe());
         LimitedChannel channel = new LimitedChannel(50);
 
         buffer.append(bytes(200, 0));
@@ -179,7 +153,7 @@ class OutboundBufferTest {
 
     @Test
     void drainingCompletelyClearsOverHigh() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(0, 10, 100);
+        OutboundBuffer buffer = new OutboundBuffer(0, 10, 100, FAILURES, new ServerCounters.Stripe());
         buffer.append(bytes(50, 0));
         assertThat(buffer.isOverHigh()).isTrue();
         buffer.flushTo(new LimitedChannel(49));
@@ -191,7 +165,7 @@ class OutboundBufferTest {
 
     @Test
     void wouldExceedCapAtExactlyTheCapAndOneMore() {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000, FAILURES, new ServerCounters.Stripe());
         assertThat(buffer.wouldExceedCap(1_000)).isFalse();
         assertThat(buffer.wouldExceedCap(1_001)).isTrue();
 
@@ -209,7 +183,7 @@ class OutboundBufferTest {
 
     @Test
     void anEmptiedBufferTakesNewBytesAgain() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES, new ServerCounters.Stripe());
         LimitedChannel channel = new LimitedChannel(Integer.MAX_VALUE);
         for (int round = 0; round < 5; round++) {
             // Ends exactly on a chunk boundary in one round, in the middle of one in the others.
@@ -230,7 +204,7 @@ class OutboundBufferTest {
 
     @Test
     void clearDropsEverythingAndReturnsTheCount() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 100_000, FAILURES, new ServerCounters.Stripe());
         assertThat(buffer.clear()).isZero();
         buffer.append(bytes(5_000, 0));
         buffer.flushTo(new LimitedChannel(1_234));
@@ -252,7 +226,7 @@ class OutboundBufferTest {
 
     @Test
     void directSourcesAreCopiedToo() throws IOException {
-        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000_000);
+        OutboundBuffer buffer = new OutboundBuffer(10, 100, 1_000_000, FAILURES, new ServerCounters.Stripe());
         ByteBuffer direct = ByteBuffer.allocateDirect(70_000);
         direct.put(bytes(70_000, 9)).flip();
         buffer.append(direct);
@@ -274,13 +248,34 @@ class OutboundBufferTest {
         Random random = new Random(12345);
         int low = 16 * 1024;
         int high = 64 * 1024;
-        OutboundBuffer buffer = new OutboundBuffer(low, high, Long.MAX_VALUE);
+        ServerCounters.Stripe counters = new ServerCounters.Stripe();
+        OutboundBuffer buffer = new OutboundBuffer(low, high, Long.MAX_VALUE, FAILURES, counters);
         LimitedChannel channel = new LimitedChannel(0);
         ByteArrayOutputStream appended = new ByteArrayOutputStream();
         Random content = new Random(54321);
         boolean overHighModel = false;
+        int ownedQueued = 0;
+        int[] ownedReleased = new int[1];
         for (int step = 0; step < 10_000; step++) {
-            if (random.nextBoolean()) {
+            int action = random.nextInt(6);
+            if (action == 0) {
+                // An owned buffer: queued as itself, released once all of it is written.
+                int size = 1 + random.nextInt(random.nextBoolean() ? 300 : 400_000);
+                byte[] data = new byte[size];
+                content.nextBytes(data);
+                appended.write(data);
+                ByteBuffer owned = random.nextBoolean() ? ByteBuffer.wrap(data)
+                        : ByteBuffer.allocateDirect(size).put(data).flip();
+                ownedQueued++;
+                buffer.appendOwned(owned, released -> {
+                    assertThat(released).isSameAs(owned);
+                    assertThat(released.hasRemaining()).isFalse();
+                    ownedReleased[0]++;
+                });
+                if (buffer.bytes() > high) {
+                    overHighModel = true;
+                }
+            } else if (action < 3) {
                 int size = random.nextInt(10) == 0 ? random.nextInt(100_000) : random.nextInt(300);
                 byte[] data = new byte[size];
                 content.nextBytes(data);
@@ -306,12 +301,17 @@ class OutboundBufferTest {
             }
             assertThat(buffer.bytes()).as("step %d", step).isEqualTo(appended.size() - channel.taken.size());
             assertThat(buffer.isEmpty()).isEqualTo(buffer.bytes() == 0);
+            assertThat(buffer.copiedBytes()).isLessThanOrEqualTo(buffer.bytes());
+            assertThat(counters.pendingBytes).as("the server's counter in step").isEqualTo(buffer.bytes());
             assertThat(buffer.isOverHigh()).as("step %d", step).isEqualTo(overHighModel);
             assertThat(buffer.isBelowHigh()).isEqualTo(buffer.bytes() <= high);
         }
         channel.maxPerWrite = Integer.MAX_VALUE;
         buffer.flushTo(channel);
         assertThat(buffer.isEmpty()).isTrue();
+        assertThat(buffer.copiedBytes()).isZero();
+        assertThat(ownedQueued).isPositive();
+        assertThat(ownedReleased[0]).isEqualTo(ownedQueued);
         byte[] expected = appended.toByteArray();
         byte[] actual = channel.taken.toByteArray();
         assertThat(actual.length).isEqualTo(expected.length);

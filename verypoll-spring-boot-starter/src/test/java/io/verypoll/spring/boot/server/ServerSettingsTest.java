@@ -38,6 +38,7 @@ class ServerSettingsTest {
         bad(ServerSetting.FRAME_TIMEOUT, Duration.ofSeconds(-1), "frame-timeout must not be negative, was PT-1S");
         bad(ServerSetting.MAX_BUFFERED_INPUT, 1024L,
                 "max-buffered-input (1024 bytes) must not be below max-frame-length (65536 bytes)");
+        bad(ServerSetting.MAX_IN_FLIGHT, 0, "max-in-flight must be at least 1, was 0");
     }
 
     /** Settings with no value to reject. */
@@ -60,7 +61,7 @@ class ServerSettingsTest {
         assertThat(ServerSetting.all()).extracting(ServerSetting::name).containsExactly("address", "port", "path",
                 "backlog", "max-connections", "idle-timeout", "linger-timeout", "high-watermark", "low-watermark",
                 "max-pending-bytes", "tcp-no-delay", "accept-backoff", "accept-backoff-max", "max-frame-length",
-                "frame-timeout", "max-buffered-input");
+                "frame-timeout", "max-buffered-input", "max-in-flight");
     }
 
     @Test
@@ -99,7 +100,7 @@ class ServerSettingsTest {
         TcpServer tcp = TcpServer.builder().address("127.0.0.2").port(7).backlog(5).maxConnections(6)
                 .idleTimeout(Duration.ofSeconds(7)).lingerTimeout(Duration.ofSeconds(8)).watermarks(100, 200)
                 .maxPendingBytes(300).tcpNoDelay(false).acceptBackoff(Duration.ofMillis(9), Duration.ofMillis(10))
-                .maxFrameLength(400).frameTimeout(Duration.ofSeconds(11)).maxBufferedInput(500)
+                .maxFrameLength(400).frameTimeout(Duration.ofSeconds(11)).maxBufferedInput(500).maxInFlight(12)
                 .handler((connection, data) -> { }).build();
         Map<ServerSetting<?>, Object> tcpValues = new LinkedHashMap<>();
         tcpValues.put(ServerSetting.ADDRESS, "127.0.0.2");
@@ -117,6 +118,7 @@ class ServerSettingsTest {
         tcpValues.put(ServerSetting.MAX_FRAME_LENGTH, 400L);
         tcpValues.put(ServerSetting.FRAME_TIMEOUT, Duration.ofSeconds(11));
         tcpValues.put(ServerSetting.MAX_BUFFERED_INPUT, 500L);
+        tcpValues.put(ServerSetting.MAX_IN_FLIGHT, 12);
         assertThat(tcp.settings()).isEqualTo(ServerSettings.defaults().with(tcpValues));
         // Every TCP setting has a named method, and each of them set a value other than its default.
         assertThat(tcpValues.keySet()).containsExactlyInAnyOrderElementsOf(
@@ -169,6 +171,7 @@ class ServerSettingsTest {
         assertThat(settings.maxFrameLength()).isEqualTo(64 * 1024);
         assertThat(settings.frameTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.maxBufferedInput()).isEqualTo(64L * 1024 * 1024);
+        assertThat(settings.maxInFlight()).isEqualTo(16);
         assertThat(settings.asMap(ServerKind.UDP)).containsOnlyKeys("address", "port");
     }
 

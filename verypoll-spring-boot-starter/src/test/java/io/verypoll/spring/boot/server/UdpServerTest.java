@@ -64,6 +64,35 @@ class UdpServerTest {
         assertThat(server.datagramsReceived()).isEqualTo(3);
     }
 
+    /**
+     * A reply to a port nobody listens on comes back as an ICMP port unreachable, which Linux
+     * queues on the server's socket (RFC 1122) as an error for its next receive: the server must go
+     * on receiving, whoever sent the datagrams that follow.
+     */
+    @Test
+    void anUnreachablePeerDoesNotDeafenTheServer() throws Exception {
+        server = UdpServer.builder().name("udp").port(0).handler((udp, data, sender) -> udp.send(data, sender)).build();
+        server.start(group);
+        java.net.InetSocketAddress gone;
+        try (DatagramSocket closed = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            gone = (java.net.InetSocketAddress) closed.getLocalSocketAddress();
+        }
+        try (java.nio.channels.DatagramChannel ghost = java.nio.channels.DatagramChannel.open()) {
+            // Sent from the dead port's number, so the server's reply goes to nobody.
+            ghost.bind(gone);
+            ghost.send(java.nio.ByteBuffer.wrap("to nobody".getBytes(StandardCharsets.UTF_8)), server.boundAddress());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.datagramsSent() == 1);
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            socket.setSoTimeout(2000);
+            for (int i = 0; i < 5; i++) {
+                assertThat(new String(exchange(socket, server.port(), "after " + i), StandardCharsets.UTF_8))
+                        .isEqualTo("after " + i);
+            }
+        }
+        assertThat(server.datagramsReceived()).isEqualTo(6);
+    }
+
     @Test
     void stoppedServerNoLongerAnswersAndSendIsLoopOnly() throws Exception {
         server = UdpServer.builder().name("udp").port(0).handler((udp, data, sender) -> udp.send(data, sender)).build();

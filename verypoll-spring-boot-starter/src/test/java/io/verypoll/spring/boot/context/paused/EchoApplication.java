@@ -2,6 +2,7 @@ package io.verypoll.spring.boot.context.paused;
 
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
 import io.verypoll.spring.boot.server.TcpServer;
+import io.verypoll.spring.boot.server.UdpServer;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -23,8 +24,16 @@ public class EchoApplication {
         return TcpServer.builder().handler((connection, data) -> connection.write(data)).build();
     }
 
+    /** A UDP server too: it must stop with a paused context like the TCP one, or it cannot start again. */
+    @Bean
+    UdpServer datagrams() {
+        return UdpServer.builder().handler((server, data, sender) -> server.send(data, sender)).build();
+    }
+
     @EventListener
     void started(VerypollServerStartedEvent event) {
-        STARTS.add(event.server().port());
+        if (event.server().name().equals("echo")) {
+            STARTS.add(event.server().port());
+        }
     }
 }
