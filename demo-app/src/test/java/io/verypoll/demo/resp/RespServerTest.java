@@ -10,7 +10,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.annotation.DirtiesContext;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -26,9 +25,6 @@ import static org.awaitility.Awaitility.await;
         "verypoll.loops=2",
         "verypoll.shutdown-timeout=0s",
         "verypoll.server-defaults.port=0"})
-// Closed after the class, not paused in the cache: restarting a paused demo context fails on its UDP
-// server, which a pause leaves running (a starter bug, reported).
-@DirtiesContext
 @Timeout(60)
 class RespServerTest {
 
