@@ -49,12 +49,14 @@ class DemoServers {
     }
 
     /**
-     * RESP2 on 7010 (redis-cli -p 7010). A command may take 1 MiB as sent: the decoder reads the
-     * same max-frame-length the server enforces, so that it fails as soon as a header announces more.
+     * RESP2 on 7010 (redis-cli -p 7010). A command may take 8 MiB as sent (a SET of a 5 MiB value
+     * fits): the decoder reads the same max-frame-length the server enforces, so that it fails as soon
+     * as a header announces more. Held input stays bounded by max-buffered-input (64 MiB) over all
+     * connections. DEBUG SLEEP runs on Boot's applicationTaskExecutor (see RespCommands).
      */
     @Bean
     TcpServer resp(PollLoopGroup loops, RespStore store,
-            @Value("${verypoll.servers.resp.max-frame-length:1MB}") DataSize maxCommand,
+            @Value("${verypoll.servers.resp.max-frame-length:8MB}") DataSize maxCommand,
             @Value("${demo.resp.max-arguments:1024}") int maxArguments,
             @Value("${demo.resp.max-inline-length:64KB}") DataSize maxInline) {
         int command = (int) Math.min(Integer.MAX_VALUE, maxCommand.toBytes());

@@ -12,8 +12,8 @@ package io.verypoll.demo.resp;
  */
 public record RespLimits(int maxArguments, int maxBulkLength, int maxInlineLength, int maxCommandLength) {
 
-    /** The demo's defaults: 1024 arguments, values and commands up to 1 MiB, inline lines up to 64 KiB. */
-    public static final RespLimits DEFAULTS = new RespLimits(1024, 1 << 20, 64 * 1024, 1 << 20);
+    /** The demo's defaults: 1024 arguments, values and commands up to 8 MiB, inline lines up to 64 KiB. */
+    public static final RespLimits DEFAULTS = new RespLimits(1024, 8 << 20, 64 * 1024, 8 << 20);
 
     public RespLimits {
         if (maxArguments < 1 || maxBulkLength < 0 || maxInlineLength < 1 || maxCommandLength < 1) {

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * RESP2 replies, each assembled in one reused buffer and handed to {@link Connection#write} as one
  * piece. The write copies it (into the batch the framework sends once the read's commands are
- * handled), so the buffer is free again at once. One per loop, like {@link RespCommands}.
+ * handled), so the buffer is free again at once; only a long stored value goes out as itself. One
+ * per loop, like {@link RespCommands}.
  */
 final class RespReplies {
 
@@ -67,11 +68,15 @@ final class RespReplies {
         send(connection);
     }
 
-    /** {@code $length\r\n bytes \r\n}. */
+    /**
+     * {@code $length\r\n bytes \r\n}. A stored value is never changed (SET stores a new array), so a
+     * long one is handed over as it is ({@link Connection#writeOwned}): not copied, and not counted
+     * against max-pending-bytes, so a value larger than that reaches a slow reader whole.
+     */
     void bulk(Connection connection, byte[] value) {
         if (value.length > ASSEMBLED) {
             header(connection, value.length);
-            connection.write(ByteBuffer.wrap(value));
+            connection.writeOwned(ByteBuffer.wrap(value));
             raw(connection, CRLF);
             return;
         }

@@ -183,8 +183,8 @@ class RespServerTest {
         try (RespClient client = RespClient.connect(port)) {
             assertThat(client.call("PING")).isEqualTo("PONG");
             // Only the header: the limit is seen before a byte of the value is sent.
-            client.send(ascii("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n"));
-            assertThat(client.read()).isEqualTo(new Err("ERR Protocol error: bulk string too long (2000000, at most 1048576)"));
+            client.send(ascii("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$9000000\r\n"));
+            assertThat(client.read()).isEqualTo(new Err("ERR Protocol error: bulk string too long (9000000, at most 8388608)"));
             assertThat(client.closedByServer()).isTrue();
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> resp.closedConnections(CloseReason.FRAME_TOO_LONG) == before + 1);
