@@ -9,13 +9,21 @@ import java.nio.ByteBuffer;
 /**
  * The RESP server's commands: PING [message], ECHO message, GET key, SET key value [NX|XX]
  * [EX seconds|PX milliseconds], DEL key..., EXISTS key..., INCR key, CONFIG GET pattern... (save
- * and appendonly, answered as a redis-server started with {@code --save '' --appendonly no}) and
- * QUIT; anything else gets {@code -ERR unknown command}.
+ * and appendonly, answered as a redis-server started with {@code --save '' --appendonly no}),
+ * DEBUG SLEEP seconds and QUIT; anything else gets {@code -ERR unknown command}.
  *
  * <p>One instance per loop, shared by that loop's connections: its scratch (the arguments, the key
  * probe, the reply buffer) is touched by one thread only, and an idle connection carries none of
  * it. Command names are compared in place, in any letter case; keys are looked up through the
  * probe, so only what is stored is copied.
+ *
+ * <p>DEBUG SLEEP blocks, so it runs on the server's offload executor ({@link Connection#offload}),
+ * whose replies come in the order of the calls. The starter orders offloaded replies among
+ * themselves only, so a command that arrives while a connection has work in flight is deferred
+ * behind it: its frame is copied and goes through the offload queue too (the work hands the copy
+ * back at once), and the connection reads nothing more until it has run. So replies keep request
+ * order, pipelined sleeps still overlap (up to max-in-flight), and a connection holds at most one
+ * copied command.
  */
 final class RespCommands implements MessageHandler {
 
@@ -28,6 +36,8 @@ final class RespCommands implements MessageHandler {
     private static final byte[] QUIT = RespReplies.ascii("QUIT");
     private static final byte[] EXISTS = RespReplies.ascii("EXISTS");
     private static final byte[] CONFIG = RespReplies.ascii("CONFIG");
+    private static final byte[] DEBUG = RespReplies.ascii("DEBUG");
+    private static final byte[] SLEEP = RespReplies.ascii("SLEEP");
     private static final byte[] NX = RespReplies.ascii("NX");
     private static final byte[] XX = RespReplies.ascii("XX");
     private static final byte[] EX = RespReplies.ascii("EX");
@@ -39,6 +49,8 @@ final class RespCommands implements MessageHandler {
 
     /** Longest expiry taken: keeps deadlines in nanoseconds far from overflowing. */
     private static final long MAX_TTL_MILLIS = 100L * 365 * 24 * 3600 * 1000;
+    /** Longest DEBUG SLEEP taken. */
+    static final long MAX_SLEEP_SECONDS = 3600;
 
     private final RespStore store;
     private final RespArguments args = new RespArguments();
@@ -56,6 +68,18 @@ final class RespCommands implements MessageHandler {
         if (n == 0) {
             return; // an empty command: Redis ignores it too
         }
+        long sleepNanos = sleepNanos(n);
+        if (sleepNanos >= 0) {
+            sleep(c, sleepNanos);
+        } else if (c.offloadsInFlight() > 0) {
+            deferBehindOffloads(c, frame);
+        } else {
+            run(c, n);
+        }
+    }
+
+    /** Carries out the command {@link #args} holds, replying at once. */
+    private void run(Connection c, int n) {
         try {
             switch (args.length(0)) {
                 case 3 -> {
@@ -83,6 +107,13 @@ final class RespCommands implements MessageHandler {
                         unknown(c);
                     }
                 }
+                case 5 -> {
+                    if (args.is(0, DEBUG)) {
+                        debug(c, n); // DEBUG SLEEP with a valid duration was offloaded before
+                    } else {
+                        unknown(c);
+                    }
+                }
                 case 6 -> {
                     if (args.is(0, EXISTS)) {
                         exists(c, n);
@@ -102,7 +133,65 @@ final class RespCommands implements MessageHandler {
     /** The command was over a limit: say which, then the server closes the connection (frame-too-long). */
     @Override
     public void onFrameTooLong(Connection c, FrameTooLongException error) {
-        reply.error(c, "ERR Protocol error: " + error.getMessage());
+        String message = "ERR Protocol error: " + error.getMessage();
+        if (c.offloadsInFlight() > 0) {
+            // The close waits for the replies due; this one goes after them.
+            c.offload(() -> message, (conn, text) -> reply.error(conn, text));
+        } else {
+            reply.error(c, message);
+        }
+    }
+
+    /** DEBUG SLEEP's duration in nanoseconds if the command is one with a valid duration, else -1. */
+    private long sleepNanos(int n) {
+        if (n != 3 || !args.is(0, DEBUG) || !args.is(1, SLEEP)) {
+            return -1;
+        }
+        return RespNumbers.secondsAsNanos(args.frame(), args.start(2), args.length(2), MAX_SLEEP_SECONDS);
+    }
+
+    /** Blocks an executor thread, as a slow lookup would; replies +OK, in request order. */
+    private void sleep(Connection c, long nanos) {
+        c.offload(() -> {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+            return RespReplies.OK;
+        }, (conn, ok) -> reply.raw(conn, ok), 
+                // Interrupted at the shutdown timeout, or refused by an executor that stopped.
+                (conn, failure) -> reply.error(conn, "ERR DEBUG SLEEP did not complete: " + failure));
+    }
+
+    /**
+     * Work is in flight: this command runs after it. The frame is copied (it is valid during this
+     * call only) and queued as offloaded work that hands it back at once; reading stops until it
+     * has run, so that no second copy is made meanwhile.
+     */
+    private void deferBehindOffloads(Connection c, ByteBuffer frame) {
+        byte[] copy = new byte[frame.remaining()];
+        frame.get(frame.position(), copy);
+        if (c.offload(() -> copy, this::runDeferred)) {
+            c.pauseReading();
+        }
+    }
+
+    /** On the loop, after the replies to the work before it: nothing is in flight any more. */
+    private void runDeferred(Connection c, byte[] command) {
+        onMessage(c, ByteBuffer.wrap(command));
+        if (c.isOpen()) {
+            c.resumeReading();
+        }
+    }
+
+    /** DEBUG with anything but SLEEP and a valid duration: an error. */
+    private void debug(Connection c, int n) {
+        if (n < 2) {
+            wrongArity(c, "debug");
+        } else if (!args.is(1, SLEEP)) {
+            reply.error(c, "ERR unknown subcommand '", args, 1, "'. This server knows DEBUG SLEEP only.");
+        } else if (n != 3) {
+            wrongArity(c, "debug|sleep");
+        } else {
+            reply.error(c, "ERR DEBUG SLEEP takes a number of seconds from 0 to " + MAX_SLEEP_SECONDS + ", such as 0.25");
+        }
     }
 
     private void ping(Connection c, int n) {

@@ -76,4 +76,46 @@ final class RespNumbers {
         put(ByteBuffer.wrap(bytes), value);
         return bytes;
     }
+
+    /**
+     * The non-negative decimal number of seconds in {@code src[at, at + length)} ({@code 2},
+     * {@code 0.25}, {@code .5}), in nanoseconds; digits past the ninth decimal are ignored. -1 when
+     * it is not such a number, or is above {@code maxSeconds}.
+     */
+    static long secondsAsNanos(ByteBuffer src, int at, int length, long maxSeconds) {
+        long whole = 0;
+        long fraction = 0;
+        int fractionDigits = -1; // -1: no point seen
+        boolean digits = false;
+        for (int i = at; i < at + length; i++) {
+            byte b = src.get(i);
+            if (b == '.' && fractionDigits < 0) {
+                fractionDigits = 0;
+            } else if (b >= '0' && b <= '9') {
+                digits = true;
+                if (fractionDigits < 0) {
+                    whole = whole * 10 + (b - '0');
+                    if (whole > maxSeconds) {
+                        return -1;
+                    }
+                } else if (fractionDigits < 9) {
+                    fraction = fraction * 10 + (b - '0');
+                    fractionDigits++;
+                }
+            } else {
+                return -1;
+            }
+        }
+        if (!digits) {
+            return -1;
+        }
+        for (int k = Math.max(fractionDigits, 0); k < 9; k++) {
+            fraction *= 10;
+        }
+        long nanos = whole * 1_000_000_000L + fraction;
+        if (nanos > maxSeconds * 1_000_000_000L) {
+            return -1;
+        }
+        return nanos;
+    }
 }
