@@ -35,7 +35,15 @@ final class RespClient implements AutoCloseable {
     }
 
     static RespClient connect(int port) throws IOException {
+        return connect(port, 0);
+    }
+
+    /** With a receive buffer of {@code receiveBuffer} bytes (0: the system's), set before connecting. */
+    static RespClient connect(int port, int receiveBuffer) throws IOException {
         Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
         socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
@@ -91,6 +99,36 @@ final class RespClient implements AutoCloseable {
             default:
                 throw new IOException("unexpected reply type " + (char) type + " " + line);
         }
+    }
+
+    /**
+     * Reads a bulk string reply at about {@code bytesPerSecond}, as a slow but live reader does: after
+     * each read of at most 16 KiB it sleeps until the bytes so far are due at that rate. The sleeps
+     * shape the load; nothing waits on them. Returns the value, or what came before the stream ended.
+     */
+    byte[] readBulkPaced(long bytesPerSecond) throws IOException, InterruptedException {
+        if (in.read() != '$') {
+            throw new IOException("not a bulk string reply");
+        }
+        int length = Integer.parseInt(line());
+        ByteArrayOutputStream received = new ByteArrayOutputStream(length);
+        byte[] chunk = new byte[16 * 1024];
+        long start = System.nanoTime();
+        while (received.size() < length) {
+            int n = in.read(chunk, 0, Math.min(chunk.length, length - received.size()));
+            if (n < 0) {
+                return received.toByteArray();
+            }
+            received.write(chunk, 0, n);
+            long aheadNanos = received.size() * 1_000_000_000L / bytesPerSecond - (System.nanoTime() - start);
+            if (aheadNanos > 0) {
+                Thread.sleep(aheadNanos / 1_000_000, (int) (aheadNanos % 1_000_000));
+            }
+        }
+        if (in.read() != '\r' || in.read() != '\n') {
+            throw new IOException("a bulk string without its CRLF");
+        }
+        return received.toByteArray();
     }
 
     /** True when the server has closed the connection (after whatever replies were still unread). */
