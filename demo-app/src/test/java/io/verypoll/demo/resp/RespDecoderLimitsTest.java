@@ -82,17 +82,17 @@ class RespDecoderLimitsTest {
     }
 
     @Test
-    void theDefaultsTakeAOneMebibyteCommand() {
+    void theDefaultsTakeAnEightMebibyteCommand() {
         RespLimits limits = RespLimits.DEFAULTS;
-        int value = (1 << 20) - 32; // 7 digits: a header of 30 bytes, then the value and CRLF
+        int value = (8 << 20) - 32; // 7 digits: a header of 30 bytes, then the value and CRLF
         byte[] header = ascii("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + value + "\r\n");
-        byte[] wire = Arrays.copyOf(header, 1 << 20);
+        byte[] wire = Arrays.copyOf(header, 8 << 20);
         Arrays.fill(wire, header.length, wire.length - 2, (byte) 'v');
         wire[wire.length - 2] = '\r';
         wire[wire.length - 1] = '\n';
         RespCaller caller = caller(limits);
         assertThat(caller.feedInChunks(wire, 65536, 1000, 7)).hasSize(1);
         byte[] oneMore = ascii("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + (value + 1) + "\r\n");
-        assertLimit(limits, oneMore, "command too long (1048577, at most 1048576)");
+        assertLimit(limits, oneMore, "command too long (8388609, at most 8388608)");
     }
 }
