@@ -68,7 +68,8 @@ class DemoShutdownTest {
                 echo.setSoTimeout(20_000);
                 echo.getOutputStream().write("in flight".getBytes(StandardCharsets.US_ASCII));
                 assertThat(echo.getInputStream().readNBytes(9)).isEqualTo("in flight".getBytes(StandardCharsets.US_ASCII));
-                Thread.sleep(300); // let the HTTP request reach its handler: a timing aid, not a synchronisation
+                // The HTTP request must be in its handler before SIGTERM: once accepting stops, a late connect is refused.
+                await().atMost(Duration.ofSeconds(20)).until(() -> ports.containsKey("slow-started"));
 
                 long start = System.nanoTime();
                 child.destroy(); // SIGTERM
@@ -103,7 +104,9 @@ class DemoShutdownTest {
                 if (last.size() > 40) {
                     last.pollFirst();
                 }
-                if (line.startsWith("PORT ")) {
+                if (line.equals("SLOW started")) {
+                    ports.put("slow-started", 1);
+                } else if (line.startsWith("PORT ")) {
                     String[] parts = line.split(" ");
                     ports.put(parts[1], Integer.parseInt(parts[2]));
                 }
