@@ -57,6 +57,52 @@ public final class TestUtil {
         return !nio();
     }
 
+    /**
+     * {@code channel()} of a source: non-blocking on NIO; on a backend without JDK channels an
+     * {@link UnsupportedOperationException} that names the NIO backend (the documented behaviour).
+     */
+    public static void assertNonBlocking(java.util.function.Supplier<? extends java.nio.channels.SelectableChannel> channel) {
+        if (nio()) {
+            assertThat(channel.get().isBlocking()).as("non-blocking").isFalse();
+        } else {
+            org.assertj.core.api.Assertions.assertThatThrownBy(channel::get)
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("nio backend");
+        }
+    }
+
+    /**
+     * A {@code fromChannel} call, which only the NIO backend can make. Elsewhere it must throw an
+     * {@link UnsupportedOperationException} naming the NIO backend; {@code channel} is closed and
+     * the test is skipped from there (it is about NIO's channels).
+     */
+    public static <T> T nioOnly(java.nio.channels.Channel channel, IoCall<T> fromChannel) throws IOException {
+        if (nio()) {
+            return fromChannel.call();
+        }
+        try (channel) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(fromChannel::call)
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("nio backend");
+        }
+        org.junit.jupiter.api.Assumptions.abort("fromChannel needs the nio backend; the " + backend() + " backend says so");
+        return null;
+    }
+
+    /** The backend's source behind a public one, for what the API does not offer (socket options in tests). */
+    public static io.verypoll.spi.IoSource seam(Object source) {
+        for (Class<?> c = source.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                java.lang.reflect.Field io = c.getDeclaredField("io");
+                io.setAccessible(true);
+                return (io.verypoll.spi.IoSource) io.get(source);
+            } catch (NoSuchFieldException next) {
+                // up the hierarchy
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no backend source in " + source);
+    }
+
     /** How long expectEvents waits for all expected events, in total. */
     public static final Duration EXPECT_EVENTS_TIMEOUT = Duration.ofSeconds(3);
     /** The single poll timeout of expectNoEvents. */
@@ -336,6 +382,14 @@ public final class TestUtil {
     /** Sets SO_LINGER 0 so that close sends a RST. */
     public static void setLingerZero(Socket socket) throws IOException {
         socket.setSoLinger(true, 0);
+    }
+
+    /**
+     * The same for a verypoll stream, on any backend. The API has no SO_LINGER (nor does mio's
+     * TcpStream), so the test reaches the backend's source behind the public type.
+     */
+    public static void setLingerZero(io.verypoll.net.SocketStream stream) throws IOException {
+        seam(stream).setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
     }
 
     public static ByteBuffer buf(byte[] data) {
