@@ -80,6 +80,8 @@ abstract class EpollSource implements IoSource {
     private volatile int hints;
     @SuppressWarnings("unused") // through ERROR
     private volatile IOException error;
+    /** The kernel's hints delivered so far: a new one is owed an event. Written by the poll thread. */
+    private volatile int reportedHints;
 
     EpollSource(Fd fd, int family, boolean connecting) {
         this.fd = fd;
@@ -209,7 +211,9 @@ abstract class EpollSource implements IoSource {
 
     /**
      * The kernel reported {@code events} for slot key {@code k}: add what is owed to {@code out}.
-     * A stale key (deregistered, closed, moved meanwhile) gives nothing.
+     * A stale key (deregistered, closed, moved meanwhile) gives nothing. A hang-up or error not
+     * reported before is owed even to a direction not drained yet: it comes once (no spin), and it
+     * is what NIO cannot tell (a reset of an undrained socket, say).
      */
     final void onEvent(long k, int events, ReadyList out) {
         if (connecting(state) && !connectDone()) {
@@ -222,6 +226,8 @@ abstract class EpollSource implements IoSource {
         if ((events & (Libc.EPOLLOUT | Libc.EPOLLERR | Libc.EPOLLHUP)) != 0) {
             ready |= W;
         }
+        int kernel = kernelHints(events);
+        boolean fresh = (kernel & ~reportedHints) != 0;
         for (;;) {
             long s = state;
             // Read after the word: a registration writes its key before its word (see register).
@@ -229,14 +235,15 @@ abstract class EpollSource implements IoSource {
                 return;
             }
             int dirs = ready & want(s);
-            int owed = dirs & armed(s);
-            long ns = (s & ~owed) | ((long) (dirs & ~armed(s)) << MISSED_SHIFT);
-            if (ns == s) {
+            int owed = fresh ? dirs : dirs & armed(s);
+            long ns = (s & ~(owed | ((long) owed << MISSED_SHIFT))) | ((long) (dirs & ~owed) << MISSED_SHIFT);
+            if (owed == 0 && ns == s) {
                 return;
             }
-            if (STATE.weakCompareAndSet(this, s, ns)) {
+            if (ns == s || STATE.weakCompareAndSet(this, s, ns)) {
                 if (owed != 0) {
-                    out.add(token, owed | kernelHints(events) | hints);
+                    reportedHints |= kernel;
+                    out.add(token, owed | kernel | hints);
                 }
                 return;
             }
