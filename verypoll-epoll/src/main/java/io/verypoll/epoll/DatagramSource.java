@@ -57,13 +57,17 @@ final class DatagramSource extends EpollSource {
         fd.acquire();
         long n;
         try {
-            do {
-                n = Libc.sendTo(s, fd.fd, MemorySegment.ofBuffer(src), src.remaining(), to, toLen);
-            } while (n < 0 && s.errno() == Libc.EINTR);
+            n = src.isDirect()
+                    ? (long) Transfer.sendToDirect.invokeExact(s, fd.fd, src, to, toLen)
+                    : (long) Transfer.sendToHeap.invokeExact(s, fd.fd, src, to, toLen);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
-        if (n < 0 && s.errno() != Libc.EAGAIN) {
+        if (n < 0 && s.errno() == Libc.EINTR) {
+            rearm(W, true); // a signal, not would-block: not retried here (see Transfer), so ask again
+        } else if (n < 0 && s.errno() != Libc.EAGAIN) {
             throw Errno.datagram(s.errno());
         }
         return n;
@@ -91,16 +95,18 @@ final class DatagramSource extends EpollSource {
         long n;
         fd.acquire();
         try {
-            do {
-                // A datagram longer than the room left is cut, as NIO's receive cuts it.
-                n = Libc.recvFrom(s, fd.fd, MemorySegment.ofBuffer(dst), dst.limit() - pos);
-            } while (n < 0 && s.errno() == Libc.EINTR);
+            // A datagram longer than the room left is cut, as NIO's receive cuts it.
+            n = dst.isDirect()
+                    ? (long) Transfer.recvFromDirect.invokeExact(s, fd.fd, dst)
+                    : (long) Transfer.recvFromHeap.invokeExact(s, fd.fd, dst);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
         if (n < 0) {
-            if (s.errno() == Libc.EAGAIN) {
-                rearm(R);
+            if (s.errno() == Libc.EAGAIN || s.errno() == Libc.EINTR) {
+                rearm(R, s.errno() == Libc.EINTR);
                 return null;
             }
             throw Errno.datagram(s.errno());

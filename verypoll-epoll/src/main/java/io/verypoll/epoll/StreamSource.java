@@ -3,7 +3,6 @@ package io.verypoll.epoll;
 import io.verypoll.net.Shutdown;
 import io.verypoll.spi.Readiness;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -153,9 +152,11 @@ final class StreamSource extends EpollSource {
         fd.acquire();
         long n;
         try {
-            do {
-                n = Libc.read(s, fd.fd, MemorySegment.ofBuffer(dst), room);
-            } while (n < 0 && s.errno() == Libc.EINTR);
+            n = dst.isDirect()
+                    ? (long) Transfer.readDirect.invokeExact(s, fd.fd, dst)
+                    : (long) Transfer.readHeap.invokeExact(s, fd.fd, dst);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -167,6 +168,10 @@ final class StreamSource extends EpollSource {
             return EOF;
         }
         int err = s.errno();
+        if (err == Libc.EINTR) {
+            rearm(R, true); // a signal, not would-block: not retried here (see Transfer), so ask again
+            return WOULD_BLOCK;
+        }
         if (err == Libc.EAGAIN) {
             return WOULD_BLOCK;
         }
@@ -246,15 +251,21 @@ final class StreamSource extends EpollSource {
     /** One write from {@code src}: a byte count or {@link #WOULD_BLOCK}; the position moves. */
     private long writeRaw(ByteBuffer src) throws IOException {
         int pos = src.position();
-        int len = src.limit() - pos;
         Libc.Scratch s = Libc.Scratch.get();
         fd.acquire();
         long n;
         try {
-            do {
-                MemorySegment data = MemorySegment.ofBuffer(src);
-                n = socket ? Libc.send(s, fd.fd, data, len, Libc.MSG_NOSIGNAL) : Libc.write(s, fd.fd, data, len);
-            } while (n < 0 && s.errno() == Libc.EINTR);
+            if (socket) {
+                n = src.isDirect()
+                        ? (long) Transfer.sendDirect.invokeExact(s, fd.fd, src)
+                        : (long) Transfer.sendHeap.invokeExact(s, fd.fd, src);
+            } else {
+                n = src.isDirect()
+                        ? (long) Transfer.writeDirect.invokeExact(s, fd.fd, src)
+                        : (long) Transfer.writeHeap.invokeExact(s, fd.fd, src);
+            }
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -263,6 +274,10 @@ final class StreamSource extends EpollSource {
             return n;
         }
         int err = s.errno();
+        if (err == Libc.EINTR) {
+            rearm(W, true); // a signal, not would-block: not retried here (see Transfer), so ask again
+            return WOULD_BLOCK;
+        }
         if (err == Libc.EAGAIN) {
             return WOULD_BLOCK;
         }
