@@ -41,7 +41,7 @@ public final class TestUtil {
 
     /** The backend under test ("nio" or "epoll"): the suite runs against each (-Dverypoll.backend). */
     public static String backend() {
-        return io.verypoll.internal.SelectedBackend.get().name();
+        return io.verypoll.internal.SelectedBackend.name();
     }
 
     /** True on the NIO backend: JDK channels behind the sources ({@code channel()}, {@code fromChannel}). */

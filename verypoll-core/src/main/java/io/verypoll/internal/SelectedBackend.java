@@ -32,6 +32,11 @@ public final class SelectedBackend {
         return b != null ? b : choose();
     }
 
+    /** The name of this JVM's backend ("nio", "epoll"), for tests and diagnostics. */
+    public static String name() {
+        return get().name();
+    }
+
     private static synchronized Backend choose() {
         if (chosen != null) {
             return chosen;

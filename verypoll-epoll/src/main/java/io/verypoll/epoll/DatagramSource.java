@@ -57,9 +57,7 @@ final class DatagramSource extends EpollSource {
         fd.acquire();
         long n;
         try {
-            n = src.isDirect()
-                    ? (long) Transfer.sendToDirect.invokeExact(s, fd.fd, src, to, toLen)
-                    : (long) Transfer.sendToHeap.invokeExact(s, fd.fd, src, to, toLen);
+            n = Transfer.sendTo(s, fd.fd, src, to, toLen);
         } catch (Throwable t) {
             throw Transfer.failure(t);
         } finally {
@@ -96,9 +94,7 @@ final class DatagramSource extends EpollSource {
         fd.acquire();
         try {
             // A datagram longer than the room left is cut, as NIO's receive cuts it.
-            n = dst.isDirect()
-                    ? (long) Transfer.recvFromDirect.invokeExact(s, fd.fd, dst)
-                    : (long) Transfer.recvFromHeap.invokeExact(s, fd.fd, dst);
+            n = Transfer.read(s, fd.fd, dst, true);
         } catch (Throwable t) {
             throw Transfer.failure(t);
         } finally {

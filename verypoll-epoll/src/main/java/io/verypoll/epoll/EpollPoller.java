@@ -186,6 +186,7 @@ final class EpollPoller implements Poller {
     public void select(ReadyList ready, long timeoutNanos) throws IOException {
         ensureOpen();
         if (!polling.compareAndSet(false, true)) {
+            ensureOpen(); // a close takes the flag for good: report the close, not a second poller
             throw new IllegalStateException("another thread is already polling this Poll; only one thread may poll at a time");
         }
         try {
@@ -228,6 +229,19 @@ final class EpollPoller implements Poller {
             }
         } finally {
             polling.set(false);
+            closeIfDone();
+        }
+    }
+
+    /**
+     * Closes the descriptors of a closed poller, once no poll is in progress: closing the eventfd
+     * under a blocked epoll_wait would take the wake-up out of the ready list before the wait saw
+     * it. Called by close and by a poll ending, each after its own change, so one of them sees both.
+     */
+    private void closeIfDone() {
+        if (closed && polling.compareAndSet(false, true)) {
+            eventfd.close();
+            epfd.close();
         }
     }
 
@@ -379,7 +393,6 @@ final class EpollPoller implements Poller {
             closed = true;
         }
         signal(); // a poll blocked in epoll_wait returns and reports the close
-        eventfd.close();
-        epfd.close(); // for real once that poll is out
+        closeIfDone();
     }
 }

@@ -124,6 +124,14 @@ final class Libc {
             link("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle RECVFROM =
             link("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+    // The same calls with the buffer as a raw address (direct buffers: no segment made per call).
+    private static final MethodHandle READ_AT = link("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE_AT = link("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SEND_AT = link("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO_AT =
+            link("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVFROM_AT =
+            link("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle SOCKET = link("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle SOCKETPAIR = link("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle PIPE2 = link("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
@@ -187,6 +195,53 @@ final class Libc {
             targetAddr = all.asSlice(256, ADDR_SIZE);
         }
 
+        /**
+         * The buffers and arrays this thread used last, a few of each (a loop often reads into one
+         * and writes from another), kept so that a call makes no object (see Transfer).
+         */
+        private static final int KEPT = 4;
+        private final java.nio.ByteBuffer[] directs = new java.nio.ByteBuffer[KEPT];
+        private final long[] directBases = new long[KEPT];
+        private int nextDirect;
+        private final byte[][] arrays = new byte[KEPT][];
+        private final MemorySegment[] arraySegments = new MemorySegment[KEPT];
+        private int nextArray;
+        private MemorySegment bounce = MemorySegment.NULL;
+
+        /** The address of {@code direct}'s element 0, found once per buffer. */
+        long directBase(java.nio.ByteBuffer direct) {
+            for (int i = 0; i < KEPT; i++) {
+                if (directs[i] == direct) {
+                    return directBases[i];
+                }
+            }
+            int i = nextDirect++ & (KEPT - 1);
+            directBases[i] = MemorySegment.ofBuffer(direct).address() - direct.position();
+            directs[i] = direct;
+            return directBases[i];
+        }
+
+        /** A segment over all of {@code array}, made once per array. */
+        MemorySegment arraySegment(byte[] array) {
+            for (int i = 0; i < KEPT; i++) {
+                if (arrays[i] == array) {
+                    return arraySegments[i];
+                }
+            }
+            int i = nextArray++ & (KEPT - 1);
+            arraySegments[i] = MemorySegment.ofArray(array);
+            arrays[i] = array;
+            return arraySegments[i];
+        }
+
+        /** Native memory of at least {@code size} bytes, grown as needed and then kept (as NIO keeps its temporary buffers). */
+        MemorySegment bounce(int size) {
+            if (bounce.byteSize() < size) {
+                bounce = Arena.ofAuto().allocate(Math.max(size, 16 * 1024), 8);
+            }
+            return bounce;
+        }
+
         /** Encodes {@code target} into {@link #targetAddr} unless it is there already; returns its length. */
         int target(java.net.SocketAddress target, int family) throws java.io.IOException {
             if (target != lastTarget || family != lastTargetFamily) {
@@ -248,6 +303,47 @@ final class Libc {
         s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
         try {
             return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, 0, s.addr, s.addrLen);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long readAt(Scratch s, int fd, long buf, long len) {
+        try {
+            return (long) READ_AT.invokeExact(s.errnoState, fd, buf, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long writeAt(Scratch s, int fd, long buf, long len) {
+        try {
+            return (long) WRITE_AT.invokeExact(s.errnoState, fd, buf, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long sendAt(Scratch s, int fd, long buf, long len, int flags) {
+        try {
+            return (long) SEND_AT.invokeExact(s.errnoState, fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long sendToAt(Scratch s, int fd, long buf, long len, MemorySegment addr, int addrLen) {
+        try {
+            return (long) SENDTO_AT.invokeExact(s.errnoState, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long recvFromAt(Scratch s, int fd, long buf, long len) {
+        s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
+        try {
+            return (long) RECVFROM_AT.invokeExact(s.errnoState, fd, buf, len, 0, s.addr, s.addrLen);
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -152,9 +152,7 @@ final class StreamSource extends EpollSource {
         fd.acquire();
         long n;
         try {
-            n = dst.isDirect()
-                    ? (long) Transfer.readDirect.invokeExact(s, fd.fd, dst)
-                    : (long) Transfer.readHeap.invokeExact(s, fd.fd, dst);
+            n = Transfer.read(s, fd.fd, dst, false);
         } catch (Throwable t) {
             throw Transfer.failure(t);
         } finally {
@@ -255,15 +253,7 @@ final class StreamSource extends EpollSource {
         fd.acquire();
         long n;
         try {
-            if (socket) {
-                n = src.isDirect()
-                        ? (long) Transfer.sendDirect.invokeExact(s, fd.fd, src)
-                        : (long) Transfer.sendHeap.invokeExact(s, fd.fd, src);
-            } else {
-                n = src.isDirect()
-                        ? (long) Transfer.writeDirect.invokeExact(s, fd.fd, src)
-                        : (long) Transfer.writeHeap.invokeExact(s, fd.fd, src);
-            }
+            n = Transfer.write(s, fd.fd, src, socket);
         } catch (Throwable t) {
             throw Transfer.failure(t);
         } finally {

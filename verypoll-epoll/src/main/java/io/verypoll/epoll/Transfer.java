@@ -1,58 +1,65 @@
 package io.verypoll.epoll;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 
 /**
- * The calls that move bytes between a buffer and a descriptor, each a compilation unit of its own.
+ * The calls that move bytes between a buffer and a descriptor, made so that a call allocates
+ * nothing whatever the JIT decides.
  *
- * <p>A downcall makes two short-lived objects: the buffer's {@link MemorySegment} and the JDK's
- * slice of the errno capture. Escape analysis removes both when the JIT inlines the whole downcall
- * path, about ten levels of JDK methods under the call. Inlined into a deep caller (an event loop's
- * handler, say), the JIT runs out of inlining depth inside that path and allocates both on every
- * call: 72 bytes per read or write, measured. So callers reach these methods through method handles
- * the JIT cannot see through, because the fields are not final (on purpose): each method is then
- * compiled on its own, from depth zero, and allocates nothing. The price is one indirect call.
- * Nothing loops around these calls either, here or in the callers: a retry loop around the
- * downcall defeats escape analysis too (measured). A non-blocking call returns EINTR hardly ever;
- * the callers treat it as would-block and ask the kernel to report the descriptor again.
+ * <p>The obvious call, {@code read(fd, MemorySegment.ofBuffer(buffer), n)}, makes a segment (and,
+ * for a heap buffer, a session) per call, and only escape analysis removes them: it did in small
+ * tests and failed in the full test suite, 16 to 72 bytes per call (measured). So no segment is
+ * made per call: a direct buffer goes as a raw address (its base found once per buffer); a heap
+ * buffer read or written from element 0 goes as a segment over its whole array (made once per
+ * array), since the call only touches the first n bytes; any other heap buffer goes through
+ * native memory kept per thread and a copy, as NIO does for every heap buffer. The cached buffer,
+ * array and memory belong to the thread ({@link Libc.Scratch}).
  *
- * <p>Heap and direct buffers have methods of their own, identical but for the name: one method
- * seeing both kinds merges two kinds of segment, which escape analysis cannot remove either.
+ * <p>The one object left is the JDK's slice of the errno capture, made inside the downcall. It
+ * goes when the JIT inlines the whole downcall path, about ten levels of JDK methods; inlined into
+ * a deep caller, the JIT runs out of depth inside it. So the raw calls are reached through method
+ * handles in fields that are not final, on purpose: the JIT compiles them on their own, from depth
+ * zero. No loop surrounds a call either (a retry loop defeated escape analysis too, measured): a
+ * non-blocking call returns EINTR hardly ever, and the callers treat it as would-block.
  *
- * <p>Each method returns the call's result: bytes, or -1 with errno in the scratch.
+ * <p>Each method returns the call's result: bytes, or -1 with errno in the scratch; the caller
+ * moves the buffer's position.
  */
 final class Transfer {
-    // Not final: see above. Written once, here. Pick the field by ByteBuffer.isDirect().
-    static MethodHandle readHeap;
-    static MethodHandle readDirect;
-    static MethodHandle writeHeap;
-    static MethodHandle writeDirect;
-    static MethodHandle sendHeap;
-    static MethodHandle sendDirect;
-    static MethodHandle recvFromHeap;
-    static MethodHandle recvFromDirect;
-    static MethodHandle sendToHeap;
-    static MethodHandle sendToDirect;
+    // Not final: see above. Written once, here. Seg: the buffer as a segment; At: as an address.
+    static MethodHandle readSeg;
+    static MethodHandle readAt;
+    static MethodHandle writeSeg;
+    static MethodHandle writeAt;
+    static MethodHandle sendSeg;
+    static MethodHandle sendAt;
+    static MethodHandle recvFromSeg;
+    static MethodHandle recvFromAt;
+    static MethodHandle sendToSeg;
+    static MethodHandle sendToAt;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            MethodType io = MethodType.methodType(long.class, Libc.Scratch.class, int.class, ByteBuffer.class);
-            MethodType to = io.appendParameterTypes(MemorySegment.class, int.class);
-            readHeap = lookup.findStatic(Transfer.class, "readHeap0", io);
-            readDirect = lookup.findStatic(Transfer.class, "readDirect0", io);
-            writeHeap = lookup.findStatic(Transfer.class, "writeHeap0", io);
-            writeDirect = lookup.findStatic(Transfer.class, "writeDirect0", io);
-            sendHeap = lookup.findStatic(Transfer.class, "sendHeap0", io);
-            sendDirect = lookup.findStatic(Transfer.class, "sendDirect0", io);
-            recvFromHeap = lookup.findStatic(Transfer.class, "recvFromHeap0", io);
-            recvFromDirect = lookup.findStatic(Transfer.class, "recvFromDirect0", io);
-            sendToHeap = lookup.findStatic(Transfer.class, "sendToHeap0", to);
-            sendToDirect = lookup.findStatic(Transfer.class, "sendToDirect0", to);
+            MethodType seg = MethodType.methodType(long.class, Libc.Scratch.class, int.class, MemorySegment.class, long.class);
+            MethodType at = MethodType.methodType(long.class, Libc.Scratch.class, int.class, long.class, long.class);
+            readSeg = lookup.findStatic(Transfer.class, "readSeg0", seg);
+            readAt = lookup.findStatic(Transfer.class, "readAt0", at);
+            writeSeg = lookup.findStatic(Transfer.class, "writeSeg0", seg);
+            writeAt = lookup.findStatic(Transfer.class, "writeAt0", at);
+            sendSeg = lookup.findStatic(Transfer.class, "sendSeg0", seg);
+            sendAt = lookup.findStatic(Transfer.class, "sendAt0", at);
+            recvFromSeg = lookup.findStatic(Transfer.class, "recvFromSeg0", seg);
+            recvFromAt = lookup.findStatic(Transfer.class, "recvFromAt0", at);
+            sendToSeg = lookup.findStatic(Transfer.class, "sendToSeg0", seg.appendParameterTypes(MemorySegment.class, int.class));
+            sendToAt = lookup.findStatic(Transfer.class, "sendToAt0", at.appendParameterTypes(MemorySegment.class, int.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -61,54 +68,106 @@ final class Transfer {
     private Transfer() {
     }
 
-    /** read(2) into the buffer's remaining room; the position is the caller's to move. */
-    private static long readHeap0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.read(s, fd, MemorySegment.ofBuffer(b), b.remaining());
+    /** A heap buffer whose remaining bytes start at its array's element 0. */
+    private static boolean fromStart(ByteBuffer b) {
+        return b.hasArray() && b.position() == 0 && b.arrayOffset() == 0;
     }
 
-    /** read(2) into the buffer's remaining room; the position is the caller's to move. */
-    private static long readDirect0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.read(s, fd, MemorySegment.ofBuffer(b), b.remaining());
+    /** read(2) into the remaining room of {@code dst} (writable). */
+    static long read(Libc.Scratch s, int fd, ByteBuffer dst, boolean datagram) throws Throwable {
+        long len = dst.remaining();
+        if (dst.isDirect()) {
+            long at = s.directBase(dst) + dst.position();
+            long n = datagram ? (long) recvFromAt.invokeExact(s, fd, at, len) : (long) readAt.invokeExact(s, fd, at, len);
+            Reference.reachabilityFence(dst); // its memory is in use until here
+            return n;
+        }
+        boolean whole = fromStart(dst);
+        MemorySegment into = whole ? s.arraySegment(dst.array()) : s.bounce((int) len);
+        long n = datagram ? (long) recvFromSeg.invokeExact(s, fd, into, len) : (long) readSeg.invokeExact(s, fd, into, len);
+        if (n > 0 && !whole) {
+            MemorySegment.copy(into, JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
+        }
+        return n;
     }
 
-    /** write(2) of the buffer's remaining bytes (pipes). */
-    private static long writeHeap0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.write(s, fd, MemorySegment.ofBuffer(b), b.remaining());
+    /** send(2) with MSG_NOSIGNAL ({@code socket}: EPIPE rather than SIGPIPE) or write(2) of the remaining bytes of {@code src}. */
+    static long write(Libc.Scratch s, int fd, ByteBuffer src, boolean socket) throws Throwable {
+        long len = src.remaining();
+        if (src.isDirect()) {
+            long at = s.directBase(src) + src.position();
+            long n = socket ? (long) sendAt.invokeExact(s, fd, at, len) : (long) writeAt.invokeExact(s, fd, at, len);
+            Reference.reachabilityFence(src);
+            return n;
+        }
+        MemorySegment from = outgoing(s, src, len);
+        return socket ? (long) sendSeg.invokeExact(s, fd, from, len) : (long) writeSeg.invokeExact(s, fd, from, len);
     }
 
-    /** write(2) of the buffer's remaining bytes (pipes). */
-    private static long writeDirect0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.write(s, fd, MemorySegment.ofBuffer(b), b.remaining());
+    /** sendto(2) of the remaining bytes of {@code src}; {@code to} may be NULL (a connected socket). */
+    static long sendTo(Libc.Scratch s, int fd, ByteBuffer src, MemorySegment to, int toLen) throws Throwable {
+        long len = src.remaining();
+        if (src.isDirect()) {
+            long n = (long) sendToAt.invokeExact(s, fd, s.directBase(src) + src.position(), len, to, toLen);
+            Reference.reachabilityFence(src);
+            return n;
+        }
+        return (long) sendToSeg.invokeExact(s, fd, outgoing(s, src, len), len, to, toLen);
     }
 
-    /** send(2) with MSG_NOSIGNAL (sockets: EPIPE rather than SIGPIPE). */
-    private static long sendHeap0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.send(s, fd, MemorySegment.ofBuffer(b), b.remaining(), Libc.MSG_NOSIGNAL);
+    /** A heap buffer's remaining bytes, from element 0 of a segment. */
+    private static MemorySegment outgoing(Libc.Scratch s, ByteBuffer src, long len) {
+        if (fromStart(src)) {
+            return s.arraySegment(src.array());
+        }
+        MemorySegment bounce = s.bounce((int) len);
+        if (src.hasArray()) {
+            MemorySegment.copy(src.array(), src.arrayOffset() + src.position(), bounce, JAVA_BYTE, 0, (int) len);
+        } else {
+            // A read-only heap buffer hides its array: copied through a view (this one allocates).
+            bounce.asByteBuffer().put(src.duplicate());
+        }
+        return bounce;
     }
 
-    /** send(2) with MSG_NOSIGNAL (sockets: EPIPE rather than SIGPIPE). */
-    private static long sendDirect0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.send(s, fd, MemorySegment.ofBuffer(b), b.remaining(), Libc.MSG_NOSIGNAL);
+    private static long readSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.read(s, fd, buf, len);
     }
 
-    /** recvfrom(2) into the buffer's room, the sender in {@code s.addr}. */
-    private static long recvFromHeap0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.recvFrom(s, fd, MemorySegment.ofBuffer(b), b.remaining());
+    private static long readAt0(Libc.Scratch s, int fd, long buf, long len) {
+        return Libc.readAt(s, fd, buf, len);
     }
 
-    /** recvfrom(2) into the buffer's room, the sender in {@code s.addr}. */
-    private static long recvFromDirect0(Libc.Scratch s, int fd, ByteBuffer b) {
-        return Libc.recvFrom(s, fd, MemorySegment.ofBuffer(b), b.remaining());
+    private static long writeSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.write(s, fd, buf, len);
     }
 
-    /** sendto(2); {@code to} may be NULL (a connected socket). */
-    private static long sendToHeap0(Libc.Scratch s, int fd, ByteBuffer b, MemorySegment to, int toLen) {
-        return Libc.sendTo(s, fd, MemorySegment.ofBuffer(b), b.remaining(), to, toLen);
+    private static long writeAt0(Libc.Scratch s, int fd, long buf, long len) {
+        return Libc.writeAt(s, fd, buf, len);
     }
 
-    /** sendto(2); {@code to} may be NULL (a connected socket). */
-    private static long sendToDirect0(Libc.Scratch s, int fd, ByteBuffer b, MemorySegment to, int toLen) {
-        return Libc.sendTo(s, fd, MemorySegment.ofBuffer(b), b.remaining(), to, toLen);
+    private static long sendSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.send(s, fd, buf, len, Libc.MSG_NOSIGNAL);
+    }
+
+    private static long sendAt0(Libc.Scratch s, int fd, long buf, long len) {
+        return Libc.sendAt(s, fd, buf, len, Libc.MSG_NOSIGNAL);
+    }
+
+    private static long recvFromSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.recvFrom(s, fd, buf, len);
+    }
+
+    private static long recvFromAt0(Libc.Scratch s, int fd, long buf, long len) {
+        return Libc.recvFromAt(s, fd, buf, len);
+    }
+
+    private static long sendToSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len, MemorySegment to, int toLen) {
+        return Libc.sendTo(s, fd, buf, len, to, toLen);
+    }
+
+    private static long sendToAt0(Libc.Scratch s, int fd, long buf, long len, MemorySegment to, int toLen) {
+        return Libc.sendToAt(s, fd, buf, len, to, toLen);
     }
 
     static AssertionError failure(Throwable t) {
