@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Polls for readiness events on the sources registered with its {@link Registry}: mio's {@code
- * Poll}, on a {@link java.nio.channels.Selector}.
+ * Poll}, on a {@link java.nio.channels.Selector} or, with {@code -Dverypoll.backend=epoll}, on
+ * Linux's epoll (see the package documentation).
  *
  * <p>Events are edge-like: after an event for a direction, do the operation until it would block
  * (a read or write returns 0, {@code accept} returns null); only then is that direction watched
