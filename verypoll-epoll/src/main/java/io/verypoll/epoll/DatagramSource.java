@@ -35,7 +35,7 @@ final class DatagramSource extends EpollSource {
 
     @Override
     public int sendTo(ByteBuffer src, SocketAddress target) throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int len = s.target(target, family);
         int pos = src.position();
         int n = (int) sendRaw(s, src, s.targetAddr, len);
@@ -48,12 +48,12 @@ final class DatagramSource extends EpollSource {
             throw new NotYetConnectedException();
         }
         int pos = src.position();
-        int n = (int) sendRaw(Libc.Scratch.get(), src, MemorySegment.NULL, 0);
+        int n = (int) sendRaw(Scratch.get(), src, MemorySegment.NULL, 0);
         return afterSend(src, pos, n);
     }
 
     /** The bytes sent, or -1 if it would block. */
-    private long sendRaw(Libc.Scratch s, ByteBuffer src, MemorySegment to, int toLen) throws IOException {
+    private long sendRaw(Scratch s, ByteBuffer src, MemorySegment to, int toLen) throws IOException {
         fd.acquire();
         long n;
         try {
@@ -88,7 +88,7 @@ final class DatagramSource extends EpollSource {
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("Read-only buffer");
         }
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int pos = dst.position();
         long n;
         fd.acquire();
@@ -112,7 +112,7 @@ final class DatagramSource extends EpollSource {
     }
 
     /** The sender in {@code s.addr}: the previous object if the bytes are the same. */
-    private SocketAddress sender(Libc.Scratch s) throws IOException {
+    private SocketAddress sender(Scratch s) throws IOException {
         int len = s.addrLen.get(JAVA_INT, 0);
         MemorySegment a = s.addr;
         long wa = a.get(JAVA_LONG, 0);
@@ -132,7 +132,7 @@ final class DatagramSource extends EpollSource {
     public void connect(SocketAddress address) throws IOException {
         fd.acquire();
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             int len = Sockaddr.encode(address, family, s.addr);
             // connect(2) replaces an earlier peer of a datagram socket, as mio allows.
             if (Libc.connect(s, fd.fd, s.addr, len) < 0) {

@@ -70,7 +70,7 @@ final class EpollPoller implements Poller {
     private int eventCapacity;
 
     EpollPoller() throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int ep = Libc.epollCreate(s);
         if (ep < 0) {
             throw Errno.io(s.errno());
@@ -159,7 +159,7 @@ final class EpollPoller implements Poller {
                 throw new ClosedChannelException();
             }
             try {
-                Libc.Scratch s = Libc.Scratch.get();
+                Scratch s = Scratch.get();
                 if (Libc.epollCtl(s, epfd.fd, op, fd.fd, events, key) < 0) {
                     throw Errno.socket(s.errno());
                 }
@@ -258,7 +258,7 @@ final class EpollPoller implements Poller {
         if (!epfd.tryAcquire()) {
             throw new ClosedSelectorException();
         }
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int n;
         try {
             if (timeoutMillis == 0) {
@@ -348,7 +348,7 @@ final class EpollPoller implements Poller {
             return;
         }
         try {
-            Libc.write(Libc.Scratch.get(), eventfd.fd, one, 8);
+            Libc.write(Scratch.get(), eventfd.fd, one, 8);
         } finally {
             eventfd.release();
         }

@@ -85,7 +85,7 @@ final class Fd {
 
     private void closeNow() {
         // Not retried on EINTR: Linux has released the descriptor even then.
-        Libc.close(Libc.Scratch.get(), fd);
+        Libc.close(Scratch.get(), fd);
     }
 
     @Override

@@ -15,7 +15,7 @@ final class ListenerSource extends EpollSource {
      */
     @Override
     public IoSource accept() throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int accepted;
         fd.acquire();
         try {

@@ -68,7 +68,7 @@ final class SocketOptions {
         int[] at = where(option, family);
         fd.acquire();
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             if (Libc.getIntOption(s, fd.fd, at[0], at[1]) < 0) {
                 throw Errno.socket(s.errno());
             }
@@ -88,7 +88,7 @@ final class SocketOptions {
     static void setInt(Fd fd, int level, int name, int value) throws IOException {
         fd.acquire();
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             s.ints.set(JAVA_INT, 0, value);
             if (Libc.setOption(s, fd.fd, level, name, 4) < 0) {
                 throw Errno.socket(s.errno());
@@ -101,7 +101,7 @@ final class SocketOptions {
     private static void setStruct(Fd fd, int level, int name, int first, int second) throws IOException {
         fd.acquire();
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             s.ints.set(JAVA_INT, 0, first);
             s.ints.set(JAVA_INT, 4, second);
             if (Libc.setOption(s, fd.fd, level, name, 8) < 0) {

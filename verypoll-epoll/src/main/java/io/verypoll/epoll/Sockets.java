@@ -16,7 +16,7 @@ final class Sockets {
     }
 
     private static Fd open(int family, int type) throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int fd = Libc.socket(s, family, type);
         if (fd < 0) {
             throw Errno.socket(s.errno());
@@ -26,7 +26,7 @@ final class Sockets {
 
     /** Binds {@code fd} to {@code address}; a busy address is a {@link java.net.BindException}. */
     private static void bind(Fd fd, int family, SocketAddress address) throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         int len = Sockaddr.encode(address, family, s.addr);
         if (Libc.bind(s, fd.fd, s.addr, len) < 0) {
             throw Errno.socket(s.errno());
@@ -34,7 +34,7 @@ final class Sockets {
     }
 
     private static void listen(Fd fd, int backlog) throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         // As ServerSocketChannel.bind: 0 or less means the default.
         if (Libc.listen(s, fd.fd, backlog < 1 ? 50 : backlog) < 0) {
             throw Errno.socket(s.errno());
@@ -79,7 +79,7 @@ final class Sockets {
     /** Starts a non-blocking connect; done at once (Unix sockets, often) or in progress. */
     private static IoSource connect(Fd fd, int family, SocketAddress address) throws IOException {
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             int len = Sockaddr.encode(address, family, s.addr);
             int r;
             do {
@@ -108,7 +108,7 @@ final class Sockets {
     }
 
     static IoSource[] unixPair() throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         if (Libc.socketPair(s) < 0) {
             throw Errno.socket(s.errno());
         }
@@ -119,7 +119,7 @@ final class Sockets {
     }
 
     static IoSource[] pipe() throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         if (Libc.pipe(s) < 0) {
             throw Errno.io(s.errno());
         }
@@ -132,7 +132,7 @@ final class Sockets {
     static SocketAddress localAddress(Fd fd) throws IOException {
         fd.acquire();
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             if (Libc.localName(s, fd.fd) < 0) {
                 throw Errno.socket(s.errno());
             }
@@ -148,7 +148,7 @@ final class Sockets {
             throw new ClosedChannelException();
         }
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             if (Libc.peerName(s, fd.fd) < 0) {
                 if (s.errno() == Libc.ENOTCONN) {
                     throw new NotYetConnectedException();

@@ -89,7 +89,7 @@ final class StreamSource extends EpollSource {
     private int connectError() throws ClosedChannelException {
         fd.acquire();
         try {
-            Libc.Scratch s = Libc.Scratch.get();
+            Scratch s = Scratch.get();
             if (Libc.getIntOption(s, fd.fd, Libc.SOL_SOCKET, Libc.SO_ERROR) < 0) {
                 return s.errno();
             }
@@ -104,7 +104,7 @@ final class StreamSource extends EpollSource {
             return false;
         }
         try {
-            return Libc.peerName(Libc.Scratch.get(), fd.fd) == 0;
+            return Libc.peerName(Scratch.get(), fd.fd) == 0;
         } finally {
             fd.release();
         }
@@ -148,7 +148,7 @@ final class StreamSource extends EpollSource {
         if (room == 0) {
             return 0;
         }
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         fd.acquire();
         long n;
         try {
@@ -249,7 +249,7 @@ final class StreamSource extends EpollSource {
     /** One write from {@code src}: a byte count or {@link #WOULD_BLOCK}; the position moves. */
     private long writeRaw(ByteBuffer src) throws IOException {
         int pos = src.position();
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         fd.acquire();
         long n;
         try {
@@ -365,7 +365,7 @@ final class StreamSource extends EpollSource {
     }
 
     private void shut(int how) throws IOException {
-        Libc.Scratch s = Libc.Scratch.get();
+        Scratch s = Scratch.get();
         if (Libc.shutdown(s, fd.fd, how) < 0 && s.errno() != Libc.ENOTCONN) {
             throw Errno.socket(s.errno());
         }

@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  * buffer read or written from element 0 goes as a segment over its whole array (made once per
  * array), since the call only touches the first n bytes; any other heap buffer goes through
  * native memory kept per thread and a copy, as NIO does for every heap buffer. The cached buffer,
- * array and memory belong to the thread ({@link Libc.Scratch}).
+ * array and memory belong to the thread ({@link Scratch}).
  *
  * <p>The one object left is the JDK's slice of the errno capture, made inside the downcall. It
  * goes when the JIT inlines the whole downcall path, about ten levels of JDK methods; inlined into
@@ -48,8 +48,8 @@ final class Transfer {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            MethodType seg = MethodType.methodType(long.class, Libc.Scratch.class, int.class, MemorySegment.class, long.class);
-            MethodType at = MethodType.methodType(long.class, Libc.Scratch.class, int.class, long.class, long.class);
+            MethodType seg = MethodType.methodType(long.class, Scratch.class, int.class, MemorySegment.class, long.class);
+            MethodType at = MethodType.methodType(long.class, Scratch.class, int.class, long.class, long.class);
             readSeg = lookup.findStatic(Transfer.class, "readSeg0", seg);
             readAt = lookup.findStatic(Transfer.class, "readAt0", at);
             writeSeg = lookup.findStatic(Transfer.class, "writeSeg0", seg);
@@ -74,7 +74,7 @@ final class Transfer {
     }
 
     /** read(2) into the remaining room of {@code dst} (writable). */
-    static long read(Libc.Scratch s, int fd, ByteBuffer dst, boolean datagram) throws Throwable {
+    static long read(Scratch s, int fd, ByteBuffer dst, boolean datagram) throws Throwable {
         long len = dst.remaining();
         if (dst.isDirect()) {
             long at = s.directBase(dst) + dst.position();
@@ -92,7 +92,7 @@ final class Transfer {
     }
 
     /** send(2) with MSG_NOSIGNAL ({@code socket}: EPIPE rather than SIGPIPE) or write(2) of the remaining bytes of {@code src}. */
-    static long write(Libc.Scratch s, int fd, ByteBuffer src, boolean socket) throws Throwable {
+    static long write(Scratch s, int fd, ByteBuffer src, boolean socket) throws Throwable {
         long len = src.remaining();
         if (src.isDirect()) {
             long at = s.directBase(src) + src.position();
@@ -105,7 +105,7 @@ final class Transfer {
     }
 
     /** sendto(2) of the remaining bytes of {@code src}; {@code to} may be NULL (a connected socket). */
-    static long sendTo(Libc.Scratch s, int fd, ByteBuffer src, MemorySegment to, int toLen) throws Throwable {
+    static long sendTo(Scratch s, int fd, ByteBuffer src, MemorySegment to, int toLen) throws Throwable {
         long len = src.remaining();
         if (src.isDirect()) {
             long n = (long) sendToAt.invokeExact(s, fd, s.directBase(src) + src.position(), len, to, toLen);
@@ -116,7 +116,7 @@ final class Transfer {
     }
 
     /** A heap buffer's remaining bytes, from element 0 of a segment. */
-    private static MemorySegment outgoing(Libc.Scratch s, ByteBuffer src, long len) {
+    private static MemorySegment outgoing(Scratch s, ByteBuffer src, long len) {
         if (fromStart(src)) {
             return s.arraySegment(src.array());
         }
@@ -130,43 +130,43 @@ final class Transfer {
         return bounce;
     }
 
-    private static long readSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+    private static long readSeg0(Scratch s, int fd, MemorySegment buf, long len) {
         return Libc.read(s, fd, buf, len);
     }
 
-    private static long readAt0(Libc.Scratch s, int fd, long buf, long len) {
+    private static long readAt0(Scratch s, int fd, long buf, long len) {
         return Libc.readAt(s, fd, buf, len);
     }
 
-    private static long writeSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+    private static long writeSeg0(Scratch s, int fd, MemorySegment buf, long len) {
         return Libc.write(s, fd, buf, len);
     }
 
-    private static long writeAt0(Libc.Scratch s, int fd, long buf, long len) {
+    private static long writeAt0(Scratch s, int fd, long buf, long len) {
         return Libc.writeAt(s, fd, buf, len);
     }
 
-    private static long sendSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+    private static long sendSeg0(Scratch s, int fd, MemorySegment buf, long len) {
         return Libc.send(s, fd, buf, len, Libc.MSG_NOSIGNAL);
     }
 
-    private static long sendAt0(Libc.Scratch s, int fd, long buf, long len) {
+    private static long sendAt0(Scratch s, int fd, long buf, long len) {
         return Libc.sendAt(s, fd, buf, len, Libc.MSG_NOSIGNAL);
     }
 
-    private static long recvFromSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len) {
+    private static long recvFromSeg0(Scratch s, int fd, MemorySegment buf, long len) {
         return Libc.recvFrom(s, fd, buf, len);
     }
 
-    private static long recvFromAt0(Libc.Scratch s, int fd, long buf, long len) {
+    private static long recvFromAt0(Scratch s, int fd, long buf, long len) {
         return Libc.recvFromAt(s, fd, buf, len);
     }
 
-    private static long sendToSeg0(Libc.Scratch s, int fd, MemorySegment buf, long len, MemorySegment to, int toLen) {
+    private static long sendToSeg0(Scratch s, int fd, MemorySegment buf, long len, MemorySegment to, int toLen) {
         return Libc.sendTo(s, fd, buf, len, to, toLen);
     }
 
-    private static long sendToAt0(Libc.Scratch s, int fd, long buf, long len, MemorySegment to, int toLen) {
+    private static long sendToAt0(Scratch s, int fd, long buf, long len, MemorySegment to, int toLen) {
         return Libc.sendToAt(s, fd, buf, len, to, toLen);
     }
 
