@@ -4,8 +4,8 @@
 #
 # usage: benchmarks/bench/echo-backends.sh [--no-build] [run.sh options ...]
 #
-#   --no-build   use benchmarks/target/benchmarks.jar as it is (default: build it first, offline:
-#                mvn -o package of verypoll-core, verypoll-epoll and benchmarks, tests skipped)
+#   --no-build   use benchmarks/target/benchmarks.jar as it is (default: build it first:
+#                mvn [-o] package of verypoll-core, verypoll-epoll and benchmarks, tests skipped)
 #   run.sh options come after the defaults and override them, e.g. -r 1 -m v for a smoke run.
 #
 # Defaults: scenarios ii iii v, 3 repeats, the idle test on. Servers:
@@ -48,7 +48,8 @@ fi
 
 # The jar, frozen: a rebuild during the run must not swap it under a running server.
 if [ "$BUILD" = 1 ]; then
-    (cd "$REPO" && mvn -B -ntp -o -q package -pl verypoll-core,verypoll-epoll,benchmarks -DskipTests)
+    (cd "$REPO" && { mvn -B -ntp -o -q package -pl verypoll-core,verypoll-epoll,benchmarks -DskipTests ||
+        mvn -B -ntp -q package -pl verypoll-core,verypoll-epoll,benchmarks -DskipTests; })
 fi
 JAR=$REPO/benchmarks/target/benchmarks.jar
 [ -f "$JAR" ] || die "no $JAR: build it (mvn -B -ntp -DskipTests package) or drop --no-build"
