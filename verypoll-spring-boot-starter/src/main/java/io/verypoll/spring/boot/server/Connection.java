@@ -72,20 +72,31 @@ public final class Connection {
     /** Position in the server's per-loop connection list, -1 when not in it. */
     int listIndex = -1;
 
-    Connection(StreamServer server, PollLoop loop, StreamChannel channel, long id, ServerCounters.Stripe counters) {
-        this.machine = new ConnectionStateMachine(this, server, loop, channel, id, counters);
+    Connection(ConnectionOwner owner, PollLoop loop, StreamChannel channel, long id, ServerCounters.Stripe counters) {
+        this.machine = new ConnectionStateMachine(this, owner, loop, channel, id, counters);
         this.outbound = machine.output.pending();
     }
 
     // ---------------------------------------------------------------- public API
 
-    /** A number unique within the server. */
+    /** A number unique within the server (or the client). */
     public long id() {
         return machine.id;
     }
 
+    /** The server that accepted this connection; null for an outbound connection. */
     public StreamServer server() {
-        return machine.server;
+        return machine.owner.server();
+    }
+
+    /** The client that opened this outbound connection; null for an accepted connection. */
+    public StreamClient client() {
+        return machine.owner.client();
+    }
+
+    /** True for a connection this side opened (a client's), false for an accepted one. */
+    public boolean isOutbound() {
+        return machine.owner.client() != null;
     }
 
     /** The loop this connection lives on; use it to run work or timers next to the connection. */
@@ -225,7 +236,7 @@ public final class Connection {
      */
     public boolean write(ByteBuffer header, ByteBuffer body) {
         checkLoop();
-        return machine.output.write(header, body, null, machine.server.writeBatch(machine.loop));
+        return machine.output.write(header, body, null, machine.owner.writeBatch(machine.loop));
     }
 
     /**
@@ -237,7 +248,7 @@ public final class Connection {
      */
     public boolean writeFrame(ByteBuffer content, FrameEncoder encoder) {
         checkLoop();
-        WriteBatch batch = machine.server.writeBatch(machine.loop);
+        WriteBatch batch = machine.owner.writeBatch(machine.loop);
         ByteBuffer header = batch.header();
         ByteBuffer trailer = batch.trailer();
         encoder.encode(content, header, trailer);
@@ -335,7 +346,7 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection{server=" + machine.server.name() + ", id=" + machine.id + ", loop=" + machine.loop.index()
+        return "Connection{" + machine.owner.role() + "=" + machine.owner.name() + ", id=" + machine.id + ", loop=" + machine.loop.index()
                 + ", state=" + machine.state() + "}";
     }
 
@@ -344,6 +355,11 @@ public final class Connection {
     /** Runs on the connection's loop right after accept. */
     void open(ConnectionHandlerFactory handlerFactory) {
         machine.open(handlerFactory);
+    }
+
+    /** An outbound connect failed: the handler is told with {@code onClose(reason)}; the connection never opened. */
+    void connectFailed(ConnectionHandlerFactory handlerFactory, CloseReason reason) {
+        machine.connectFailed(handlerFactory, reason);
     }
 
     /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
@@ -365,14 +381,19 @@ public final class Connection {
         return machine.state();
     }
 
+    /** "server 'name'" or "client 'name'", for messages. */
+    String ownerName() {
+        return machine.owner.role() + " '" + machine.owner.name() + "'";
+    }
+
     ConnectionStateMachine machine() {
         return machine;
     }
 
     private void checkLoop() {
         if (!machine.loop.inLoop()) {
-            throw new IllegalStateException("connection " + machine.id + " of server '" + machine.server.name()
-                    + "' must be used on its loop thread " + machine.loop.threadName() + "; use connection.execute(...)");
+            throw new IllegalStateException("connection " + machine.id + " of " + ownerName()
+                    + " must be used on its loop thread " + machine.loop.threadName() + "; use connection.execute(...)");
         }
     }
 }
