@@ -39,6 +39,11 @@ final class ClientLink extends LoopTimer implements OutboundConnect.Listener {
         return phase;
     }
 
+    /** Failed connects (and unstable connections) since the last stable one: what the next delay grows with. */
+    int failuresInRow() {
+        return failuresInRow;
+    }
+
     boolean isConnected() {
         return phase == Phase.CONNECTED;
     }

@@ -136,6 +136,10 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
         return l == null ? null : l.connection();
     }
 
+    ClientLink link() {
+        return link;
+    }
+
     /** True when this client keeps a link (the {@code link} setting, read at start). */
     public boolean hasLink() {
         return link != null;

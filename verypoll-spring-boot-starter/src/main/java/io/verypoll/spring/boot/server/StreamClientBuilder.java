@@ -156,7 +156,18 @@ public abstract class StreamClientBuilder<B extends StreamClientBuilder<B>> {
         return set(ServerSetting.MAX_FRAME_LENGTH, (long) value);
     }
 
+    /**
+     * The handler factory; a client without a link may have none, when every connection gets its
+     * handler from {@link StreamClient#connect(io.verypoll.spring.boot.loop.PollLoop, ConnectionHandlerFactory)}
+     * (an upstream of {@link Relay#to}).
+     */
     ConnectionHandlerFactory requireFactory(String clientKind) {
+        if (factory == null && decoders == null && messages == null && !settings.link()) {
+            return connection -> {
+                throw new IllegalStateException("this " + clientKind + " has no handler: connect with"
+                        + " connect(loop, handlerFactory), or give its builder a handler");
+            };
+        }
         return StreamServerBuilder.chooseFactory(clientKind, factory, decoders, messages);
     }
 }
