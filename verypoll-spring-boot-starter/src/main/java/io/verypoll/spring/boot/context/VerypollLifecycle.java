@@ -3,6 +3,7 @@ package io.verypoll.spring.boot.context;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSetting;
+import io.verypoll.spring.boot.server.StreamClient;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
 import io.verypoll.spring.boot.server.StreamServer;
@@ -91,6 +92,9 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     private ListableBeanFactory beanFactory;
     private volatile State state = State.STOPPED;
     private List<SocketServer> servers = List.of();
+    private ObjectProvider<StreamClient> clientProvider;
+    private ClientSettingsSource clientProperties = ClientSettingsSource.NONE;
+    private List<StreamClient> clients = List.of();
     private volatile long forcedClosed;
     private Thread drainThread;
 
@@ -144,6 +148,22 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
         return state;
     }
 
+    /**
+     * The client beans to start after the servers (so a client may connect to a server of the same
+     * application) and to stop before them, configured from {@code properties}. Set once, before start.
+     */
+    public void clients(ObjectProvider<StreamClient> clientBeans, ClientSettingsSource properties) {
+        this.clientProvider = Objects.requireNonNull(clientBeans, "clientBeans");
+        this.clientProperties = Objects.requireNonNull(properties, "properties");
+    }
+
+    /** The clients this lifecycle started. */
+    public List<StreamClient> clients() {
+        synchronized (monitor) {
+            return clients;
+        }
+    }
+
     /** The servers this lifecycle started. */
     public List<SocketServer> servers() {
         synchronized (monitor) {
@@ -167,6 +187,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     @Override
     public void start() {
         List<SocketServer> started;
+        List<StreamClient> startedClients;
         synchronized (monitor) {
             if (state != State.STOPPED) {
                 return;
@@ -191,6 +212,8 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             }
             started = startAll(List.copyOf(beans.values()));
             servers = started;
+            startedClients = startClients(executor);
+            clients = startedClients;
             state = State.RUNNING;
             warnIfNotLoopback(started);
             warnIfDescriptorsCannotCoverMaxConnections(started);
@@ -200,6 +223,36 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
                 publisher.publishEvent(new VerypollServerStartedEvent(server, started.size()));
             }
         }
+        for (StreamClient client : startedClients) {
+            if (publisher != null) {
+                publisher.publishEvent(new VerypollClientStartedEvent(client));
+            }
+        }
+    }
+
+    /** Configures and starts the client beans; on a failure stops what started, servers included. */
+    private List<StreamClient> startClients(Executor executor) {
+        if (clientProvider == null) {
+            return List.of();
+        }
+        List<StreamClient> found = clientProvider.orderedStream().toList();
+        List<String> problems = new ClientConfigurator(clientProperties).configure(found, executor);
+        List<StreamClient> started = new ArrayList<>();
+        if (problems.isEmpty()) {
+            for (StreamClient client : found) {
+                client.start(group);
+                started.add(client);
+                log.info("verypoll " + client.protocol() + " client '" + client.name() + "' connects to " + client.target()
+                        + (client.hasLink() ? " (link)" : ""));
+            }
+            return List.copyOf(started);
+        }
+        for (SocketServer server : servers) {
+            server.forceClose(STEP_TIMEOUT);
+        }
+        group.stop(STEP_TIMEOUT);
+        throw new VerypollServerStartupException("Invalid verypoll client settings:\n\n    " + String.join("\n    ", problems),
+                "Change the client beans or their verypoll.clients.<name>.* / verypoll.client-defaults.* properties.", null);
     }
 
     /** The server beans by bean name (the name is what a duplicate-name error can point at). */
@@ -352,6 +405,13 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
         }
         awaitDrain(options.shutdownTimeout().plus(STEP_TIMEOUT));
         int forced = 0;
+        List<StreamClient> clientsToStop;
+        synchronized (monitor) {
+            clientsToStop = clients;
+        }
+        for (StreamClient client : clientsToStop) {
+            forced += client.stop(STEP_TIMEOUT);
+        }
         for (SocketServer server : toStop) {
             forced += server.forceClose(STEP_TIMEOUT);
         }

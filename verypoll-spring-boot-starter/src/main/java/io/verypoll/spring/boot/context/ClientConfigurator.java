@@ -1,0 +1,53 @@
+package io.verypoll.spring.boot.context;
+
+import io.verypoll.spring.boot.server.ClientSetting;
+import io.verypoll.spring.boot.server.ClientSettings;
+import io.verypoll.spring.boot.server.ServerSetting;
+import io.verypoll.spring.boot.server.StreamClient;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * Gives each client bean the settings it starts with: what the bean declares, then
+ * {@code verypoll.client-defaults.*}, then {@code verypoll.clients.<name>.*} (configuration last, as for
+ * servers), and the starter's executor for names and offloaded work. Problems are collected, not thrown.
+ */
+final class ClientConfigurator {
+
+    private final ClientSettingsSource properties;
+
+    ClientConfigurator(ClientSettingsSource properties) {
+        this.properties = properties;
+    }
+
+    /** Configures every client; returns every problem found (empty: all can start). */
+    List<String> configure(List<StreamClient> clients, Executor executor) {
+        List<String> problems = new ArrayList<>();
+        Map<Object, Object> defaults = properties.defaults();
+        for (StreamClient client : clients) {
+            ClientSettings settings = client.declaredSettings().with(applicable(client, defaults))
+                    .with(applicable(client, properties.forClient(client.name())));
+            client.configure(settings);
+            client.defaultExecutor(executor);
+            problems.addAll(client.problems());
+        }
+        return problems;
+    }
+
+    /** The settings of {@code values} that apply to {@code client}'s kind. */
+    private static Map<Object, Object> applicable(StreamClient client, Map<Object, Object> values) {
+        Map<Object, Object> kept = new LinkedHashMap<>();
+        values.forEach((setting, value) -> {
+            boolean applies = setting instanceof ClientSetting<?> c ? c.appliesTo(client.kind())
+                    : setting instanceof ServerSetting<?> s && ClientSettings.appliesTo(s, client.kind());
+            if (applies) {
+                kept.put(setting, value);
+            }
+        });
+        return kept;
+    }
+}
