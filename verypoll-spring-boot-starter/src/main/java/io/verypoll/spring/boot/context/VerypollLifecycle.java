@@ -212,8 +212,6 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             }
             started = startAll(List.copyOf(beans.values()));
             servers = started;
-            startedClients = startClients(executor);
-            clients = startedClients;
             state = State.RUNNING;
             warnIfNotLoopback(started);
             warnIfDescriptorsCannotCoverMaxConnections(started);
@@ -222,6 +220,13 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             if (publisher != null) {
                 publisher.publishEvent(new VerypollServerStartedEvent(server, started.size()));
             }
+        }
+        // After the servers' events: local.verypoll.<server>.port is known, so a client's properties may
+        // name the port of a server of this application (${local.verypoll.echo.port}).
+        synchronized (monitor) {
+            Executor executor = offloadExecutor == null ? null : offloadExecutor.getIfAvailable();
+            startedClients = startClients(executor);
+            clients = startedClients;
         }
         for (StreamClient client : startedClients) {
             if (publisher != null) {
@@ -251,6 +256,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             server.forceClose(STEP_TIMEOUT);
         }
         group.stop(STEP_TIMEOUT);
+        state = State.STOPPED;
         throw new VerypollServerStartupException("Invalid verypoll client settings:\n\n    " + String.join("\n    ", problems),
                 "Change the client beans or their verypoll.clients.<name>.* / verypoll.client-defaults.* properties.", null);
     }

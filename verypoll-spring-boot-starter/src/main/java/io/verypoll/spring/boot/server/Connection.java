@@ -322,6 +322,20 @@ public final class Connection {
         machine.resumeReading();
     }
 
+    /**
+     * Whether reading stops while this connection's own unsent output is over the high watermark: on by
+     * default, the right rule for request and response, where a peer that sends but does not read must
+     * not make the server buffer its replies without bound. A connection whose input goes elsewhere
+     * turns it off and bounds its output by pausing the producer instead: a {@link Relay} does, since
+     * coupling the two directions of a relayed connection deadlocks it against an upstream that applies
+     * the same rule (each stops reading the other).
+     */
+    public void pauseReadingWhenOverHigh(boolean on) {
+        checkLoop();
+        machine.input.followOutput(on);
+        machine.resumeAfterPause();
+    }
+
     /** Half-close: sends end of stream once pending bytes are written; reading goes on. */
     public void shutdownOutput() {
         checkLoop();

@@ -79,6 +79,8 @@ public final class Relay {
         @Override
         public void onOpen(Connection c) {
             connection = c;
+            // Its input goes to the other end, whose fill pauses it; its own output must not (see the method).
+            c.pauseReadingWhenOverHigh(false);
             if (other.gone) {
                 c.close();
             } else if (other.connection == null) {

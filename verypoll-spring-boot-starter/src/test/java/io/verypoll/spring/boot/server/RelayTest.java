@@ -160,6 +160,40 @@ class RelayTest {
         }
     }
 
+    // An upstream that does not read while it sends (as an echo over its high watermark does not) must
+    // still be read: a relayed connection whose own output is full keeps reading, or the two deadlock.
+    // Found as a stall of 100 MiB through the demo's proxy; fails with reading tied to the output.
+    @Test
+    void aRelayedConnectionKeepsReadingWhileItsOwnOutputIsFull() throws Exception {
+        int reply = 16 * 1024 * 1024;
+        java.util.concurrent.CountDownLatch outputFull = new java.util.concurrent.CountDownLatch(1);
+        try (ServerSocket raw = new ServerSocket()) {
+            raw.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Void> talker = CompletableFuture.runAsync(() -> {
+                try (Socket s = raw.accept()) {
+                    outputFull.await(); // never reads; starts sending once the relay's output to it is full
+                    OutputStream out = s.getOutputStream();
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int sent = 0; sent < reply; sent += chunk.length) {
+                        out.write(chunk);
+                    }
+                    s.shutdownOutput();
+                    s.getInputStream().readAllBytes(); // now drain, so that the close is clean
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, threads);
+            proxyTo(raw.getLocalPort());
+            try (Socket socket = connect()) {
+                writeAll(socket, new byte[64 * 1024 * 1024], false); // blocks once everything is full
+                await().atMost(WAIT).until(() -> upstream.pendingBytes() > ServerSettings.defaults().highWatermark());
+                outputFull.countDown();
+                assertThat(socket.getInputStream().readNBytes(reply)).hasSize(reply);
+            }
+            talker.cancel(true);
+        }
+    }
+
     @Test
     void anUpstreamThatRefusesClosesTheAcceptedConnection() throws Exception {
         int port;
