@@ -1,9 +1,12 @@
 package io.verypoll.spring.boot.context;
 
+import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.ClientSetting;
 import io.verypoll.spring.boot.server.ClientSettings;
 import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.StreamClient;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,14 +17,37 @@ import java.util.concurrent.Executor;
 /**
  * Gives each client bean the settings it starts with: what the bean declares, then
  * {@code verypoll.client-defaults.*}, then {@code verypoll.clients.<name>.*} (configuration last, as for
- * servers), and the starter's executor for names and offloaded work. Problems are collected, not thrown.
+ * servers), and the starter's executor for names and offloaded work; then starts them. Every problem
+ * is collected and reported at once.
  */
 final class ClientConfigurator {
+
+    private static final Log log = LogFactory.getLog(VerypollLifecycle.class);
 
     private final ClientSettingsSource properties;
 
     ClientConfigurator(ClientSettingsSource properties) {
         this.properties = properties;
+    }
+
+    /**
+     * Configures every client and, when all are valid, starts them on {@code group}.
+     *
+     * @throws VerypollServerStartupException listing every problem found (then none is started)
+     */
+    List<StreamClient> start(List<StreamClient> clients, Executor executor, PollLoopGroup group) {
+        List<String> problems = configure(clients, executor);
+        if (!problems.isEmpty()) {
+            throw new VerypollServerStartupException("Invalid verypoll client settings:\n\n    "
+                    + String.join("\n    ", problems), "Change the client beans or their verypoll.clients.<name>.* /"
+                    + " verypoll.client-defaults.* properties.", null);
+        }
+        for (StreamClient client : clients) {
+            client.start(group);
+            log.info("verypoll " + client.protocol() + " client '" + client.name() + "' connects to " + client.target()
+                    + (client.hasLink() ? " (link)" : ""));
+        }
+        return List.copyOf(clients);
     }
 
     /** Configures every client; returns every problem found (empty: all can start). */

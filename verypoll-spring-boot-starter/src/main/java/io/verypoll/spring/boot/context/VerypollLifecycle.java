@@ -235,30 +235,21 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
         }
     }
 
-    /** Configures and starts the client beans; on a failure stops what started, servers included. */
+    /** Configures and starts the client beans; on invalid settings stops what started, servers included. */
     private List<StreamClient> startClients(Executor executor) {
         if (clientProvider == null) {
             return List.of();
         }
-        List<StreamClient> found = clientProvider.orderedStream().toList();
-        List<String> problems = new ClientConfigurator(clientProperties).configure(found, executor);
-        List<StreamClient> started = new ArrayList<>();
-        if (problems.isEmpty()) {
-            for (StreamClient client : found) {
-                client.start(group);
-                started.add(client);
-                log.info("verypoll " + client.protocol() + " client '" + client.name() + "' connects to " + client.target()
-                        + (client.hasLink() ? " (link)" : ""));
+        try {
+            return new ClientConfigurator(clientProperties).start(clientProvider.orderedStream().toList(), executor, group);
+        } catch (VerypollServerStartupException e) {
+            for (SocketServer server : servers) {
+                server.forceClose(STEP_TIMEOUT);
             }
-            return List.copyOf(started);
+            group.stop(STEP_TIMEOUT);
+            state = State.STOPPED;
+            throw e;
         }
-        for (SocketServer server : servers) {
-            server.forceClose(STEP_TIMEOUT);
-        }
-        group.stop(STEP_TIMEOUT);
-        state = State.STOPPED;
-        throw new VerypollServerStartupException("Invalid verypoll client settings:\n\n    " + String.join("\n    ", problems),
-                "Change the client beans or their verypoll.clients.<name>.* / verypoll.client-defaults.* properties.", null);
     }
 
     /** The server beans by bean name (the name is what a duplicate-name error can point at). */

@@ -43,7 +43,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
     /** What its connections see of this server. */
-    private final ConnectionOwner owner = new Owner();
+    private final ConnectionOwner owner = new ServerConnectionOwner(this);
 
     // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
     // at EMFILE even loading a class can fail for want of a file descriptor.
@@ -416,59 +416,6 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         PollLoop target = group.next();
         listenerLoop = target;
         moveRegistration(failed, target, listenerToken, listener, acceptHandler, token -> listenerToken = token);
-    }
-
-    /** The server as its connections' {@link ConnectionOwner}: private, so none of it becomes public API. */
-    private final class Owner implements ConnectionOwner {
-        @Override
-        public String name() {
-            return StreamServer.this.name();
-        }
-
-        @Override
-        public String role() {
-            return "server";
-        }
-
-        @Override
-        public ServerSettings settings() {
-            return StreamServer.this.settings();
-        }
-
-        @Override
-        public StreamServer server() {
-            return StreamServer.this;
-        }
-
-        @Override
-        public void connectionOpened(Connection connection) {
-            StreamServer.this.connectionOpened(connection);
-        }
-
-        @Override
-        public void connectionAbandoned(Connection connection) {
-            StreamServer.this.connectionAbandoned();
-        }
-
-        @Override
-        public void connectionClosed(Connection connection) {
-            StreamServer.this.connectionClosed(connection);
-        }
-
-        @Override
-        public WriteBatch writeBatch(PollLoop loop) {
-            return StreamServer.this.writeBatch(loop);
-        }
-
-        @Override
-        public Executor offloadExecutorForUse() {
-            return StreamServer.this.offloadExecutorForUse();
-        }
-
-        @Override
-        public AtomicLong bufferedInput() {
-            return bufferedInput;
-        }
     }
 
     private static void closeQuietly(StreamChannel channel) {
