@@ -155,10 +155,10 @@ final class OutboundConnect extends LoopTimer implements EventHandler {
         }
     }
 
-    /** The client stops: a connect still in progress fails as a shutdown. Loop thread. */
-    void cancel() {
+    /** The client stops ({@link CloseReason#SHUTDOWN}) or the loop failed: a connect in progress fails. Loop thread. */
+    void cancel(CloseReason reason) {
         if (phase == Phase.CONNECTING) {
-            fail(CloseReason.SHUTDOWN, null);
+            fail(reason, null);
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,6 +60,7 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
     final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong bufferedInput = new AtomicLong();
     private volatile ClientLink link;
+    private final Consumer<PollLoop> onLoopFailure = this::loopFailed;
 
     /** What one loop holds of this client; touched on that loop's thread only. */
     private static final class PerLoop {
@@ -219,6 +221,8 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
         }
         this.loops = fresh;
         state = State.RUNNING;
+        loops.removeLoopFailureListener(onLoopFailure);
+        loops.onLoopFailure(onLoopFailure);
         if (settings.link()) {
             ClientLink l = new ClientLink(this, loops.next(), handlerFactory, settings.reconnect());
             link = l;
@@ -281,7 +285,7 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
             }
             PerLoop per = loops[loop.index()];
             for (OutboundConnect attempt : List.copyOf(per.attempts)) {
-                attempt.cancel();
+                attempt.cancel(CloseReason.SHUTDOWN);
             }
             per.connections.forEachCopy(Connection::shutdownGracefully);
         }, timeout);
@@ -301,13 +305,36 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
             forced.incrementAndGet();
         }), timeout);
         executor.shutdownOwn(timeout);
+        group.removeLoopFailureListener(onLoopFailure);
         synchronized (this) {
             state = State.STOPPED;
         }
         return forced.get();
     }
 
-    private void onEveryLoop(java.util.function.Consumer<PollLoop> action, Duration timeout) {
+    /**
+     * On the thread of a loop whose machinery failed: its connects fail and its connections close
+     * ({@link CloseReason#LOOP_FAILED}); a link it served starts again on a loop that still runs.
+     */
+    private void loopFailed(PollLoop failed) {
+        ClientLink l = link;
+        boolean moveLink = l != null && l.loop() == failed;
+        if (moveLink) {
+            l.stop();
+        }
+        PerLoop per = loops[failed.index()];
+        for (OutboundConnect attempt : List.copyOf(per.attempts)) {
+            attempt.cancel(CloseReason.LOOP_FAILED);
+        }
+        per.connections.forEachCopy(Connection::loopFailed);
+        if (moveLink && takesConnects()) {
+            ClientLink moved = new ClientLink(this, group.next(), handlerFactory, settings.reconnect());
+            link = moved;
+            moved.start();
+        }
+    }
+
+    private void onEveryLoop(Consumer<PollLoop> action, Duration timeout) {
         CountDownLatch done = new CountDownLatch(group.loops().size());
         for (PollLoop loop : group.loops()) {
             Runnable task = () -> {

@@ -1,5 +1,7 @@
 package io.verypoll.spring.boot.server;
 
+import io.verypoll.spring.boot.loop.LoopFaults;
+import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,22 @@ class ClientLinkTest {
         await().atMost(WAIT).until(() -> client.isConnected() && client.linkConnection() != first);
         assertThat(client.reconnects()).isGreaterThanOrEqualTo(1);
         assertThat(client.linkConnection().remoteAddress().toString()).endsWith(":" + server.port());
+    }
+
+    // The link's loop fails: its connection closes (loop-failed) and the link comes back on the loop left.
+    @Test
+    void aLinkWhoseLoopFailsReconnectsOnAnotherLoop() throws Exception {
+        server = TcpServer.builder().name("up").port(0).handler((c, data) -> c.write(data)).build();
+        server.start(group);
+        client = TcpClient.builder().port(server.port()).reconnect(Duration.ofMillis(20), Duration.ofMillis(100))
+                .handler((c, data) -> { }).build();
+        client.start(group);
+        await().atMost(WAIT).until(client::isConnected);
+        PollLoop failed = client.linkConnection().loop();
+        LoopFaults.breakPoll(failed);
+        await().atMost(WAIT).until(() -> failed.failure() != null);
+        await().atMost(WAIT).until(() -> client.isConnected() && client.linkConnection().loop() != failed);
+        assertThat(client.closedConnections(CloseReason.LOOP_FAILED)).isEqualTo(1);
     }
 
     // A connection that stayed open past reset-after starts the delays from the initial one again; one
