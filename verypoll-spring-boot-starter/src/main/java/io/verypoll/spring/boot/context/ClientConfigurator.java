@@ -52,7 +52,7 @@ final class ClientConfigurator {
 
     /** Configures every client; returns every problem found (empty: all can start). */
     List<String> configure(List<StreamClient> clients, Executor executor) {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(properties.problems(clients.stream().map(StreamClient::name).toList()));
         Map<Object, Object> defaults = properties.defaults();
         for (StreamClient client : clients) {
             ClientSettings settings = client.declaredSettings().with(applicable(client, defaults))

@@ -2,6 +2,8 @@ package io.verypoll.spring.boot.context;
 
 import io.verypoll.spring.boot.server.ClientSettings;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,4 +35,12 @@ public interface ClientSettingsSource {
 
     /** The settings given to the client named {@code name}. */
     Map<Object, Object> forClient(String name);
+
+    /**
+     * What the configuration says that fits none of {@code clientNames}: a client key naming no client,
+     * a setting no client has. Each a message naming the property.
+     */
+    default List<String> problems(Collection<String> clientNames) {
+        return List.of();
+    }
 }

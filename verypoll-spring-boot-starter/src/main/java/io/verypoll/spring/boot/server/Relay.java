@@ -28,6 +28,18 @@ import java.nio.ByteBuffer;
  */
 public final class Relay {
 
+    /** For a connection accepted while the upstream client does not run: closed at once. */
+    private static final ConnectionHandler NOT_RUNNING = new ConnectionHandler() {
+        @Override
+        public void onOpen(Connection connection) {
+            connection.close();
+        }
+
+        @Override
+        public void onData(Connection connection, ByteBuffer data) {
+        }
+    };
+
     private final Side first = new Side();
     private final Side second = new Side();
 
@@ -39,10 +51,14 @@ public final class Relay {
     /**
      * A handler factory for a server: each accepted connection is relayed to a new connection of
      * {@code upstream} (a client with its link off, typically), opened on the accepted connection's loop.
-     * If the upstream connect fails the accepted connection is closed.
+     * If the upstream connect fails, or the client does not run (the application is still starting, or
+     * stopping), the accepted connection is closed.
      */
     public static ConnectionHandlerFactory to(StreamClient upstream) {
         return inbound -> {
+            if (!upstream.isRunning()) {
+                return NOT_RUNNING; // starting (clients start after servers) or stopping: nothing to relay to
+            }
             Relay relay = new Relay();
             upstream.connect(inbound.loop(), outbound -> relay.second());
             return relay.first();

@@ -136,6 +136,20 @@ class ClientBeansTest {
     }
 
     @Test
+    void aPropertyThatFitsNoClientOrNoSettingFailsTheStart() {
+        runner.withPropertyValues("verypoll.clients.bakend.port=7", "verypoll.clients.backend.reconect.max-delay=1s",
+                        "verypoll.clients.backend.reconnect.max-delay=1s")
+                .withBean("backend", TcpClient.class, () -> TcpClient.builder().port(7).link(false).build())
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .hasMessageContaining("verypoll.clients.bakend names no client; the clients are [backend]")
+                            .hasMessageContaining("verypoll.clients.backend.reconect.max-delay is not a client setting")
+                            .message().doesNotContain("backend.reconnect.max-delay is not");
+                });
+    }
+
+    @Test
     void invalidClientSettingsFailTheStartNamingTheProperty() {
         runner.withPropertyValues("verypoll.clients.backend.reconnect.jitter=3")
                 .withBean("backend", TcpClient.class, () -> TcpClient.builder().port(7).handler((c, data) -> { }).build())

@@ -195,6 +195,18 @@ class RelayTest {
     }
 
     @Test
+    void aConnectionAcceptedWhileTheUpstreamClientDoesNotRunIsClosed() throws Exception {
+        upstream = TcpClient.builder().name("upstream").port(7).link(false).build(); // never started
+        proxy = TcpServer.builder().name("proxy").port(0).handlerFactory(Relay.to(upstream)).build();
+        proxy.start(group);
+        try (Socket socket = connect()) {
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(proxy.handlerErrors()).isZero();
+        upstream = null;
+    }
+
+    @Test
     void anUpstreamThatRefusesClosesTheAcceptedConnection() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
