@@ -10,9 +10,10 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
- * One accepted stream connection, owned by one loop. Its methods must be called on that loop's thread
- * (inside handler callbacks, or through {@link #execute}); they throw {@link IllegalStateException}
- * elsewhere.
+ * One stream connection, accepted by a {@link StreamServer} or opened by a {@link StreamClient}
+ * ({@link #isOutbound()}), owned by one loop: both kinds are this same class, with the same handlers,
+ * limits and close reasons. Its methods must be called on that loop's thread (inside handler
+ * callbacks, or through {@link #execute}); they throw {@link IllegalStateException} elsewhere.
  *
  * <p>Writing tries the socket first and keeps only what it did not take: a copy for
  * {@link #write(ByteBuffer)}, the buffer itself for {@link #writeOwned}; a {@link #writeBody streamed
