@@ -1,5 +1,7 @@
 package io.verypoll.spring.boot.server;
 
+import org.junit.jupiter.api.Assumptions;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -29,10 +31,13 @@ final class FullBacklog implements AutoCloseable {
                 filler.connect(listener.getLocalSocketAddress(), 300);
             } catch (SocketTimeoutException full) {
                 return;
+            } catch (java.net.ConnectException refused) {
+                break; // reset instead of dropped
             }
         }
         close();
-        throw new IllegalStateException("the accept queue never filled: connects to a full backlog are not dropped here");
+        // A kernel that answers a full queue with a reset (tcp_abort_on_overflow) has nothing that hangs.
+        Assumptions.abort("the accept queue never filled: this kernel does not drop connects to a full backlog");
     }
 
     int port() {
