@@ -268,7 +268,11 @@ class DemoApplicationTest {
                 // Present at 0 before any error, so that increase() sees the first one.
                 .contains("verypoll_handler_errors_total{server=\"udp-echo\"} 0.0")
                 .contains("verypoll_loop_handler_errors_total{loop=\"0\"} 0.0")
-                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}");
+                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}")
+                // The proxy's upstream client, under its own names (one set of tag keys per name).
+                .contains("verypoll_client_connects_total{client=\"proxy-upstream\"}")
+                .contains("verypoll_client_link_connected{client=\"proxy-upstream\"} 0.0")
+                .contains("verypoll_client_connections_closed_total{client=\"proxy-upstream\",reason=\"connect-refused\"} 0.0");
     }
 
     @Test
