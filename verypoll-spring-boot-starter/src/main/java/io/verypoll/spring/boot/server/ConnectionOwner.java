@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * What a {@link Connection} needs from whoever opened it: a {@link StreamServer} for accepted
  * connections, a {@link StreamClient} for outbound ones. The connection's machinery (state machine,
  * input, output, framing, offloads) is the same for both and talks to its owner only through here.
- * Package-private: each owner implements it on a private object, so none of it becomes public API.
+ * Package-private, implemented by {@link ServerConnectionOwner} and {@link ClientConnectionOwner}, so none
+ * of it becomes public API of the server or the client.
  */
 interface ConnectionOwner {
 

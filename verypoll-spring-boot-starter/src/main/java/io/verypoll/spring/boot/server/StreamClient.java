@@ -48,7 +48,7 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
     private final OffloadExecutor executor;
     /** Wraps each connected socket: the place for a layer on the wire (TLS), as on the servers. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
-    private final ConnectionOwner owner = new Owner();
+    private final ConnectionOwner owner = new ClientConnectionOwner(this);
     private volatile State state = State.NEW;
     private PollLoopGroup group;
     private volatile ServerCounters counters = ServerCounters.NONE;
@@ -403,71 +403,44 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
         return getClass().getSimpleName() + "{name=" + name() + ", target=" + target() + "}";
     }
 
-    /** The client as its connections' {@link ConnectionOwner}. */
-    private final class Owner implements ConnectionOwner {
-        @Override
-        public String name() {
-            return StreamClient.this.name();
-        }
+    // ---------------------------------------------------------------- called by connections (ClientConnectionOwner)
 
-        @Override
-        public String role() {
-            return "client";
-        }
+    void connectionOpened(Connection connection) {
+        active.incrementAndGet();
+        loops[connection.loop().index()].connections.add(connection);
+    }
 
-        @Override
-        public ServerSettings settings() {
-            return settings.connection();
+    void connectionAbandoned(Connection connection) {
+        ClientLink l = link;
+        if (l != null) {
+            l.closed(connection);
         }
+    }
 
-        @Override
-        public StreamClient client() {
-            return StreamClient.this;
+    void connectionClosed(Connection connection) {
+        if (connection.listIndex >= 0) {
+            loops[connection.loop().index()].connections.remove(connection);
         }
+        active.decrementAndGet();
+        ClientLink l = link;
+        if (l != null) {
+            l.closed(connection);
+        }
+    }
 
-        @Override
-        public void connectionOpened(Connection connection) {
-            active.incrementAndGet();
-            loops[connection.loop().index()].connections.add(connection);
+    WriteBatch writeBatch(PollLoop loop) {
+        ConnectionList list = loops[loop.index()].connections;
+        if (list.batch == null) {
+            list.batch = new WriteBatch();
         }
+        return list.batch;
+    }
 
-        @Override
-        public void connectionAbandoned(Connection connection) {
-            ClientLink l = link;
-            if (l != null) {
-                l.closed(connection);
-            }
-        }
+    Executor offloadExecutorForUse() {
+        return executor.forUse(name());
+    }
 
-        @Override
-        public void connectionClosed(Connection connection) {
-            if (connection.listIndex >= 0) {
-                loops[connection.loop().index()].connections.remove(connection);
-            }
-            active.decrementAndGet();
-            ClientLink l = link;
-            if (l != null) {
-                l.closed(connection);
-            }
-        }
-
-        @Override
-        public WriteBatch writeBatch(PollLoop loop) {
-            ConnectionList list = loops[loop.index()].connections;
-            if (list.batch == null) {
-                list.batch = new WriteBatch();
-            }
-            return list.batch;
-        }
-
-        @Override
-        public Executor offloadExecutorForUse() {
-            return executor.forUse(StreamClient.this.name());
-        }
-
-        @Override
-        public AtomicLong bufferedInput() {
-            return bufferedInput;
-        }
+    AtomicLong bufferedInput() {
+        return bufferedInput;
     }
 }
