@@ -72,7 +72,8 @@ cleanup() {
   for pid in "${pids[@]}"; do
     # Bounded: a server that ignores SIGTERM for 20 s gets SIGKILL. Ended = gone or a zombie.
     for _ in $(seq 1 200); do
-      state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+      # A process already gone fails the read (pipefail): that ends the wait, not the script.
+      state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || break
       [ -z "$state" ] || [ "$state" = Z ] && break
       sleep 0.1
     done
