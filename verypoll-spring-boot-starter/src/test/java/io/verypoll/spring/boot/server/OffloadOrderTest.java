@@ -198,7 +198,7 @@ class OffloadOrderTest {
         start(TcpServer.builder());
         try (Socket socket = connect()) {
             send(socket, "slow:first\ncopy:second\nframe:third\nowned:fourth\nbody:fifth\ncopy:sixth\nsleep:100:seventh\ncopy:eighth\n");
-            await().atMost(WAIT).until(() -> results.size() == 4);
+            await().atMost(WAIT).until(() -> results.size() >= 4);
             nothingArrives(socket);
             assertThat(results).as("copies and owned buffers below the high watermark: OK; a body: SLOW_DOWN")
                     .containsExactly(WriteResult.OK, WriteResult.OK, WriteResult.OK, WriteResult.SLOW_DOWN);
