@@ -17,13 +17,12 @@ import java.nio.ByteBuffer;
  * it. Command names are compared in place, in any letter case; keys are looked up through the
  * probe, so only what is stored is copied.
  *
- * <p>DEBUG SLEEP blocks, so it runs on the server's offload executor ({@link Connection#offload}),
- * whose replies come in the order of the calls. The starter orders offloaded replies among
- * themselves only, so a command that arrives while a connection has work in flight is deferred
- * behind it: its frame is copied and goes through the offload queue too (the work hands the copy
- * back at once), and the connection reads nothing more until it has run. So replies keep request
- * order, pipelined sleeps still overlap (up to max-in-flight), and a connection holds at most one
- * copied command.
+ * <p>DEBUG SLEEP blocks, so it runs on the server's offload executor ({@link Connection#offload});
+ * every other command runs at once, on the loop, as it arrives. The starter keeps the replies in
+ * request order: one written while a sleep is due waits behind its reply. Commands therefore run in
+ * arrival order among themselves, but a command behind a sleep runs before the sleep ends (its reply
+ * still comes after the sleep's), where Redis, running DEBUG SLEEP on its only thread, would run
+ * it after.
  */
 final class RespCommands implements MessageHandler {
 
@@ -71,14 +70,12 @@ final class RespCommands implements MessageHandler {
         long sleepNanos = sleepNanos(n);
         if (sleepNanos >= 0) {
             sleep(c, sleepNanos);
-        } else if (c.offloadsInFlight() > 0) {
-            deferBehindOffloads(c, frame);
         } else {
             run(c, n);
         }
     }
 
-    /** Carries out the command {@link #args} holds, replying at once. */
+    /** Carries out the command {@link #args} holds; its reply goes out in its turn. */
     private void run(Connection c, int n) {
         try {
             switch (args.length(0)) {
@@ -130,16 +127,10 @@ final class RespCommands implements MessageHandler {
         }
     }
 
-    /** The command was over a limit: say which, then the server closes the connection (frame-too-long). */
+    /** The command was over a limit: say which (after the replies due), then the server closes the connection (frame-too-long). */
     @Override
     public void onFrameTooLong(Connection c, FrameTooLongException error) {
-        String message = "ERR Protocol error: " + error.getMessage();
-        if (c.offloadsInFlight() > 0) {
-            // The close waits for the replies due; this one goes after them.
-            c.offload(() -> message, (conn, text) -> reply.error(conn, text));
-        } else {
-            reply.error(c, message);
-        }
+        reply.error(c, "ERR Protocol error: " + error.getMessage());
     }
 
     /** DEBUG SLEEP's duration in nanoseconds if the command is one with a valid duration, else -1. */
@@ -155,30 +146,9 @@ final class RespCommands implements MessageHandler {
         c.offload(() -> {
             Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
             return RespReplies.OK;
-        }, (conn, ok) -> reply.raw(conn, ok), 
+        }, (conn, ok) -> reply.raw(conn, ok),
                 // Interrupted at the shutdown timeout, or refused by an executor that stopped.
                 (conn, failure) -> reply.error(conn, "ERR DEBUG SLEEP did not complete: " + failure));
-    }
-
-    /**
-     * Work is in flight: this command runs after it. The frame is copied (it is valid during this
-     * call only) and queued as offloaded work that hands it back at once; reading stops until it
-     * has run, so that no second copy is made meanwhile.
-     */
-    private void deferBehindOffloads(Connection c, ByteBuffer frame) {
-        byte[] copy = new byte[frame.remaining()];
-        frame.get(frame.position(), copy);
-        if (c.offload(() -> copy, this::runDeferred)) {
-            c.pauseReading();
-        }
-    }
-
-    /** On the loop, after the replies to the work before it: nothing is in flight any more. */
-    private void runDeferred(Connection c, byte[] command) {
-        onMessage(c, ByteBuffer.wrap(command));
-        if (c.isOpen()) {
-            c.resumeReading();
-        }
     }
 
     /** DEBUG with anything but SLEEP and a valid duration: an error. */

@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * The states and the moves between them are the {@link ConnectionStateMachine}'s.
  *
  * <p>Blocking work goes to an executor with {@link #offload}, and its replies come back to the loop
- * in the order the work was offloaded.
+ * in the order the work was offloaded; what the handler writes directly while replies are due waits
+ * behind them, so every reply goes out in request order.
  *
  * <p>{@link #close()} is graceful: the pending bytes are sent, then the end of stream, and the
  * connection reads and discards what the peer still sends until the peer closes too (or the linger
@@ -133,7 +134,7 @@ public final class Connection {
         return machine.output.status();
     }
 
-    /** Bytes written by the application but not yet taken by the socket. */
+    /** Bytes written by the application but not yet taken by the socket, those waiting behind offloaded replies included. */
     public long pendingBytes() {
         return outbound.bytes();
     }
@@ -168,6 +169,10 @@ public final class Connection {
      * <p>On a framed connection, while the frames of one read are handled, the write is gathered
      * instead and goes out with the others when they are handled (or at {@link #flush()}): a frame
      * written back as handed over points into the read buffer until then, other bytes are copied.
+     *
+     * <p>While {@linkplain #offload offloaded} replies are due, the bytes are copied and wait behind
+     * them (counted against max-pending-bytes like any copy, and for the watermarks), going out in the
+     * batch after the reply before them: replies leave in request order.
      */
     public boolean write(ByteBuffer src) {
         checkLoop();
@@ -185,7 +190,8 @@ public final class Connection {
      * a connection holds: a reply larger than the cap reaches a slow reader whole, while a reader that
      * stops reading is still closed by the idle timeout. In a batch (a framed connection handling a
      * read) a buffer that fits the batch's 64 KiB room is copied into its direct scratch, the copy the
-     * JDK makes of a heap buffer to write it anyway; a larger one is never copied.
+     * JDK makes of a heap buffer to write it anyway; a larger one is never copied. While offloaded
+     * replies are due the buffer itself waits behind them.
      *
      * @return {@link WriteResult#CLOSED} when the connection no longer takes writes (the buffer is
      *         dropped); otherwise whether to go on or slow down
@@ -214,7 +220,8 @@ public final class Connection {
      * {@link WriteResult#SLOW_DOWN}, reads no more requests, and calls {@code onWritable} once the body
      * is done and the rest drained. A reader that stops reading is closed by the idle timeout; a
      * graceful {@link #close()} sends the body first (within the idle and shutdown timeouts).
-     * {@link BodySource#close()} is called once, when the body was sent or dropped.
+     * {@link BodySource#close()} is called once, when the body was sent or dropped. While offloaded
+     * replies are due the body waits behind them (it counts as in progress meanwhile).
      *
      * @return {@link WriteResult#CLOSED} when the connection no longer takes writes (the body is closed
      *         at once); otherwise {@link WriteResult#SLOW_DOWN} while the body is in progress
@@ -259,7 +266,7 @@ public final class Connection {
     /**
      * Sends now what the current batch has gathered (a framed connection handling the frames of one
      * read), instead of when the batch ends. A no-op elsewhere: writes outside a batch go to the
-     * socket at once.
+     * socket at once. Writes waiting behind offloaded replies still wait for them.
      */
     public void flush() {
         checkLoop();
@@ -270,7 +277,13 @@ public final class Connection {
      * Runs blocking {@code work} (a query, a call to another service) off the loop, on the server's
      * offload executor, and then {@code reply} with its result on this connection's loop. Replies come
      * in the order of the {@code offload} calls, however the work completes: pipelined requests get
-     * their replies in request order. Replies ready together are written as one batch.
+     * their replies in request order. Replies ready together are written as one batch. What the
+     * handler writes directly ({@link #write}, {@link #writeOwned}, {@link #writeBody}) while replies
+     * are due waits behind them and goes out after the reply before it, so requests answered at once
+     * and offloaded ones can be mixed; a reply's own writes go out in its turn. A write that waits
+     * answers as any write: {@link WriteResult#OK} while pending bytes, the waiting ones included, are
+     * at or below the high watermark, {@link WriteResult#SLOW_DOWN} above it (or for a body), and
+     * {@link WriteResult#CLOSED} when its copy passes max-pending-bytes (the connection closes).
      *
      * <p>At most {@code max-in-flight} (16) offloaded calls per connection are running or waiting to
      * reply: at the bound the connection stops reading, exactly as for backpressure (on a framed
@@ -280,9 +293,10 @@ public final class Connection {
      * <p>Work that throws closes the connection ({@link CloseReason#HANDLER_ERROR}, counted and logged),
      * unless {@link #offload(Callable, OffloadReply, OffloadReply)} gives a failure reply. A graceful
      * {@link #close()} (the default when the peer ends its side) and {@link #shutdownOutput()} wait for
-     * the replies still due, reading nothing more meanwhile; the idle timeout still counts. A connection
-     * that closes first drops the late results, counted in {@code verypoll.offload.dropped}: work not
-     * started never runs, running work finishes unless the shutdown timeout interrupts it.
+     * the replies still due and the writes waiting behind them, reading nothing more meanwhile; the idle
+     * timeout still counts. A connection that closes first drops the late results, counted in
+     * {@code verypoll.offload.dropped}, and the writes waiting (owned buffers released, bodies closed):
+     * work not started never runs, running work finishes unless the shutdown timeout interrupts it.
      *
      * @return false, and the work does not run, when the connection is closing or closed
      */

@@ -17,6 +17,11 @@ import java.util.function.Consumer;
  * they go to the socket at once, which is already as early as an end-of-iteration flush; replies of
  * offloaded work applied together are a batch of their own. An owned buffer is queued as itself
  * rather than copied, and a streamed body is pulled as the socket takes it.
+ *
+ * <p>While offloaded replies are due, a write waits behind them, in the {@link ConnectionOffloads}'
+ * queue, and goes out in the batch after the reply before it: a copy of the bytes (counted against
+ * the cap like any copy), an owned buffer as itself, a body as it is. Connections that never offloaded
+ * pay a null check.
  */
 final class ConnectionOutput implements OutboundBuffer.Failures {
 
@@ -30,6 +35,8 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
     private WriteBatch gathering;
     /** Made when a flush first yields: most connections never send enough to need it. */
     private Runnable continueSending;
+    /** The connection's offloaded work, set at its first offload: writes wait behind what is due. */
+    private ConnectionOffloads offloads;
 
     ConnectionOutput(ConnectionStateMachine machine, StreamChannel channel, ServerCounters.Stripe counters, ServerSettings settings) {
         this.machine = machine;
@@ -52,6 +59,32 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
         return pending;
     }
 
+    /** The connection offloads from now on: its writes are held while replies are due. */
+    void offloadsMade(ConnectionOffloads offloads) {
+        this.offloads = offloads;
+    }
+
+    /** True when this write must wait behind offloaded work still due. */
+    private boolean heldBehindWork() {
+        return offloads != null && offloads.holdsWrites();
+    }
+
+    /**
+     * {@code src} waits behind offloaded work: copied, counted like a queued copy; past the cap the
+     * connection closes ({@code pending-cap}).
+     */
+    private boolean holdCopy(ByteBuffer src) {
+        int n = src.remaining();
+        if (pending.wouldExceedCap(n)) {
+            closeForPendingCap();
+            return false;
+        }
+        offloads.holdCopy(src);
+        pending.hold(n, true);
+        machine.updateInterest();
+        return pending.isBelowHigh();
+    }
+
     boolean isOverHigh() {
         return pending.isOverHigh();
     }
@@ -71,6 +104,9 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
         }
         if (!src.hasRemaining()) {
             return pending.isBelowHigh();
+        }
+        if (heldBehindWork()) {
+            return holdCopy(src);
         }
         if (gathering != null && pending.isEmpty()) { // behind pending bytes a write must queue
             if (gathering.gather(src)) {
@@ -120,6 +156,12 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
             OutboundBuffer.release(buffer, release, this);
             return WriteResult.CLOSED;
         }
+        if (buffer.hasRemaining() && heldBehindWork()) {
+            offloads.holdOwned(buffer, release);
+            pending.hold(buffer.remaining(), false);
+            machine.updateInterest();
+            return status();
+        }
         if (gathering != null && pending.isEmpty() && buffer.hasRemaining()) {
             boolean gathered = gathering.gather(buffer);
             if (!gathered) {
@@ -157,6 +199,12 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
      * first); with nothing pending it starts at once.
      */
     WriteResult writeBody(BodySource body) {
+        if (machine.state().takesWrites() && heldBehindWork()) {
+            offloads.holdBody(body);
+            pending.holdBody();
+            machine.updateInterest();
+            return status();
+        }
         if (machine.state().takesWrites()) {
             sendGathered();
         }
@@ -181,8 +229,8 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
         if (!machine.state().takesWrites()) {
             return false;
         }
-        if (gathering != null || !pending.isEmpty()) {
-            // Gathered (or queued behind pending bytes) one after the other, each as write takes it.
+        if (gathering != null || !pending.isEmpty() || heldBehindWork()) {
+            // Gathered (or queued behind pending bytes or work) one after the other, each as write takes it.
             write(a);
             write(b);
             if (c != null) {

@@ -212,6 +212,7 @@ final class ConnectionStateMachine {
     ConnectionOffloads offloads() {
         if (offloads == null) {
             offloads = new ConnectionOffloads(this, owner.offloadExecutorForUse(), settings.maxInFlight(), counters);
+            output.offloadsMade(offloads);
         }
         return offloads;
     }

@@ -22,6 +22,10 @@ import java.util.function.Consumer;
  * counts copies only: they are memory the connection holds for a slow reader, whereas an owned buffer
  * is the application's memory, handed over, and a body holds one chunk.
  *
+ * <p>Writes waiting behind offloaded work ({@link ConnectionOffloads}) are not in this queue yet but
+ * are {@linkplain #hold held} here: they count for the watermarks, their copies for the cap, and a
+ * held body holds the buffer over high, exactly as if they were queued.
+ *
  * <p>The application's callbacks (release, next, close) run in the middle of a flush and may use the
  * connection: a write queues behind, a close clears the queue, and the flush then stops.
  */
@@ -81,6 +85,10 @@ final class OutboundBuffer {
     /** Bytes in copy chunks: what the cap limits. */
     private long copied;
     private int bodies;
+    /** Bytes, copied bytes and bodies waiting behind offloaded work: counted, not queued here. */
+    private long heldBytes;
+    private long heldCopied;
+    private int heldBodies;
     private boolean overHigh;
     /** The last flush stopped at its budget with more to send: it must go on without a new event. */
     private boolean yielded;
@@ -97,14 +105,14 @@ final class OutboundBuffer {
         this.counters = counters;
     }
 
-    /** Every byte queued: copies, owned buffers, a body's current chunk. */
+    /** Every byte queued: copies, owned buffers, a body's current chunk; and those held behind offloaded work. */
     long bytes() {
-        return bytes;
+        return bytes + heldBytes;
     }
 
-    /** Bytes queued in copies: what max-pending-bytes caps. */
+    /** Bytes in copies, queued or held: what max-pending-bytes caps. */
     long copiedBytes() {
-        return copied;
+        return copied + heldCopied;
     }
 
     boolean isEmpty() {
@@ -118,7 +126,7 @@ final class OutboundBuffer {
 
     /** At or below the high watermark and no body queued: the writer may go on. */
     boolean isBelowHigh() {
-        return bytes <= highWatermark && bodies == 0;
+        return bytes + heldBytes <= highWatermark && bodies + heldBodies == 0;
     }
 
     /** True after a flush that stopped at its budget with more to send. */
@@ -128,7 +136,7 @@ final class OutboundBuffer {
 
     /** True when {@code more} bytes of copies would not fit under the cap. */
     boolean wouldExceedCap(long more) {
-        return copied + more > cap;
+        return copied + heldCopied + more > cap;
     }
 
     /** Copies all of {@code src}; check {@link #wouldExceedCap} first. */
@@ -174,6 +182,47 @@ final class OutboundBuffer {
         overHigh = true;
     }
 
+    /**
+     * {@code n} bytes written behind offloaded work ({@code copy}: copied, so they count against the
+     * cap; check {@link #wouldExceedCap} first): counted as pending until {@link #unhold}.
+     */
+    void hold(long n, boolean copy) {
+        heldBytes += n;
+        if (copy) {
+            heldCopied += n;
+        }
+        counters.pendingBytes += n;
+        checkHigh();
+    }
+
+    /** A body written behind offloaded work: over high from now on, as for a queued body. */
+    void holdBody() {
+        heldBodies++;
+        overHigh = true;
+    }
+
+    /** Held bytes about to be written for real (or dropped): no longer counted as held. */
+    void unhold(long n, boolean copy) {
+        heldBytes -= n;
+        if (copy) {
+            heldCopied -= n;
+        }
+        counters.pendingBytes -= n;
+    }
+
+    void unholdBody() {
+        heldBodies--;
+    }
+
+    /**
+     * After held writes were let go: no longer over high once at or below the low watermark with no
+     * body left, the same hysteresis a flush applies. True if no longer over high.
+     */
+    boolean relieve() {
+        settle();
+        return !overHigh;
+    }
+
     private void added(long n) {
         bytes += n;
         counters.pendingBytes += n;
@@ -187,7 +236,7 @@ final class OutboundBuffer {
     }
 
     private void checkHigh() {
-        if (bytes > highWatermark) {
+        if (bytes + heldBytes > highWatermark) {
             overHigh = true;
         }
     }
@@ -273,7 +322,7 @@ final class OutboundBuffer {
 
     /** After sending: below the low watermark with no body, no longer over high; empty, lets go of the queue. */
     private void settle() {
-        if (bytes <= lowWatermark && bodies == 0) {
+        if (bytes + heldBytes <= lowWatermark && bodies + heldBodies == 0) {
             overHigh = false;
         }
         if (entries != null && entries.isEmpty()) {
@@ -330,7 +379,10 @@ final class OutboundBuffer {
         }
     }
 
-    /** Drops everything (the connection closed), releasing owned buffers and closing bodies; returns the bytes dropped. */
+    /**
+     * Drops everything queued (the connection closed), releasing owned buffers and closing bodies;
+     * returns the bytes dropped. Held writes are the offloads' to drop (with {@link #unhold}).
+     */
     long clear() {
         long dropped = bytes;
         ArrayDeque<Object> queue = entries;

@@ -9,7 +9,8 @@ package io.verypoll.spring.boot.server;
  * taken by the socket) pass the server's {@code high-watermark} answers {@link #SLOW_DOWN}, stops
  * reading, and calls {@code onWritable} once they drain to {@code low-watermark}. A streamed body
  * counts as above the high watermark until it has been sent. {@link #CLOSED} means the write was not
- * taken at all.
+ * taken at all. A write waiting behind offloaded replies ({@link Connection#offload}) answers the same
+ * way, its bytes counted as pending.
  */
 public enum WriteResult {
     /** Taken (sent, or queued in order), and pending bytes are at or below the high watermark: go on. */

@@ -14,7 +14,8 @@
  * <p>Large replies and blocking work: owned buffers and streamed
  * {@link io.verypoll.spring.boot.server.BodySource}s queue in the connection's {@code OutboundBuffer}
  * beside copies, each write answering a {@link io.verypoll.spring.boot.server.WriteResult}; work
- * offloaded to an executor replies on the loop in order ({@code ConnectionOffloads}).
+ * offloaded to an executor replies on the loop in order, and direct writes made while replies are
+ * due wait behind them ({@code ConnectionOffloads}: one queue of what a connection owes).
  *
  * <p>Clients: a {@link io.verypoll.spring.boot.server.StreamClient}'s connections are the same
  * {@code Connection}, owned through the package-private {@code ConnectionOwner} seam that servers

@@ -317,4 +317,37 @@ class OutboundBufferTest {
         assertThat(actual.length).isEqualTo(expected.length);
         assertThat(Arrays.mismatch(actual, expected)).as("first differing byte").isEqualTo(-1);
     }
+
+    @Test
+    void heldWritesCountForTheWatermarksAndTheCapUntilLetGo() throws IOException {
+        ServerCounters.Stripe counters = new ServerCounters.Stripe();
+        OutboundBuffer buffer = new OutboundBuffer(10, 20, 40, FAILURES, counters);
+        buffer.hold(15, true);
+        buffer.hold(100, false); // owned bytes: watermarks only
+        assertThat(buffer.isEmpty()).as("held, not queued: nothing for the socket").isTrue();
+        assertThat(buffer.bytes()).isEqualTo(115);
+        assertThat(counters.pendingBytes).isEqualTo(115);
+        assertThat(buffer.copiedBytes()).isEqualTo(15);
+        assertThat(buffer.isOverHigh()).isTrue();
+        assertThat(buffer.isBelowHigh()).isFalse();
+        assertThat(buffer.wouldExceedCap(25)).isFalse();
+        assertThat(buffer.wouldExceedCap(26)).isTrue();
+
+        buffer.unhold(100, false);
+        buffer.append(bytes(12, 0)); // let go, but the socket did not take it: 15 held + 12 queued
+        assertThat(buffer.relieve()).as("27 bytes: above low, still over high").isFalse();
+        buffer.unhold(15, true);
+        assertThat(buffer.relieve()).as("12 bytes: still above low").isFalse();
+        buffer.flushTo(new LimitedChannel(1000));
+        assertThat(buffer.isOverHigh()).isFalse();
+        assertThat(buffer.bytes()).isZero();
+        assertThat(counters.pendingBytes).isZero();
+
+        buffer.holdBody();
+        assertThat(buffer.isOverHigh()).as("a held body, like a queued one").isTrue();
+        assertThat(buffer.isBelowHigh()).isFalse();
+        buffer.unholdBody();
+        assertThat(buffer.relieve()).isTrue();
+        assertThat(buffer.isBelowHigh()).isTrue();
+    }
 }
