@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.actuate;
 
+import io.verypoll.Poll;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
@@ -16,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /actuator/verypoll}: the loops and the servers (with the settings they run with), as they are now. */
+/**
+ * {@code /actuator/verypoll}: the backend ({@code nio} or {@code epoll}), the loops and the servers (with the
+ * settings they run with), as they are now.
+ */
 @Endpoint(id = "verypoll")
 public class VerypollEndpoint {
 
@@ -34,7 +38,7 @@ public class VerypollEndpoint {
         List<ServerReport> servers = lifecycle == null ? List.of()
                 : lifecycle.servers().stream().map(VerypollEndpoint::server).toList();
         String state = group.isStarted() ? "running" : group.isStopped() ? "stopped" : "not started";
-        return new Report(state, group.handlerErrors().total(), loops, servers);
+        return new Report(state, Poll.backend(), group.handlerErrors().total(), loops, servers);
     }
 
     private static LoopReport loop(PollLoop loop) {
@@ -62,7 +66,7 @@ public class VerypollEndpoint {
         return settings;
     }
 
-    public record Report(String state, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers) {
+    public record Report(String state, String backend, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers) {
     }
 
     public record LoopReport(int index, String thread, boolean running, boolean blocked, int registrations,
