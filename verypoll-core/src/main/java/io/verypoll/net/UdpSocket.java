@@ -78,6 +78,37 @@ public final class UdpSocket implements Source, Closeable {
         return io.recvFrom(dst);
     }
 
+    /**
+     * The next datagram copied into {@code dst} and left queued: the next {@link #recvFrom} returns
+     * it again (mio's {@code peek_from}). Cut to the room in {@code dst}, as a receive is.
+     *
+     * <pre>{@code
+     * SocketAddress from = socket.peekFrom(header);  // look at the header, then recvFrom into the right buffer
+     * }</pre>
+     *
+     * @return the sender; null if it would block (reading is then re-armed)
+     * @throws UnsupportedOperationException on the NIO backend (a DatagramChannel cannot peek)
+     */
+    public SocketAddress peekFrom(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        return io.peekFrom(dst);
+    }
+
+    /**
+     * {@link #peekFrom} for a connected socket (mio's {@code peek}).
+     *
+     * @return the datagram's length (0 for an empty one; cut to the room in {@code dst}), -1 if it would block
+     * @throws UnsupportedOperationException on the NIO backend
+     */
+    public int peek(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        int start = dst.position();
+        if (io.peekFrom(dst) == null) {
+            return -1;
+        }
+        return dst.position() - start;
+    }
+
     /** Sets the default peer: {@link #send} goes there and {@link #recv} takes only its datagrams. */
     public void connect(SocketAddress peer) throws IOException {
         Objects.requireNonNull(peer, "peer");

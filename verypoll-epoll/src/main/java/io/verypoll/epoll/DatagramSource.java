@@ -111,6 +111,36 @@ final class DatagramSource extends EpollSource {
         return sender(s);
     }
 
+    /** recvfrom with {@code MSG_PEEK}, through the thread's native memory: the datagram stays queued. */
+    @Override
+    public SocketAddress peekFrom(ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        Scratch s = Scratch.get();
+        int room = dst.remaining();
+        long n;
+        fd.acquire();
+        try {
+            MemorySegment into = s.bounce(Math.max(room, 1));
+            n = Libc.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
+            if (n > 0) {
+                MemorySegment.copy(into, 0, MemorySegment.ofBuffer(dst), 0, n);
+            }
+        } finally {
+            fd.release();
+        }
+        if (n < 0) {
+            if (s.errno() == Libc.EAGAIN || s.errno() == Libc.EINTR) {
+                rearm(R, s.errno() == Libc.EINTR);
+                return null;
+            }
+            throw Errno.datagram(s.errno());
+        }
+        dst.position(dst.position() + (int) n);
+        return sender(s);
+    }
+
     /** The sender in {@code s.addr}: the previous object if the bytes are the same. */
     private SocketAddress sender(Scratch s) throws IOException {
         int len = s.addrLen.get(JAVA_INT, 0);

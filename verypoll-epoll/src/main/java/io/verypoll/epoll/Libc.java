@@ -75,6 +75,8 @@ final class Libc {
     static final int IPPROTO_IPV6 = 41;
     static final int TCP_NODELAY = 1;
     static final int IP_TOS = 1;
+    static final int IP_TTL = 2;
+    static final int IPV6_UNICAST_HOPS = 16;
     static final int IP_MULTICAST_TTL = 33;
     static final int IP_MULTICAST_LOOP = 34;
     static final int IPV6_MULTICAST_HOPS = 18;
@@ -84,6 +86,7 @@ final class Libc {
     static final int SHUT_RDWR = 2;
     /** No SIGPIPE on a send to a closed peer: EPIPE instead. */
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_PEEK = 0x2;
 
     // epoll and eventfd
     static final int EPOLL_CLOEXEC = O_CLOEXEC;
@@ -91,6 +94,7 @@ final class Libc {
     static final int EPOLL_CTL_DEL = 2;
     static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLIN = 0x1;
+    static final int EPOLLPRI = 0x2;
     static final int EPOLLOUT = 0x4;
     static final int EPOLLERR = 0x8;
     static final int EPOLLHUP = 0x10;
@@ -201,9 +205,14 @@ final class Libc {
 
     /** recvfrom with the sender's address in {@code s.addr}. */
     static long recvFrom(Scratch s, int fd, MemorySegment buf, long len) {
+        return recvFrom(s, fd, buf, len, 0);
+    }
+
+    /** recvfrom with {@code flags} ({@link #MSG_PEEK}), the sender's address in {@code s.addr}. */
+    static long recvFrom(Scratch s, int fd, MemorySegment buf, long len, int flags) {
         s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
         try {
-            return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, 0, s.addr, s.addrLen);
+            return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, flags, s.addr, s.addrLen);
         } catch (Throwable t) {
             throw linkFailure(t);
         }
