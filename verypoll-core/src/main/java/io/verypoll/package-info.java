@@ -102,7 +102,7 @@
  * UnsupportedOperationException}), and {@link io.verypoll.FdSource} watches raw descriptors. mio's
  * features that need the kernel's socket calls exist on epoll only: {@link Interest#PRIORITY},
  * {@code peek} ({@link io.verypoll.net.SocketStream#peek}, {@link io.verypoll.net.UdpSocket#peekFrom})
- * and TCP TTL ({@link io.verypoll.net.TcpStream#setTtl}); on NIO they throw {@link
+ * TCP TTL ({@link io.verypoll.net.TcpStream#setTtl}) and {@link io.verypoll.net.UnixDatagram}; on NIO they throw {@link
  * UnsupportedOperationException} naming the epoll backend. {@link Poll#useBackend} chooses the
  * backend from code, before the first Poll or source.
  *

@@ -41,6 +41,19 @@ public interface Backend {
     /** Two connected Unix-domain stream sockets. */
     IoSource[] unixPair() throws IOException;
 
+    /**
+     * A Unix-domain datagram socket bound to {@code address} (a {@code UnixDomainSocketAddress} or
+     * an {@code io.verypoll.net.UnixAbstractAddress}), or unbound if null.
+     */
+    default IoSource unixDatagram(SocketAddress address) throws IOException {
+        throw IoSource.needsEpoll("UnixDatagram", "the JDK has no Unix-domain datagram channel (JEP 380 added stream sockets only)");
+    }
+
+    /** Two connected Unix-domain datagram sockets. */
+    default IoSource[] unixDatagramPair() throws IOException {
+        throw IoSource.needsEpoll("UnixDatagram", "the JDK has no Unix-domain datagram channel (JEP 380 added stream sockets only)");
+    }
+
     /** A pipe: element 0 reads, element 1 writes. */
     IoSource[] pipe() throws IOException;
 

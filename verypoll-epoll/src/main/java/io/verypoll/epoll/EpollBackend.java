@@ -80,6 +80,16 @@ public final class EpollBackend implements Backend {
     }
 
     @Override
+    public IoSource unixDatagram(SocketAddress address) throws IOException {
+        return Sockets.unixDatagram(address);
+    }
+
+    @Override
+    public IoSource[] unixDatagramPair() throws IOException {
+        return Sockets.unixDatagramPair();
+    }
+
+    @Override
     public IoSource[] pipe() throws IOException {
         return Sockets.pipe();
     }

@@ -269,8 +269,13 @@ final class Libc {
 
     /** Two connected non-blocking Unix stream sockets in {@code s.ints} (0 and 4). */
     static int socketPair(Scratch s) {
+        return socketPair(s, SOCK_STREAM);
+    }
+
+    /** Two connected Unix-domain sockets of {@code type} in {@code s.ints} (at 0 and 4). */
+    static int socketPair(Scratch s, int type) {
         try {
-            return (int) SOCKETPAIR.invokeExact(s.errnoState, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, s.ints);
+            return (int) SOCKETPAIR.invokeExact(s.errnoState, AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, s.ints);
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -107,6 +107,32 @@ final class Sockets {
         }
     }
 
+    /** A Unix-domain datagram socket, bound to {@code address} unless it is null. */
+    static IoSource unixDatagram(SocketAddress address) throws IOException {
+        Fd fd = open(Libc.AF_UNIX, Libc.SOCK_DGRAM);
+        try {
+            if (address != null) {
+                bind(fd, Libc.AF_UNIX, address);
+            }
+            return new DatagramSource(fd, Libc.AF_UNIX);
+        } catch (IOException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    static IoSource[] unixDatagramPair() throws IOException {
+        Scratch s = Scratch.get();
+        if (Libc.socketPair(s, Libc.SOCK_DGRAM) < 0) {
+            throw Errno.socket(s.errno());
+        }
+        DatagramSource a = new DatagramSource(new Fd(s.ints.get(JAVA_INT, 0)), Libc.AF_UNIX);
+        DatagramSource b = new DatagramSource(new Fd(s.ints.get(JAVA_INT, 4)), Libc.AF_UNIX);
+        a.pairedWith();
+        b.pairedWith();
+        return new IoSource[] {a, b};
+    }
+
     static IoSource[] unixPair() throws IOException {
         Scratch s = Scratch.get();
         if (Libc.socketPair(s) < 0) {
