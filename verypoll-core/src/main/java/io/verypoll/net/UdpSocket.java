@@ -165,10 +165,21 @@ public final class UdpSocket implements Source, Closeable {
     }
 
     /**
-     * Joins {@code group} on {@code networkInterface}; drop the returned key to leave.
+     * Joins {@code group} on {@code networkInterface} (any source); drop the returned key to leave.
+     * Joining the same group on the same interface again returns the same key. One API on both
+     * backends: the key is a {@link MembershipKey}, the JDK's on NIO and verypoll's subclass on
+     * epoll ({@code IP_ADD_MEMBERSHIP} / {@code IPV6_ADD_MEMBERSHIP}), where {@code channel()}
+     * (there is no JDK channel) and source filtering ({@code block}, {@code unblock}) throw
+     * {@link UnsupportedOperationException}.
      *
-     * @throws UnsupportedOperationException on the epoll backend: a {@link MembershipKey} is the
-     *     JDK's, tied to a {@link DatagramChannel}; use the NIO backend for multicast groups
+     * <pre>{@code
+     * UdpSocket socket = UdpSocket.bind(new InetSocketAddress(group, 5000));
+     * MembershipKey key = socket.joinMulticast(group, NetworkInterface.getByName("eth0"));
+     * // ... recvFrom the group's datagrams ...
+     * key.drop();
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code group} is not a multicast address, or of another family than the socket
      */
     public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
         return io.joinMulticast(Objects.requireNonNull(group, "group"), Objects.requireNonNull(networkInterface, "networkInterface"));

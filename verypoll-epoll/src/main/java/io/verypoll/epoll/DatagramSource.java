@@ -21,6 +21,7 @@ import java.nio.channels.NotYetConnectedException;
  */
 final class DatagramSource extends EpollSource {
     private volatile SocketAddress peer;
+    private final Membership.Set memberships = new Membership.Set();
 
     /** The last sender and its raw bytes; replaced (never changed) when another sender comes. */
     private volatile Sender lastFrom = new Sender(null, -1, 0, 0, 0, 0, null);
@@ -201,9 +202,12 @@ final class DatagramSource extends EpollSource {
         return p;
     }
 
+    /** verypoll's {@link MembershipKey} ({@link Membership}); the same key again for the same group and interface. */
     @Override
-    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) {
-        throw new UnsupportedOperationException("joinMulticast returns the JDK's MembershipKey, which belongs to a"
-                + " DatagramChannel: it needs the nio backend (-Dverypoll.backend=nio)");
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
+        if (family == Libc.AF_UNIX) {
+            throw new UnsupportedOperationException("a Unix-domain socket has no multicast groups");
+        }
+        return memberships.join(this, group, networkInterface);
     }
 }

@@ -81,6 +81,10 @@ final class Libc {
     static final int IP_MULTICAST_LOOP = 34;
     static final int IPV6_MULTICAST_HOPS = 18;
     static final int IPV6_MULTICAST_LOOP = 19;
+    static final int IP_ADD_MEMBERSHIP = 35;
+    static final int IP_DROP_MEMBERSHIP = 36;
+    static final int IPV6_ADD_MEMBERSHIP = 20;
+    static final int IPV6_DROP_MEMBERSHIP = 21;
     static final int SHUT_RD = 0;
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;
@@ -366,6 +370,15 @@ final class Libc {
     static int setOption(Scratch s, int fd, int level, int name, int len) {
         try {
             return (int) SETSOCKOPT.invokeExact(s.errnoState, fd, level, name, s.ints, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** setsockopt of {@code len} bytes from {@code value} (a struct larger than {@code s.ints}). */
+    static int setOption(Scratch s, int fd, int level, int name, MemorySegment value, int len) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(s.errnoState, fd, level, name, value, len);
         } catch (Throwable t) {
             throw linkFailure(t);
         }
