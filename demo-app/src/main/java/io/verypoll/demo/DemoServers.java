@@ -1,14 +1,19 @@
 package io.verypoll.demo;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.Relay;
+import io.verypoll.spring.boot.server.TcpClient;
 import io.verypoll.spring.boot.server.TcpServer;
 import io.verypoll.spring.boot.server.UdpServer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.time.Duration;
+
 /**
- * The demo's servers, one {@code @Bean} each. Ports and limits here are defaults;
+ * The demo's servers, one {@code @Bean} each, and the client the proxy opens its upstream connections with. Ports and limits here are defaults;
  * {@code verypoll.servers.<name>.*} in application.properties (or the command line) overrides them.
  */
 @Configuration(proxyBeanMethods = false)
@@ -32,6 +37,22 @@ class DemoServers {
                 .maxPendingBytes(1024 * 1024)
                 .handlerFactory(connection -> new ChatSession(room, maxLineBytes, connection))
                 .build();
+    }
+
+    /**
+     * The proxy's way to its upstream: no link of its own, one connection per proxied connection, opened
+     * on that connection's loop. Where it points is configuration: verypoll.clients.proxy-upstream.*
+     * (application.properties points it at the echo server's real port).
+     */
+    @Bean("proxy-upstream")
+    TcpClient proxyUpstream() {
+        return TcpClient.builder().host("127.0.0.1").port(7007).link(false).connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /** A TCP proxy: every accepted connection relayed, with backpressure and half-close, to the upstream. */
+    @Bean
+    TcpServer proxy(@Qualifier("proxy-upstream") TcpClient upstream) {
+        return TcpServer.builder().port(7011).handlerFactory(Relay.to(upstream)).build();
     }
 
     @Bean("udp-echo")

@@ -45,6 +45,7 @@ import static org.awaitility.Awaitility.await;
         "verypoll.servers.echo.port=0",
         "verypoll.servers.chat.port=0",
         "verypoll.servers.udp-echo.port=0",
+        "verypoll.servers.proxy.port=0",
         // A small cap so that the slow-reader test is quick.
         "verypoll.servers.chat.max-pending-bytes=256KB",
         "verypoll.servers.chat.high-watermark=64KB",
@@ -267,7 +268,11 @@ class DemoApplicationTest {
                 // Present at 0 before any error, so that increase() sees the first one.
                 .contains("verypoll_handler_errors_total{server=\"udp-echo\"} 0.0")
                 .contains("verypoll_loop_handler_errors_total{loop=\"0\"} 0.0")
-                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}");
+                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}")
+                // The proxy's upstream client, under its own names (one set of tag keys per name).
+                .contains("verypoll_client_connects_total{client=\"proxy-upstream\"}")
+                .contains("verypoll_client_link_connected{client=\"proxy-upstream\"} 0.0")
+                .contains("verypoll_client_connections_closed_total{client=\"proxy-upstream\",reason=\"connect-refused\"} 0.0");
     }
 
     @Test
@@ -292,7 +297,10 @@ class DemoApplicationTest {
         String body = get("/actuator/verypoll");
         assertThat(JsonPath.<String>read(body, "$.state")).isEqualTo("running");
         assertThat(JsonPath.<List<String>>read(body, "$.loops[*].thread")).containsExactly("verypoll-loop-0", "verypoll-loop-1");
-        assertThat(JsonPath.<List<String>>read(body, "$.servers[*].name")).containsExactlyInAnyOrder("echo", "chat", "udp-echo");
+        assertThat(JsonPath.<List<String>>read(body, "$.servers[*].name")).containsExactlyInAnyOrder("echo", "chat", "udp-echo", "proxy");
+        assertThat(JsonPath.<List<String>>read(body, "$.clients[*].name")).containsExactly("proxy-upstream");
+        assertThat(JsonPath.<List<String>>read(body, "$.clients[*].target")).containsExactly("127.0.0.1:" + echoPort);
+        assertThat(JsonPath.<List<String>>read(body, "$.clients[*].link")).containsExactly("none");
         assertThat(JsonPath.<List<Integer>>read(body, "$.servers[?(@.name=='echo')].port")).containsExactly(echoPort);
         assertThat(JsonPath.<List<Integer>>read(body, "$.servers[?(@.name=='udp-echo')].port")).containsExactly(udpPort);
         assertThat(JsonPath.<List<String>>read(body, "$.servers[?(@.name=='chat')].protocol")).containsExactly("tcp");

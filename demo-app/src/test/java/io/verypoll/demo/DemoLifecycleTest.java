@@ -44,7 +44,7 @@ class DemoLifecycleTest {
 
     private static ConfigurableApplicationContext startDemo(String... extra) {
         String[] base = {"verypoll.loops=2", "verypoll.servers.echo.port=0", "verypoll.servers.chat.port=0",
-                "verypoll.servers.udp-echo.port=0", "spring.main.banner-mode=off"};
+                "verypoll.servers.udp-echo.port=0", "verypoll.servers.proxy.port=0", "spring.main.banner-mode=off"};
         // Command-line arguments: they win over application.properties, as the test means them to.
         String[] args = Stream.concat(Arrays.stream(base), Arrays.stream(extra)).map(p -> "--" + p)
                 .toArray(String[]::new);
@@ -77,6 +77,11 @@ class DemoLifecycleTest {
         try (Socket echo = connect(echoPort(context))) {
             echo.getOutputStream().write("abc".getBytes(StandardCharsets.UTF_8));
             assertThat(echo.getInputStream().readNBytes(3)).isEqualTo("abc".getBytes(StandardCharsets.UTF_8));
+        }
+        int proxyPort = context.getEnvironment().getRequiredProperty("local.verypoll.proxy.port", Integer.class);
+        try (Socket proxied = connect(proxyPort)) {
+            proxied.getOutputStream().write("xyz".getBytes(StandardCharsets.UTF_8));
+            assertThat(proxied.getInputStream().readNBytes(3)).isEqualTo("xyz".getBytes(StandardCharsets.UTF_8));
         }
         int chatPort = context.getEnvironment().getRequiredProperty("local.verypoll.chat.port", Integer.class);
         try (Socket chat = connect(chatPort)) {

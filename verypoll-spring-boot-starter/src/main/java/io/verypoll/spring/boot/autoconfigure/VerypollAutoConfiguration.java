@@ -6,6 +6,7 @@ import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.context.VerypollServerCustomizer;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamClient;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -19,7 +20,7 @@ import org.springframework.context.annotation.Bean;
 import java.util.concurrent.Executor;
 
 /**
- * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} beans. The loop threads
+ * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} and {@link StreamClient} beans. The loop threads
  * start only when something uses them: a server bean, or a registration through the group.
  */
 @AutoConfiguration
@@ -49,6 +50,11 @@ public final class VerypollAutoConfiguration {
         return new VerypollServerProperties();
     }
 
+    @Bean
+    VerypollClientProperties verypollClientProperties() {
+        return new VerypollClientProperties();
+    }
+
     /**
      * Offloaded work of servers whose builder named no executor runs on the bean {@value #OFFLOAD_EXECUTOR}
      * when there is one: Boot's task executor, a virtual-thread one with {@code spring.threads.virtual.enabled}.
@@ -60,11 +66,14 @@ public final class VerypollAutoConfiguration {
                                         ObjectProvider<VerypollServerCustomizer> customizers,
                                         VerypollProperties properties, VerypollServerProperties serverProperties,
                                         LifecycleProperties lifecycle, ApplicationEventPublisher publisher,
-                                        @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor) {
+                                        @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor,
+                                        ObjectProvider<StreamClient> clients, VerypollClientProperties clientProperties) {
         VerypollLifecycle.Options options = new VerypollLifecycle.Options(properties.getShutdownTimeout(),
                 lifecycle.getTimeoutPerShutdownPhase(), properties.isNonLoopbackAcknowledged());
-        return new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties, options, publisher,
-                offloadExecutor);
+        VerypollLifecycle verypoll = new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties,
+                options, publisher, offloadExecutor);
+        verypoll.clients(clients, clientProperties);
+        return verypoll;
     }
 
     @Bean

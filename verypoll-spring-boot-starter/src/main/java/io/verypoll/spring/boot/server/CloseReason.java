@@ -1,6 +1,9 @@
 package io.verypoll.spring.boot.server;
 
-/** Why a connection was closed; the {@code reason} tag of {@code verypoll.connections.closed}. */
+/**
+ * Why a connection was closed; the {@code reason} tag of {@code verypoll.connections.closed}. The
+ * {@code connect-*} reasons and {@code unresolved} are for outbound connections that never opened.
+ */
 public enum CloseReason {
     /** The peer ended its side and the connection was then closed. */
     PEER_CLOSED("peer-closed"),
@@ -35,7 +38,18 @@ public enum CloseReason {
     /** The decoder found input that cannot be a frame (a {@code FrameException}). */
     FRAME_ERROR("frame-error"),
     /** Holding this connection's incomplete input would have taken the server over max-buffered-input. */
-    INPUT_CAP("input-cap");
+    INPUT_CAP("input-cap"),
+    /**
+     * An outbound connection ({@link StreamClient}) was refused: nobody listens there (or the socket file
+     * is missing). The connection never opened; its handler gets only {@code onClose}.
+     */
+    CONNECT_REFUSED("connect-refused"),
+    /** An outbound connection did not complete within the client's connect-timeout; it never opened. */
+    CONNECT_TIMEOUT("connect-timeout"),
+    /** The client's host name did not resolve; the outbound connection never opened. */
+    UNRESOLVED("unresolved"),
+    /** An outbound connect failed otherwise (no route, a reset during the handshake, ...); it never opened. */
+    CONNECT_FAILED("connect-failed");
 
     private final String tag;
 

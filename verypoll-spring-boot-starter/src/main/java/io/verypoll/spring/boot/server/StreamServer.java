@@ -42,6 +42,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** Wraps each accepted socket: the place for a layer on the wire (TLS, one day); tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
+    /** What its connections see of this server. */
+    private final ConnectionOwner owner = new ServerConnectionOwner(this);
 
     // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
     // at EMFILE even loading a class can fail for want of a file descriptor.
@@ -242,7 +244,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         active.incrementAndGet();
         accepted++;
         PollLoop target = group.next();
-        Connection connection = new Connection(this, target, channel, nextConnectionId++,
+        Connection connection = new Connection(owner, target, channel, nextConnectionId++,
                 counters.stripe(target.index()));
         if (target == listenerLoop) {
             connection.open(handlerFactory);
