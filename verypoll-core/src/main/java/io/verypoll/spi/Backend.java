@@ -25,8 +25,8 @@ public interface Backend {
 
     Poller openPoller() throws IOException;
 
-    /** A listening TCP socket with {@code SO_REUSEADDR}. */
-    IoSource tcpBind(SocketAddress address, int backlog) throws IOException;
+    /** A listening TCP socket with {@code SO_REUSEADDR}, and {@code SO_REUSEPORT} if asked (set before the bind). */
+    IoSource tcpBind(SocketAddress address, int backlog, boolean reusePort) throws IOException;
 
     /** A TCP socket with a non-blocking connect started. */
     IoSource tcpConnect(SocketAddress address) throws IOException;

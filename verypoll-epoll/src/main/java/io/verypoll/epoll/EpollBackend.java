@@ -50,8 +50,8 @@ public final class EpollBackend implements Backend {
     }
 
     @Override
-    public IoSource tcpBind(SocketAddress address, int backlog) throws IOException {
-        return Sockets.tcpBind(address, backlog);
+    public IoSource tcpBind(SocketAddress address, int backlog, boolean reusePort) throws IOException {
+        return Sockets.tcpBind(address, backlog, reusePort);
     }
 
     @Override

@@ -41,11 +41,14 @@ final class Sockets {
         }
     }
 
-    static IoSource tcpBind(SocketAddress address, int backlog) throws IOException {
+    static IoSource tcpBind(SocketAddress address, int backlog, boolean reusePort) throws IOException {
         int family = Sockaddr.family(address);
         Fd fd = open(family, Libc.SOCK_STREAM);
         try {
             SocketOptions.setInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+            if (reusePort) {
+                SocketOptions.setInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
+            }
             bind(fd, family, address);
             listen(fd, backlog);
             return new ListenerSource(fd, family);
