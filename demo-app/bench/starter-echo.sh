@@ -8,21 +8,28 @@
 # One poll loop (the harness pins every server to one CPU), the HTTP server on a free port, and the
 # echo server's connection cap above the harness's 10000 idle connections. METRICS=off leaves out
 # the starter's meters (its metrics auto-configuration), to measure what metrics cost.
+# JAVA picks the JVM (default $JAVA17); BACKEND=epoll (or auto) runs the starter on that core backend
+# (Java 22+; the demo jar's manifest enables native access). The demo's other servers take free ports.
 # -XX:AutoBoxCacheMax: the JDK boxes file descriptors >= 128 in select(Consumer); a larger cache
 # keeps the poll allocation-free with thousands of connections (see verypoll-core's notes).
 set -euo pipefail
 port=${!#}
 jar=${DEMO_JAR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/demo-app-0.1.0-SNAPSHOT.jar}
 extra=()
+jvm=()
+if [ -n "${BACKEND:-}" ]; then
+  jvm+=(-Dverypoll.backend="$BACKEND")
+fi
 if [ "${METRICS:-on}" = off ]; then
   extra+=(--spring.autoconfigure.exclude=io.verypoll.spring.boot.autoconfigure.VerypollMetricsAutoConfiguration)
 fi
 # shellcheck disable=SC2086 # JVM_OPTS is a list of options
-exec "${JAVA17:-java}" ${JVM_OPTS:--Xms512m -Xmx512m} -XX:AutoBoxCacheMax=65536 -jar "$jar" \
+exec "${JAVA:-${JAVA17:-java}}" ${JVM_OPTS:--Xms512m -Xmx512m} -XX:AutoBoxCacheMax=65536 "${jvm[@]}" -jar "$jar" \
   --server.port=0 --logging.level.root=warn \
   --verypoll.loops=1 \
   --verypoll.servers.echo.port="$port" \
   --verypoll.servers.echo.max-connections=20000 \
   --verypoll.servers.echo.idle-timeout=0 \
   --verypoll.servers.chat.port=0 --verypoll.servers.udp-echo.port=0 \
+  ${OTHER_PORTS---verypoll.servers.resp.port=0 --verypoll.servers.proxy.port=0} \
   "${extra[@]}"
