@@ -35,6 +35,10 @@ public interface Event {
     /** The write half is closed (own shutdown of writing, reset, failed connect). A hint. */
     boolean isWriteClosed();
 
-    /** Always false: there is no priority interest (NIO cannot watch for out-of-band data). */
+    /**
+     * Priority readiness ({@code EPOLLPRI}: TCP urgent data) of a source registered with {@link
+     * Interest#PRIORITY}; exact, as readable and writable. Always false on the NIO backend, where
+     * that interest cannot be registered.
+     */
     boolean isPriority();
 }

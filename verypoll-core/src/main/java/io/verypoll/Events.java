@@ -150,14 +150,14 @@ public final class Events implements Iterable<Event> {
 
         @Override
         public boolean isPriority() {
-            return false;
+            return has(Readiness.PRIORITY);
         }
 
         @Override
         public String toString() {
             return "Event { token: " + token() + ", readable: " + isReadable() + ", writable: " + isWritable()
                     + ", error: " + isError() + ", read_closed: " + isReadClosed() + ", write_closed: "
-                    + isWriteClosed() + ", priority: false }";
+                    + isWriteClosed() + ", priority: " + isPriority() + " }";
         }
     }
 }

@@ -4,8 +4,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The readiness a source is registered for: {@link #READABLE}, {@link #WRITABLE} or both. Never
- * empty, immutable, compared by value; combining interests allocates nothing.
+ * The readiness a source is registered for: {@link #READABLE}, {@link #WRITABLE}, {@link
+ * #PRIORITY} or a union of them. Never empty, immutable, compared by value; combining interests
+ * allocates nothing.
  *
  * <pre>{@code
  * Interest both = Interest.READABLE.add(Interest.WRITABLE);    // READABLE | WRITABLE
@@ -13,22 +14,44 @@ import java.util.Optional;
  * Optional<Interest> none = Interest.READABLE.remove(Interest.READABLE); // Optional.empty()
  * }</pre>
  *
- * <p>mio's {@code PRIORITY}, {@code AIO} and {@code LIO} interests have no NIO counterpart and are
- * absent.
+ * <p>{@link #PRIORITY} (mio's {@code PRIORITY}, {@code EPOLLPRI}) needs the epoll backend; mio's
+ * {@code AIO} and {@code LIO} (BSD only) are absent.
  */
 public final class Interest {
     private static final int R = 1;
     private static final int W = 2;
+    private static final int P = 4;
+
+    /** Every combination, by bits (slot 0 unused): combining allocates nothing. */
+    private static final Interest[] ALL = new Interest[8];
+    @SuppressWarnings("unchecked")
+    private static final Optional<Interest>[] SOME = new Optional[8];
+
+    static {
+        for (int bits = 1; bits < 8; bits++) {
+            ALL[bits] = new Interest(bits);
+            SOME[bits] = Optional.of(ALL[bits]);
+        }
+        SOME[0] = Optional.empty();
+    }
 
     /** Interest in readable events: data to read, a connection to accept, end of stream. */
-    public static final Interest READABLE = new Interest(R);
+    public static final Interest READABLE = ALL[R];
     /** Interest in writable events: room to write, a finished (or failed) connect. */
-    public static final Interest WRITABLE = new Interest(W);
-    private static final Interest BOTH = new Interest(R | W);
-
-    private static final Optional<Interest> SOME_READABLE = Optional.of(READABLE);
-    private static final Optional<Interest> SOME_WRITABLE = Optional.of(WRITABLE);
-    private static final Optional<Interest> SOME_BOTH = Optional.of(BOTH);
+    public static final Interest WRITABLE = ALL[W];
+    /**
+     * Interest in priority events ({@code EPOLLPRI}): TCP urgent (out-of-band) data, and what
+     * other descriptors signal that way. On the epoll backend only: registering it on NIO throws
+     * {@link UnsupportedOperationException} (a JDK selector cannot watch for it). There is no
+     * operation that drains it, so each priority event the kernel reports is delivered (the
+     * readable and writable contract does not apply to it).
+     *
+     * <pre>{@code
+     * poll.registry().register(stream, token, Interest.READABLE.add(Interest.PRIORITY));
+     * // later: event.isPriority() when the peer sent urgent data
+     * }</pre>
+     */
+    public static final Interest PRIORITY = ALL[P];
 
     private final int bits;
 
@@ -36,21 +59,16 @@ public final class Interest {
         this.bits = bits;
     }
 
-    private static Interest of(int bits) {
-        return bits == R ? READABLE : bits == W ? WRITABLE : BOTH;
-    }
-
     /** @return the union of this and {@code other} */
     public Interest add(Interest other) {
         Objects.requireNonNull(other, "other");
-        return of(bits | other.bits);
+        return ALL[bits | other.bits];
     }
 
     /** @return this without {@code other}, or empty when nothing would remain */
     public Optional<Interest> remove(Interest other) {
         Objects.requireNonNull(other, "other");
-        int rest = bits & ~other.bits;
-        return rest == 0 ? Optional.empty() : rest == R ? SOME_READABLE : rest == W ? SOME_WRITABLE : SOME_BOTH;
+        return SOME[bits & ~other.bits];
     }
 
     public boolean isReadable() {
@@ -59,6 +77,11 @@ public final class Interest {
 
     public boolean isWritable() {
         return (bits & W) != 0;
+    }
+
+    /** @see #PRIORITY */
+    public boolean isPriority() {
+        return (bits & P) != 0;
     }
 
     @Override
@@ -73,6 +96,16 @@ public final class Interest {
 
     @Override
     public String toString() {
-        return bits == R ? "READABLE" : bits == W ? "WRITABLE" : "READABLE | WRITABLE";
+        StringBuilder s = new StringBuilder();
+        if (isReadable()) {
+            s.append("READABLE");
+        }
+        if (isWritable()) {
+            s.append(s.length() > 0 ? " | " : "").append("WRITABLE");
+        }
+        if (isPriority()) {
+            s.append(s.length() > 0 ? " | " : "").append("PRIORITY");
+        }
+        return s.toString();
     }
 }

@@ -48,6 +48,41 @@ public final class Poll implements Closeable {
         return new Poll(SelectedBackend.get().openPoller());
     }
 
+    /**
+     * The backend of this JVM: {@code "nio"} or {@code "epoll"}. Chooses it from {@code
+     * -Dverypoll.backend} if no Poll or source exists yet, as {@link #open()} would.
+     *
+     * <pre>{@code
+     * log.info("verypoll backend: {}", Poll.backend());
+     * }</pre>
+     *
+     * @throws IllegalStateException if {@code -Dverypoll.backend} names a backend that cannot work here
+     */
+    public static String backend() {
+        return SelectedBackend.name();
+    }
+
+    /**
+     * Chooses this JVM's backend, {@code "nio"}, {@code "epoll"} or {@code "auto"}, as {@code
+     * -Dverypoll.backend} would: for frameworks that read the choice from their own configuration
+     * (the Spring Boot starter's {@code verypoll.backend}). Call it before anything opens a Poll or
+     * a socket: a JVM has one backend, fixed at its first Poll or source. While none is chosen this
+     * request wins over {@code -Dverypoll.backend}; once one is, it stays, and asking for the other
+     * fails ({@code auto} accepts either).
+     *
+     * <pre>{@code
+     * String inUse = Poll.useBackend("auto"); // "epoll" on Linux with Java 22+ and native access, else "nio"
+     * }</pre>
+     *
+     * @return the backend in use from now on: {@code "nio"} or {@code "epoll"}
+     * @throws IllegalArgumentException if {@code name} is none of the three
+     * @throws IllegalStateException if the backend cannot work here (the message says what is
+     *     missing), or this JVM already uses the other one
+     */
+    public static String useBackend(String name) {
+        return SelectedBackend.request(name, SelectedBackend.PROPERTY).name();
+    }
+
     /** The registry to register sources with; {@link Registry#tryClone()} gives more handles. */
     public Registry registry() {
         return registry;

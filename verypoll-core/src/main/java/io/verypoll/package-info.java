@@ -99,7 +99,12 @@
  * missing), or {@code auto} (epoll where it works, NIO otherwise). The contract is the same on
  * both; on epoll the hints are the kernel's (exact from the first event), sources are raw
  * descriptors ({@code channel()} and {@code fromChannel} throw {@link
- * UnsupportedOperationException}), and {@link io.verypoll.FdSource} watches raw descriptors.
+ * UnsupportedOperationException}), and {@link io.verypoll.FdSource} watches raw descriptors. mio's
+ * features that need the kernel's socket calls exist on epoll only: {@link Interest#PRIORITY},
+ * {@code peek} ({@link io.verypoll.net.SocketStream#peek}, {@link io.verypoll.net.UdpSocket#peekFrom})
+ * TCP TTL ({@link io.verypoll.net.TcpStream#setTtl}) and {@link io.verypoll.net.UnixDatagram}; on NIO they throw {@link
+ * UnsupportedOperationException} naming the epoll backend. {@link Poll#useBackend} chooses the
+ * backend from code, before the first Poll or source.
  *
  * <h2>Module and class path</h2>
  *

@@ -11,6 +11,7 @@ import static io.verypoll.internal.StateWord.registration;
 import static io.verypoll.internal.StateWord.unregistered;
 
 import io.verypoll.Interest;
+import io.verypoll.spi.IoSource;
 import io.verypoll.Token;
 import io.verypoll.spi.Poller;
 import io.verypoll.spi.Readiness;
@@ -192,6 +193,9 @@ public final class ChannelState {
     private EdgeSelector checkArguments(Poller poller, Token token, Interest interests) throws ClosedChannelException {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(interests, "interests");
+        if (interests.isPriority()) {
+            throw IoSource.needsEpoll("Interest.PRIORITY", "a JDK selector cannot watch for priority (out-of-band) data");
+        }
         return openSelectorOf(poller);
     }
 

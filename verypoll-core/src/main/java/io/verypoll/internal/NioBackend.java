@@ -35,10 +35,16 @@ public final class NioBackend implements Backend {
     }
 
     @Override
-    public IoSource tcpBind(java.net.SocketAddress address, int backlog) throws IOException {
+    public IoSource tcpBind(java.net.SocketAddress address, int backlog, boolean reusePort) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort) {
+                if (!channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+                    throw new UnsupportedOperationException("SO_REUSEPORT is not supported on this platform");
+                }
+                channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             channel.bind(address, backlog);
             return new NioSource(channel);
         } catch (IOException | RuntimeException e) {

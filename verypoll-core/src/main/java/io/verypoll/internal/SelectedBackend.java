@@ -45,21 +45,12 @@ public final class SelectedBackend {
             throw new IllegalStateException(failure);
         }
         String wanted = System.getProperty(PROPERTY, "nio").trim().toLowerCase(Locale.ROOT);
+        if (!isName(wanted)) {
+            failure = "-D" + PROPERTY + "=" + wanted + " is not a backend; use nio, epoll or auto";
+            throw new IllegalStateException(failure);
+        }
         try {
-            switch (wanted) {
-                case "nio":
-                    chosen = NIO;
-                    break;
-                case "epoll":
-                    chosen = epoll(true);
-                    break;
-                case "auto":
-                    Backend epoll = epoll(false);
-                    chosen = epoll != null ? epoll : NIO;
-                    break;
-                default:
-                    throw new IllegalStateException("-D" + PROPERTY + "=" + wanted + " is not a backend; use nio, epoll or auto");
-            }
+            chosen = backend(wanted, "-D" + PROPERTY);
         } catch (IllegalStateException e) {
             failure = e.getMessage();
             throw e;
@@ -67,8 +58,57 @@ public final class SelectedBackend {
         return chosen;
     }
 
-    /** The epoll backend if it works here; otherwise null, or (if {@code required}) an exception saying why. */
-    private static Backend epoll(boolean required) {
+    /**
+     * Chooses {@code name} for this JVM, as {@code -Dverypoll.backend} would, unless a backend is
+     * chosen already: then that one stays, and a request for a different one (other than {@code
+     * auto}, which takes either) fails. An explicit request replaces what {@code -Dverypoll.backend}
+     * says while nothing is chosen, and also an earlier failure of that property.
+     *
+     * @param origin who asks, for the messages ("verypoll.backend from application.properties")
+     * @return the backend in use
+     * @throws IllegalArgumentException if {@code name} is not nio, epoll or auto
+     * @throws IllegalStateException if that backend cannot work here, or another one is in use
+     */
+    public static synchronized Backend request(String name, String origin) {
+        String wanted = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+        if (!isName(wanted)) {
+            throw new IllegalArgumentException(origin + "=" + name + " is not a backend; use nio, epoll or auto");
+        }
+        if (chosen == null) {
+            chosen = backend(wanted, origin);
+            failure = null;
+        } else if (!wanted.equals("auto") && !wanted.equals(chosen.name())) {
+            throw new IllegalStateException(origin + "=" + wanted + " cannot be applied: this JVM already uses the "
+                    + chosen.name() + " backend, and a JVM has one backend, chosen at its first Poll or source"
+                    + " (from -D" + PROPERTY + ", nio if unset) or by an earlier request; choose before anything"
+                    + " opens a Poll or a socket, or make -D" + PROPERTY + " agree");
+        }
+        return chosen;
+    }
+
+    /** The backend chosen so far, or null while no Poll or source exists and nothing was requested. */
+    public static Backend chosenOrNull() {
+        return chosen;
+    }
+
+    private static boolean isName(String name) {
+        return name.equals("nio") || name.equals("epoll") || name.equals("auto");
+    }
+
+    private static Backend backend(String wanted, String origin) {
+        switch (wanted) {
+            case "epoll":
+                return epoll(origin);
+            case "auto":
+                Backend epoll = epoll(null);
+                return epoll != null ? epoll : NIO;
+            default:
+                return NIO;
+        }
+    }
+
+    /** The epoll backend if it works here; otherwise null, or (if {@code requiredBy} is given) an exception saying why. */
+    private static Backend epoll(String requiredBy) {
         String reason = platformReason();
         if (reason == null) {
             Backend found = null;
@@ -87,8 +127,8 @@ public final class SelectedBackend {
                 }
             }
         }
-        if (required) {
-            throw new IllegalStateException("-D" + PROPERTY + "=epoll cannot be used: " + reason);
+        if (requiredBy != null) {
+            throw new IllegalStateException(requiredBy + "=epoll cannot be used: " + reason);
         }
         return null;
     }

@@ -120,6 +120,23 @@ public abstract sealed class SocketStream implements Source, ByteChannel, Scatte
         return io.write(srcs, offset, length);
     }
 
+    /**
+     * Copies what the socket has into {@code dst} without consuming it: the next read returns the
+     * same bytes (mio's {@code peek}). A result of 0 re-arms reading, as a read's does.
+     *
+     * <pre>{@code
+     * ByteBuffer first = ByteBuffer.allocate(1);
+     * if (stream.peek(first) == 1 && first.get(0) == 0x16) { startTls(stream); } // the handshake stays queued
+     * }</pre>
+     *
+     * @return bytes copied; 0 if it would block (or while connecting); -1 at end of stream
+     * @throws UnsupportedOperationException on the NIO backend (a JDK channel cannot peek)
+     */
+    public int peek(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        return io.peek(dst);
+    }
+
     /** @throws NotYetConnectedException while the connect is in progress */
     public SocketAddress peerAddress() throws IOException {
         return io.peerAddress();

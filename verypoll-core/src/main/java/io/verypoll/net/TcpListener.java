@@ -33,7 +33,33 @@ public final class TcpListener extends SocketListener<TcpStream> {
 
     public static TcpListener bind(SocketAddress address, int backlog) throws IOException {
         Objects.requireNonNull(address, "address");
-        return new TcpListener(SelectedBackend.get().tcpBind(address, backlog));
+        return new TcpListener(SelectedBackend.get().tcpBind(address, backlog, false));
+    }
+
+    /**
+     * Binds with {@code SO_REUSEADDR} and {@code SO_REUSEPORT} (set before the bind): several
+     * listeners on one address and port, each with its own accept queue, and the kernel (Linux 3.9+)
+     * spreads new connections among them by a hash of each connection's addresses. That is how one
+     * listener per poll loop works (nginx's {@code reuseport}), on both backends. To share port 0,
+     * bind the first listener to port 0 and the others to the port it got.
+     *
+     * <pre>{@code
+     * TcpListener first = TcpListener.bindReusePort(new InetSocketAddress("127.0.0.1", 0), 1024);
+     * TcpListener second = TcpListener.bindReusePort(first.localAddress(), 1024);
+     * }</pre>
+     *
+     * <p>Beware: a second process of the same user that binds the same port with {@code
+     * SO_REUSEPORT} succeeds too, and then takes a share of the connections, where a plain bind would
+     * have failed with "address in use". Check that no other instance runs, or bind without it. A
+     * listener that closes with connections still in its own queue resets them (the kernel does not
+     * move them to another listener): accept what is queued before closing.
+     *
+     * @throws UnsupportedOperationException where the platform has no {@code SO_REUSEPORT}
+     * @throws java.net.BindException if the port is bound without {@code SO_REUSEPORT}, or by another user
+     */
+    public static TcpListener bindReusePort(SocketAddress address, int backlog) throws IOException {
+        Objects.requireNonNull(address, "address");
+        return new TcpListener(SelectedBackend.get().tcpBind(address, backlog, true));
     }
 
     /**

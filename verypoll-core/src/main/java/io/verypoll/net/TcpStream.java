@@ -55,4 +55,32 @@ public final class TcpStream extends SocketStream {
     public boolean nodelay() throws IOException {
         return io.getOption(StandardSocketOptions.TCP_NODELAY);
     }
+
+    /**
+     * Sets the time-to-live of the packets this socket sends ({@code IP_TTL}; on IPv6 the unicast
+     * hop limit, {@code IPV6_UNICAST_HOPS}), as mio's {@code set_ttl}.
+     *
+     * <pre>{@code
+     * stream.setTtl(16);  // stream.ttl() == 16
+     * }</pre>
+     *
+     * @param ttl 1 to 255
+     * @throws IllegalArgumentException if {@code ttl} is out of range
+     * @throws UnsupportedOperationException on the NIO backend (the JDK has no such socket option)
+     */
+    public void setTtl(int ttl) throws IOException {
+        if (ttl < 1 || ttl > 255) {
+            throw new IllegalArgumentException("ttl must be between 1 and 255, was " + ttl);
+        }
+        io.setTtl(ttl);
+    }
+
+    /**
+     * The time-to-live of the packets this socket sends (the system default, often 64, until set).
+     *
+     * @throws UnsupportedOperationException on the NIO backend
+     */
+    public int ttl() throws IOException {
+        return io.ttl();
+    }
 }

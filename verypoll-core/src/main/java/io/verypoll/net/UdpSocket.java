@@ -78,6 +78,37 @@ public final class UdpSocket implements Source, Closeable {
         return io.recvFrom(dst);
     }
 
+    /**
+     * The next datagram copied into {@code dst} and left queued: the next {@link #recvFrom} returns
+     * it again (mio's {@code peek_from}). Cut to the room in {@code dst}, as a receive is.
+     *
+     * <pre>{@code
+     * SocketAddress from = socket.peekFrom(header);  // look at the header, then recvFrom into the right buffer
+     * }</pre>
+     *
+     * @return the sender; null if it would block (reading is then re-armed)
+     * @throws UnsupportedOperationException on the NIO backend (a DatagramChannel cannot peek)
+     */
+    public SocketAddress peekFrom(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        return io.peekFrom(dst);
+    }
+
+    /**
+     * {@link #peekFrom} for a connected socket (mio's {@code peek}).
+     *
+     * @return the datagram's length (0 for an empty one; cut to the room in {@code dst}), -1 if it would block
+     * @throws UnsupportedOperationException on the NIO backend
+     */
+    public int peek(ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        int start = dst.position();
+        if (io.peekFrom(dst) == null) {
+            return -1;
+        }
+        return dst.position() - start;
+    }
+
     /** Sets the default peer: {@link #send} goes there and {@link #recv} takes only its datagrams. */
     public void connect(SocketAddress peer) throws IOException {
         Objects.requireNonNull(peer, "peer");
@@ -134,10 +165,21 @@ public final class UdpSocket implements Source, Closeable {
     }
 
     /**
-     * Joins {@code group} on {@code networkInterface}; drop the returned key to leave.
+     * Joins {@code group} on {@code networkInterface} (any source); drop the returned key to leave.
+     * Joining the same group on the same interface again returns the same key. One API on both
+     * backends: the key is a {@link MembershipKey}, the JDK's on NIO and verypoll's subclass on
+     * epoll ({@code IP_ADD_MEMBERSHIP} / {@code IPV6_ADD_MEMBERSHIP}), where {@code channel()}
+     * (there is no JDK channel) and source filtering ({@code block}, {@code unblock}) throw
+     * {@link UnsupportedOperationException}.
      *
-     * @throws UnsupportedOperationException on the epoll backend: a {@link MembershipKey} is the
-     *     JDK's, tied to a {@link DatagramChannel}; use the NIO backend for multicast groups
+     * <pre>{@code
+     * UdpSocket socket = UdpSocket.bind(new InetSocketAddress(group, 5000));
+     * MembershipKey key = socket.joinMulticast(group, NetworkInterface.getByName("eth0"));
+     * // ... recvFrom the group's datagrams ...
+     * key.drop();
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code group} is not a multicast address, or of another family than the socket
      */
     public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
         return io.joinMulticast(Objects.requireNonNull(group, "group"), Objects.requireNonNull(networkInterface, "networkInterface"));

@@ -25,8 +25,8 @@ public interface Backend {
 
     Poller openPoller() throws IOException;
 
-    /** A listening TCP socket with {@code SO_REUSEADDR}. */
-    IoSource tcpBind(SocketAddress address, int backlog) throws IOException;
+    /** A listening TCP socket with {@code SO_REUSEADDR}, and {@code SO_REUSEPORT} if asked (set before the bind). */
+    IoSource tcpBind(SocketAddress address, int backlog, boolean reusePort) throws IOException;
 
     /** A TCP socket with a non-blocking connect started. */
     IoSource tcpConnect(SocketAddress address) throws IOException;
@@ -40,6 +40,19 @@ public interface Backend {
 
     /** Two connected Unix-domain stream sockets. */
     IoSource[] unixPair() throws IOException;
+
+    /**
+     * A Unix-domain datagram socket bound to {@code address} (a {@code UnixDomainSocketAddress} or
+     * an {@code io.verypoll.net.UnixAbstractAddress}), or unbound if null.
+     */
+    default IoSource unixDatagram(SocketAddress address) throws IOException {
+        throw IoSource.needsEpoll("UnixDatagram", "the JDK has no Unix-domain datagram channel (JEP 380 added stream sockets only)");
+    }
+
+    /** Two connected Unix-domain datagram sockets. */
+    default IoSource[] unixDatagramPair() throws IOException {
+        throw IoSource.needsEpoll("UnixDatagram", "the JDK has no Unix-domain datagram channel (JEP 380 added stream sockets only)");
+    }
 
     /** A pipe: element 0 reads, element 1 writes. */
     IoSource[] pipe() throws IOException;

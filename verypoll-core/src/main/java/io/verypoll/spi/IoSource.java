@@ -48,7 +48,31 @@ public interface IoSource {
 
     void shutdown(Shutdown how) throws IOException;
 
+    /**
+     * Copies what a stream socket has into {@code dst} without consuming it ({@code MSG_PEEK}).
+     * Would-block re-arms reading, as a read does.
+     *
+     * @return bytes copied, 0 if it would block (or while connecting), -1 at end of stream
+     */
+    default int peek(ByteBuffer dst) throws IOException {
+        throw needsEpoll("peek", "a JDK channel cannot read without consuming (no MSG_PEEK)");
+    }
+
+    /** TCP: the IP time-to-live (IPv6: unicast hops) of outgoing packets. */
+    default int ttl() throws IOException {
+        throw needsEpoll("TcpStream.ttl", "the JDK has no socket option for a TCP socket's IP TTL");
+    }
+
+    default void setTtl(int ttl) throws IOException {
+        throw needsEpoll("TcpStream.setTtl", "the JDK has no socket option for a TCP socket's IP TTL");
+    }
+
     // ---- datagrams ----
+
+    /** The next datagram copied into {@code dst} and left queued; its sender, or null if it would block. */
+    default SocketAddress peekFrom(ByteBuffer dst) throws IOException {
+        throw needsEpoll("peek", "a DatagramChannel cannot receive without consuming (no MSG_PEEK)");
+    }
 
     int sendTo(ByteBuffer src, SocketAddress target) throws IOException;
 
@@ -84,4 +108,10 @@ public interface IoSource {
 
     /** Deregisters and closes; safe against I/O on other threads. */
     void close() throws IOException;
+
+    /** What a backend without {@code feature} throws: names the epoll backend and why this one cannot. */
+    static UnsupportedOperationException needsEpoll(String feature, String why) {
+        return new UnsupportedOperationException(feature + " needs the epoll backend (-Dverypoll.backend=epoll: Linux,"
+                + " Java 22+, verypoll-epoll, native access); on this backend " + why);
+    }
 }

@@ -7,6 +7,8 @@ public final class Readiness {
     public static final int ERROR = 1 << 2;
     public static final int READ_CLOSED = 1 << 3;
     public static final int WRITE_CLOSED = 1 << 4;
+    /** Priority readiness ({@code EPOLLPRI}), for sources registered with {@code Interest.PRIORITY}. */
+    public static final int PRIORITY = 1 << 5;
 
     /** What a reset or other I/O failure teaches about a stream: nothing more will flow either way. */
     public static final int BROKEN = ERROR | READ_CLOSED | WRITE_CLOSED;

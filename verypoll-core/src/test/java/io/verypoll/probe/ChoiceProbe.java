@@ -11,7 +11,9 @@ import java.time.Duration;
 
 /**
  * A main for the child JVMs of the backend-choice tests (in verypoll-epoll): one poll cycle, then
- * one line on standard output, "backend NAME works" or "failed: EXCEPTION". Compiled for Java 17
+ * one line on standard output, "backend NAME works" or "failed: EXCEPTION". With an argument
+ * {@code use=NAME} it first asks for that backend through {@link Poll#useBackend}, as the Spring Boot
+ * starter does. Compiled for Java 17
  * with the rest of this suite, so a Java 17 JVM can run it too; in a package of its own, so it runs
  * on the class path next to verypoll-core on the module path (a package cannot be split).
  */
@@ -20,6 +22,16 @@ public final class ChoiceProbe {
     }
 
     public static void main(String[] args) {
+        try {
+            for (String arg : args) {
+                if (arg.startsWith("use=")) {
+                    Poll.useBackend(arg.substring("use=".length()));
+                }
+            }
+        } catch (Throwable t) {
+            System.out.println("failed: " + t);
+            return;
+        }
         try (Poll poll = Poll.open()) {
             Pipe pipe = Pipe.open();
             poll.registry().register(pipe.receiver(), new Token(1), Interest.READABLE);

@@ -1,5 +1,6 @@
 package io.verypoll.epoll;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -13,24 +14,38 @@ import java.nio.channels.MembershipKey;
 import java.nio.channels.NotYetConnectedException;
 
 /**
- * A UDP socket. Like the JDK's {@code DatagramChannel}, it keeps the last sender's address and
- * hands the same object back while datagrams keep coming from there, and the last target's
- * encoding while sends keep going there: an echo loop allocates nothing per datagram.
+ * A UDP or Unix-domain datagram socket. Like the JDK's {@code DatagramChannel}, it keeps the last
+ * sender's address and hands the same object back while datagrams keep coming from there, and the
+ * last target's encoding while sends keep going there: an echo loop allocates nothing per datagram
+ * (from a bound sender: an unnamed Unix sender's address is decoded each time).
  */
 final class DatagramSource extends EpollSource {
     private volatile SocketAddress peer;
+    private final Membership.Set memberships = new Membership.Set();
 
     /** The last sender and its raw bytes; replaced (never changed) when another sender comes. */
-    private volatile Sender lastFrom = new Sender(null, -1, 0, 0, 0, 0);
+    private volatile Sender lastFrom = new Sender(null, -1, 0, 0, 0, 0, null);
 
-    private record Sender(SocketAddress address, int len, long a, long b, long c, int d) {
-        boolean is(int len, long a, long b, long c, int d) {
-            return len == this.len && a == this.a && b == this.b && c == this.c && d == this.d;
+    /**
+     * An address as its first 28 bytes (all of an IPv4 or IPv6 one) and, when longer (a Unix path
+     * or abstract name), all of it in {@code whole}.
+     */
+    private record Sender(SocketAddress address, int len, long a, long b, long c, int d, MemorySegment whole) {
+        boolean is(MemorySegment raw, int len, long a, long b, long c, int d) {
+            return len == this.len && a == this.a && b == this.b && c == this.c && d == this.d
+                    && (len <= SHORT_ADDRESS || MemorySegment.mismatch(raw, 0, len, whole, 0, len) == -1);
         }
     }
 
+    private static final int SHORT_ADDRESS = 28;
+
     DatagramSource(Fd fd, int family) {
         super(fd, family, false);
+    }
+
+    /** A socketpair's end: connected from birth. */
+    void pairedWith() throws IOException {
+        peer = Sockets.peerAddress(fd);
     }
 
     @Override
@@ -111,6 +126,36 @@ final class DatagramSource extends EpollSource {
         return sender(s);
     }
 
+    /** recvfrom with {@code MSG_PEEK}, through the thread's native memory: the datagram stays queued. */
+    @Override
+    public SocketAddress peekFrom(ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        Scratch s = Scratch.get();
+        int room = dst.remaining();
+        long n;
+        fd.acquire();
+        try {
+            MemorySegment into = s.bounce(Math.max(room, 1));
+            n = Libc.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
+            if (n > 0) {
+                MemorySegment.copy(into, 0, MemorySegment.ofBuffer(dst), 0, n);
+            }
+        } finally {
+            fd.release();
+        }
+        if (n < 0) {
+            if (s.errno() == Libc.EAGAIN || s.errno() == Libc.EINTR) {
+                rearm(R, s.errno() == Libc.EINTR);
+                return null;
+            }
+            throw Errno.datagram(s.errno());
+        }
+        dst.position(dst.position() + (int) n);
+        return sender(s);
+    }
+
     /** The sender in {@code s.addr}: the previous object if the bytes are the same. */
     private SocketAddress sender(Scratch s) throws IOException {
         int len = s.addrLen.get(JAVA_INT, 0);
@@ -120,11 +165,12 @@ final class DatagramSource extends EpollSource {
         long wc = len > 16 ? a.get(JAVA_LONG, 16) : 0;
         int wd = len > 24 ? a.get(JAVA_INT, 24) : 0;
         Sender last = lastFrom;
-        if (last.is(len, wa, wb, wc, wd)) {
+        if (last.is(a, len, wa, wb, wc, wd)) {
             return last.address();
         }
         SocketAddress from = Sockaddr.decode(a, len);
-        lastFrom = new Sender(from, len, wa, wb, wc, wd);
+        MemorySegment whole = len > SHORT_ADDRESS ? MemorySegment.ofArray(a.asSlice(0, len).toArray(JAVA_BYTE)) : null;
+        lastFrom = new Sender(from, len, wa, wb, wc, wd, whole);
         return from;
     }
 
@@ -156,9 +202,12 @@ final class DatagramSource extends EpollSource {
         return p;
     }
 
+    /** verypoll's {@link MembershipKey} ({@link Membership}); the same key again for the same group and interface. */
     @Override
-    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) {
-        throw new UnsupportedOperationException("joinMulticast returns the JDK's MembershipKey, which belongs to a"
-                + " DatagramChannel: it needs the nio backend (-Dverypoll.backend=nio)");
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
+        if (family == Libc.AF_UNIX) {
+            throw new UnsupportedOperationException("a Unix-domain socket has no multicast groups");
+        }
+        return memberships.join(this, group, networkInterface);
     }
 }

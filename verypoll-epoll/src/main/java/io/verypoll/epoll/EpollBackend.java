@@ -50,8 +50,8 @@ public final class EpollBackend implements Backend {
     }
 
     @Override
-    public IoSource tcpBind(SocketAddress address, int backlog) throws IOException {
-        return Sockets.tcpBind(address, backlog);
+    public IoSource tcpBind(SocketAddress address, int backlog, boolean reusePort) throws IOException {
+        return Sockets.tcpBind(address, backlog, reusePort);
     }
 
     @Override
@@ -77,6 +77,16 @@ public final class EpollBackend implements Backend {
     @Override
     public IoSource[] unixPair() throws IOException {
         return Sockets.unixPair();
+    }
+
+    @Override
+    public IoSource unixDatagram(SocketAddress address) throws IOException {
+        return Sockets.unixDatagram(address);
+    }
+
+    @Override
+    public IoSource[] unixDatagramPair() throws IOException {
+        return Sockets.unixDatagramPair();
     }
 
     @Override

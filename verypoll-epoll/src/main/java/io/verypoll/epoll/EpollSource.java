@@ -35,7 +35,7 @@ import java.util.Objects;
  * descriptor again if it is ready.
  *
  * <p><b>One state word</b> ({@link #state}): armed directions (bits 0-1), missed (2-3), registered
- * interests (4-5), registered (6), connecting (7), and a generation above, bumped by every
+ * interests (4-5), registered (6), connecting (7), priority interest (8), and a generation above, bumped by every
  * registration change so that a compare-and-set based on an older registration fails. Registration
  * changes are serialised on this object; arming (any thread) and delivering (the poll thread) are
  * lock-free.
@@ -49,7 +49,9 @@ abstract class EpollSource implements IoSource {
     private static final long WANT_SHIFT = 4;
     private static final long REGISTERED = 1 << 6;
     static final long CONNECTING = 1 << 7;
-    private static final long GENERATION = 1 << 8;
+    /** Registered with Interest.PRIORITY: EPOLLPRI watched, and delivered on every kernel report (nothing drains it). */
+    private static final long PRIORITY = 1 << 8;
+    private static final long GENERATION = 1 << 9;
 
     private static final VarHandle STATE;
     private static final VarHandle HINTS;
@@ -109,9 +111,10 @@ abstract class EpollSource implements IoSource {
         return ((s & -GENERATION) + GENERATION) | (s & CONNECTING);
     }
 
-    /** A fresh registration for {@code dirs}: all armed, nothing missed. */
-    private static long registration(long s, int dirs) {
-        return nextGeneration(s) | REGISTERED | ((long) dirs << WANT_SHIFT) | dirs;
+    /** A fresh registration for {@code interests}: all directions armed, nothing missed. */
+    private static long registration(long s, Interest interests) {
+        int dirs = directions(interests);
+        return nextGeneration(s) | REGISTERED | ((long) dirs << WANT_SHIFT) | dirs | (interests.isPriority() ? PRIORITY : 0);
     }
 
     private static int directions(Interest interests) {
@@ -119,12 +122,13 @@ abstract class EpollSource implements IoSource {
     }
 
     /**
-     * What the kernel watches: the registered directions, edge-triggered, and the peer's shutdown
-     * (for the read-closed hint). Errors and hang-ups come anyway.
+     * What the kernel watches: the registered directions, edge-triggered, the peer's shutdown (for
+     * the read-closed hint) and priority data if asked. Errors and hang-ups come anyway.
      */
     static int kernelEvents(long s) {
         int w = want(s);
-        return Libc.EPOLLET | Libc.EPOLLRDHUP | ((w & R) != 0 ? Libc.EPOLLIN : 0) | ((w & W) != 0 ? Libc.EPOLLOUT : 0);
+        return Libc.EPOLLET | Libc.EPOLLRDHUP | ((w & R) != 0 ? Libc.EPOLLIN : 0) | ((w & W) != 0 ? Libc.EPOLLOUT : 0)
+                | ((s & PRIORITY) != 0 ? Libc.EPOLLPRI : 0);
     }
 
     // ---- registration (any thread) -----------------------------------------------------------
@@ -141,7 +145,7 @@ abstract class EpollSource implements IoSource {
         this.poller = p;
         // The key before the state word: the poll thread checks the key after reading the word.
         this.key = k;
-        long ns = registration(s, directions(interests));
+        long ns = registration(s, interests);
         state = ns;
         try {
             p.control(Libc.EPOLL_CTL_ADD, fd, kernelEvents(ns), k);
@@ -158,7 +162,7 @@ abstract class EpollSource implements IoSource {
         EpollPoller p = checkArguments(poller, token, interests);
         requireRegisteredWith(p);
         this.token = token;
-        long ns = registration(state, directions(interests));
+        long ns = registration(state, interests);
         state = ns;
         // MOD also reports the descriptor again if it is ready: reregister re-arms for real.
         p.control(Libc.EPOLL_CTL_MOD, fd, kernelEvents(ns), key);
@@ -236,14 +240,15 @@ abstract class EpollSource implements IoSource {
             }
             int dirs = ready & want(s);
             int owed = fresh ? dirs : dirs & armed(s);
+            int priority = (events & Libc.EPOLLPRI) != 0 && (s & PRIORITY) != 0 ? Readiness.PRIORITY : 0;
             long ns = (s & ~(owed | ((long) owed << MISSED_SHIFT))) | ((long) (dirs & ~owed) << MISSED_SHIFT);
-            if (owed == 0 && ns == s) {
+            if (owed == 0 && priority == 0 && ns == s) {
                 return;
             }
             if (ns == s || STATE.weakCompareAndSet(this, s, ns)) {
-                if (owed != 0) {
+                if (owed != 0 || priority != 0) {
                     reportedHints |= kernel;
-                    out.add(token, owed | kernel | hints);
+                    out.add(token, owed | priority | kernel | hints);
                 }
                 return;
             }

@@ -75,15 +75,22 @@ final class Libc {
     static final int IPPROTO_IPV6 = 41;
     static final int TCP_NODELAY = 1;
     static final int IP_TOS = 1;
+    static final int IP_TTL = 2;
+    static final int IPV6_UNICAST_HOPS = 16;
     static final int IP_MULTICAST_TTL = 33;
     static final int IP_MULTICAST_LOOP = 34;
     static final int IPV6_MULTICAST_HOPS = 18;
     static final int IPV6_MULTICAST_LOOP = 19;
+    static final int IP_ADD_MEMBERSHIP = 35;
+    static final int IP_DROP_MEMBERSHIP = 36;
+    static final int IPV6_ADD_MEMBERSHIP = 20;
+    static final int IPV6_DROP_MEMBERSHIP = 21;
     static final int SHUT_RD = 0;
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;
     /** No SIGPIPE on a send to a closed peer: EPIPE instead. */
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_PEEK = 0x2;
 
     // epoll and eventfd
     static final int EPOLL_CLOEXEC = O_CLOEXEC;
@@ -91,6 +98,7 @@ final class Libc {
     static final int EPOLL_CTL_DEL = 2;
     static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLIN = 0x1;
+    static final int EPOLLPRI = 0x2;
     static final int EPOLLOUT = 0x4;
     static final int EPOLLERR = 0x8;
     static final int EPOLLHUP = 0x10;
@@ -201,9 +209,14 @@ final class Libc {
 
     /** recvfrom with the sender's address in {@code s.addr}. */
     static long recvFrom(Scratch s, int fd, MemorySegment buf, long len) {
+        return recvFrom(s, fd, buf, len, 0);
+    }
+
+    /** recvfrom with {@code flags} ({@link #MSG_PEEK}), the sender's address in {@code s.addr}. */
+    static long recvFrom(Scratch s, int fd, MemorySegment buf, long len, int flags) {
         s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
         try {
-            return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, 0, s.addr, s.addrLen);
+            return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, flags, s.addr, s.addrLen);
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -260,8 +273,13 @@ final class Libc {
 
     /** Two connected non-blocking Unix stream sockets in {@code s.ints} (0 and 4). */
     static int socketPair(Scratch s) {
+        return socketPair(s, SOCK_STREAM);
+    }
+
+    /** Two connected Unix-domain sockets of {@code type} in {@code s.ints} (at 0 and 4). */
+    static int socketPair(Scratch s, int type) {
         try {
-            return (int) SOCKETPAIR.invokeExact(s.errnoState, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, s.ints);
+            return (int) SOCKETPAIR.invokeExact(s.errnoState, AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, s.ints);
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -352,6 +370,15 @@ final class Libc {
     static int setOption(Scratch s, int fd, int level, int name, int len) {
         try {
             return (int) SETSOCKOPT.invokeExact(s.errnoState, fd, level, name, s.ints, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** setsockopt of {@code len} bytes from {@code value} (a struct larger than {@code s.ints}). */
+    static int setOption(Scratch s, int fd, int level, int name, MemorySegment value, int len) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(s.errnoState, fd, level, name, value, len);
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.verypoll.net.UnixAbstractAddress;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet6Address;
@@ -21,8 +22,8 @@ import java.nio.charset.Charset;
 import java.nio.file.Path;
 
 /**
- * {@code struct sockaddr_in}, {@code sockaddr_in6} and {@code sockaddr_un} to and from Java
- * addresses. Ports are in network order; the family in host order.
+ * {@code struct sockaddr_in}, {@code sockaddr_in6} and {@code sockaddr_un} (paths, abstract names,
+ * unnamed) to and from Java addresses. Ports are in network order; the family in host order.
  */
 final class Sockaddr {
     private static final int IN_SIZE = 16;
@@ -59,6 +60,14 @@ final class Sockaddr {
     static int encode(SocketAddress address, int family, MemorySegment dst) throws IOException {
         if (address instanceof UnixDomainSocketAddress) {
             return encodeUnix(((UnixDomainSocketAddress) address).getPath(), dst);
+        }
+        if (address instanceof UnixAbstractAddress) {
+            // A NUL, then the name: no terminator, the length delimits it.
+            byte[] name = ((UnixAbstractAddress) address).name();
+            dst.set(JAVA_SHORT, 0, (short) Libc.AF_UNIX);
+            dst.set(JAVA_BYTE, 2, (byte) 0);
+            MemorySegment.copy(name, 0, dst, JAVA_BYTE, 3, name.length);
+            return 3 + name.length;
         }
         InetSocketAddress isa = inet(address);
         InetAddress ip = isa.getAddress();
@@ -102,6 +111,12 @@ final class Sockaddr {
     static SocketAddress decode(MemorySegment src, int len) throws IOException {
         int family = src.get(JAVA_SHORT, 0);
         if (family == Libc.AF_UNIX) {
+            if (len > 2 && src.get(JAVA_BYTE, 2) == 0) {
+                byte[] name = new byte[len - 3];
+                MemorySegment.copy(src, JAVA_BYTE, 3, name, 0, name.length);
+                return UnixAbstractAddress.of(name);
+            }
+            // An unnamed socket (length 2, unbound or a pair's) is "", as the JDK shows it.
             int n = 0;
             while (2 + n < len && src.get(JAVA_BYTE, 2 + n) != 0) {
                 n++;

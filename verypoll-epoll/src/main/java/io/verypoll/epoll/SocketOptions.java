@@ -85,6 +85,19 @@ final class SocketOptions {
         }
     }
 
+    static int getInt(Fd fd, int level, int name) throws IOException {
+        fd.acquire();
+        try {
+            Scratch s = Scratch.get();
+            if (Libc.getIntOption(s, fd.fd, level, name) < 0) {
+                throw Errno.socket(s.errno());
+            }
+            return s.ints.get(JAVA_INT, 0);
+        } finally {
+            fd.release();
+        }
+    }
+
     static void setInt(Fd fd, int level, int name, int value) throws IOException {
         fd.acquire();
         try {

@@ -41,11 +41,14 @@ final class Sockets {
         }
     }
 
-    static IoSource tcpBind(SocketAddress address, int backlog) throws IOException {
+    static IoSource tcpBind(SocketAddress address, int backlog, boolean reusePort) throws IOException {
         int family = Sockaddr.family(address);
         Fd fd = open(family, Libc.SOCK_STREAM);
         try {
             SocketOptions.setInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, 1);
+            if (reusePort) {
+                SocketOptions.setInt(fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, 1);
+            }
             bind(fd, family, address);
             listen(fd, backlog);
             return new ListenerSource(fd, family);
@@ -105,6 +108,32 @@ final class Sockets {
             fd.close();
             throw e;
         }
+    }
+
+    /** A Unix-domain datagram socket, bound to {@code address} unless it is null. */
+    static IoSource unixDatagram(SocketAddress address) throws IOException {
+        Fd fd = open(Libc.AF_UNIX, Libc.SOCK_DGRAM);
+        try {
+            if (address != null) {
+                bind(fd, Libc.AF_UNIX, address);
+            }
+            return new DatagramSource(fd, Libc.AF_UNIX);
+        } catch (IOException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    static IoSource[] unixDatagramPair() throws IOException {
+        Scratch s = Scratch.get();
+        if (Libc.socketPair(s, Libc.SOCK_DGRAM) < 0) {
+            throw Errno.socket(s.errno());
+        }
+        DatagramSource a = new DatagramSource(new Fd(s.ints.get(JAVA_INT, 0)), Libc.AF_UNIX);
+        DatagramSource b = new DatagramSource(new Fd(s.ints.get(JAVA_INT, 4)), Libc.AF_UNIX);
+        a.pairedWith();
+        b.pairedWith();
+        return new IoSource[] {a, b};
     }
 
     static IoSource[] unixPair() throws IOException {

@@ -3,6 +3,7 @@ package io.verypoll.epoll;
 import io.verypoll.net.Shutdown;
 import io.verypoll.spi.Readiness;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -244,6 +245,60 @@ final class StreamSource extends EpollSource {
         return total;
     }
 
+    /**
+     * recv with {@code MSG_PEEK} into {@code dst}: the bytes stay queued. Through the thread's
+     * native memory and a copy (not a hot path). Like a read, a short result or would-block re-arms
+     * reading: the next event comes with more data.
+     */
+    @Override
+    public int peek(ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("Read-only buffer");
+        }
+        if (connecting(state) && stillConnecting()) {
+            return 0;
+        }
+        if (inputShut) {
+            fd.acquire(); // closed: ClosedChannelException, as a read
+            fd.release();
+            return -1;
+        }
+        int room = dst.remaining();
+        if (room == 0) {
+            rearm(R, true);
+            return 0;
+        }
+        Scratch s = Scratch.get();
+        long n;
+        fd.acquire();
+        try {
+            MemorySegment into = s.bounce(room);
+            n = Libc.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
+            if (n > 0) {
+                MemorySegment.copy(into, 0, MemorySegment.ofBuffer(dst), 0, n);
+            }
+        } finally {
+            fd.release();
+        }
+        if (n > 0) {
+            dst.position(dst.position() + (int) n);
+            if (dst.hasRemaining()) {
+                rearm(R);
+            }
+            return (int) n;
+        }
+        if (n == 0) {
+            learned(Readiness.READ_CLOSED);
+            return -1;
+        }
+        int err = s.errno();
+        if (err == Libc.EAGAIN || err == Libc.EINTR) {
+            rearm(R, err == Libc.EINTR);
+            return 0;
+        }
+        throw failed(Errno.io(err));
+    }
+
     // ---- writes ---------------------------------------------------------------------------------
 
     /** One write from {@code src}: a byte count or {@link #WOULD_BLOCK}; the position moves. */
@@ -368,6 +423,27 @@ final class StreamSource extends EpollSource {
         Scratch s = Scratch.get();
         if (Libc.shutdown(s, fd.fd, how) < 0 && s.errno() != Libc.ENOTCONN) {
             throw Errno.socket(s.errno());
+        }
+    }
+
+    /** IP_TTL; on IPv6 the unicast hop limit, and IP_TTL too where the kernel takes it (IPv4-mapped peers). */
+    @Override
+    public int ttl() throws IOException {
+        return family == Libc.AF_INET6 ? SocketOptions.getInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_UNICAST_HOPS)
+                : SocketOptions.getInt(fd, Libc.IPPROTO_IP, Libc.IP_TTL);
+    }
+
+    @Override
+    public void setTtl(int ttl) throws IOException {
+        if (family == Libc.AF_INET6) {
+            SocketOptions.setInt(fd, Libc.IPPROTO_IPV6, Libc.IPV6_UNICAST_HOPS, ttl);
+            try {
+                SocketOptions.setInt(fd, Libc.IPPROTO_IP, Libc.IP_TTL, ttl);
+            } catch (IOException notDualStack) {
+                // an IPv6-only socket: the hop limit is all there is
+            }
+        } else {
+            SocketOptions.setInt(fd, Libc.IPPROTO_IP, Libc.IP_TTL, ttl);
         }
     }
 

@@ -69,6 +69,26 @@ class BackendChoiceTest {
         assertThat(run.quiet().verdict()).contains("kqueue is not a backend; use nio, epoll or auto");
     }
 
+    /** Poll.useBackend (the starter's verypoll.backend) wins over -Dverypoll.backend while nothing is chosen. */
+    @Test
+    void aRequestBeforeTheFirstPollWinsOverTheSystemProperty() throws Exception {
+        ChildJvm run = ChildJvm.run(ChildJvm.THIS_JAVA, args("-Dverypoll.backend=nio", "--enable-native-access=ALL-UNNAMED"),
+                List.of("use=epoll"));
+        assertThat(run.quiet().verdict()).isEqualTo("backend epoll works");
+        ChildJvm back = ChildJvm.run(ChildJvm.THIS_JAVA, args("-Dverypoll.backend=epoll", "--enable-native-access=ALL-UNNAMED"),
+                List.of("use=nio"));
+        assertThat(back.quiet().verdict()).isEqualTo("backend nio works");
+    }
+
+    @Test
+    void aRequestForEpollWithoutNativeAccessSaysWhichFlag() throws Exception {
+        ChildJvm run = ChildJvm.run(ChildJvm.THIS_JAVA, args(), List.of("use=epoll"));
+        assertThat(run.quiet().verdict()).startsWith("failed: java.lang.IllegalStateException: verypoll.backend=epoll cannot be used")
+                .contains("--enable-native-access=ALL-UNNAMED");
+        ChildJvm auto = ChildJvm.run(ChildJvm.THIS_JAVA, args(), List.of("use=auto"));
+        assertThat(auto.quiet().verdict()).isEqualTo("backend nio works");
+    }
+
     /**
      * The JDK Maven runs on, when it is older than 22 (Java 17 here): auto is NIO, and not one class
      * of this module is loaded (its classes are for Java 22: loading one would fail).
@@ -87,6 +107,10 @@ class BackendChoiceTest {
         assertThat(auto.verdict()).isEqualTo("backend nio works");
         assertThat(auto.out()).as("classes loaded").contains("io.verypoll.internal.SelectedBackend")
                 .doesNotContain("io.verypoll.epoll.");
+
+        ChildJvm requested = ChildJvm.run(java.toString(), args("-verbose:class"), List.of("use=auto"));
+        assertThat(requested.verdict()).isEqualTo("backend nio works");
+        assertThat(requested.out()).as("classes loaded").doesNotContain("io.verypoll.epoll.");
 
         ChildJvm epoll = ChildJvm.run(java.toString(), args("-Dverypoll.backend=epoll"));
         assertThat(epoll.quiet().verdict()).contains("cannot be used: it needs Java 22 or later");

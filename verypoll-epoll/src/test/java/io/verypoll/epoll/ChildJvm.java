@@ -16,10 +16,16 @@ record ChildJvm(String out, String err) {
     static final String THIS_JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     static ChildJvm run(String java, List<String> jvmArgs) throws IOException, InterruptedException {
+        return run(java, jvmArgs, List.of());
+    }
+
+    /** @param probeArgs the probe's own arguments ({@code use=NAME}) */
+    static ChildJvm run(String java, List<String> jvmArgs, List<String> probeArgs) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(jvmArgs);
         command.add("io.verypoll.probe.ChoiceProbe");
+        command.addAll(probeArgs);
         Path out = Files.createTempFile("probe", ".out");
         Path err = Files.createTempFile("probe", ".err");
         try {

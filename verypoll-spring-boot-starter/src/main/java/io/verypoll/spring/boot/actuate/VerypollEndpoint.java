@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.actuate;
 
+import io.verypoll.Poll;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
@@ -18,7 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /actuator/verypoll}: the loops, the servers and the clients (with the settings they run with), as they are now. */
+/**
+ * {@code /actuator/verypoll}: the backend ({@code nio} or {@code epoll}), the loops, the servers and the
+ * clients (with the settings they run with), as they are now.
+ */
 @Endpoint(id = "verypoll")
 public class VerypollEndpoint {
 
@@ -38,7 +42,7 @@ public class VerypollEndpoint {
         List<ClientReport> clients = lifecycle == null ? List.of()
                 : lifecycle.clients().stream().map(VerypollEndpoint::client).toList();
         String state = group.isStarted() ? "running" : group.isStopped() ? "stopped" : "not started";
-        return new Report(state, group.handlerErrors().total(), loops, servers, clients);
+        return new Report(state, Poll.backend(), group.handlerErrors().total(), loops, servers, clients);
     }
 
     private static LoopReport loop(PollLoop loop) {
@@ -78,8 +82,8 @@ public class VerypollEndpoint {
         return settings;
     }
 
-    public record Report(String state, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers,
-                         List<ClientReport> clients) {
+    public record Report(String state, String backend, long handlerErrors, List<LoopReport> loops,
+                         List<ServerReport> servers, List<ClientReport> clients) {
     }
 
     /** A client: where it connects, its link ("connected", "not connected", or "none"), its connects and bytes. */

@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.actuate;
 
+import io.verypoll.Poll;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * UP while every loop thread runs and none is stuck in one iteration past the blocked threshold; DOWN
  * otherwise, naming the loop (and a failed loop's cause). OUT_OF_SERVICE from the moment a graceful
  * shutdown stops accepting, so a readiness group that includes it refuses traffic then. Loops that
- * have not started (nothing uses them yet) are UP and say so.
+ * have not started (nothing uses them yet) are UP and say so. The details name the backend ({@code nio}
+ * or {@code epoll}).
  *
  * <p>Clients: each client bean with a link is listed under {@code links} with its target and whether it
  * is connected, and a running link that is not connected (connecting, or waiting to reconnect) makes
@@ -41,6 +43,7 @@ public class VerypollHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
+        builder.withDetail("backend", Poll.backend());
         if (lifecycle != null && lifecycle.state() == VerypollLifecycle.State.DRAINING) {
             builder.withDetail("state", "draining").outOfService();
             return;

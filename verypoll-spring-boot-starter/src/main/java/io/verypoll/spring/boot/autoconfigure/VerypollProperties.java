@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.autoconfigure;
 
+import io.verypoll.spring.boot.context.VerypollBackendSelector;
 import io.verypoll.spring.boot.context.VerypollGracefulShutdown;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,6 +19,14 @@ public class VerypollProperties implements Validator {
 
     /** Whether to auto-configure verypoll's poll loops and start its servers. */
     private boolean enabled = true;
+
+    /**
+     * Backend of verypoll-core for this JVM: nio (java.nio Selectors), epoll (Linux, Java 22+, verypoll-epoll
+     * on the class path, --enable-native-access) or auto (epoll where it works, else nio). Applied before any
+     * bean exists; a JVM has one backend, so startup fails if it already uses the other one. Unset: the core's
+     * -Dverypoll.backend, else nio. Applies even with verypoll.enabled=false.
+     */
+    private VerypollBackendSelector.Backend backend;
 
     /** Number of poll loop threads (verypoll-loop-N). Defaults to the number of available processors. */
     private Integer loops;
@@ -61,6 +70,14 @@ public class VerypollProperties implements Validator {
 
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    public VerypollBackendSelector.Backend getBackend() {
+        return backend;
+    }
+
+    public void setBackend(VerypollBackendSelector.Backend backend) {
+        this.backend = backend;
     }
 
     public Integer getLoops() {

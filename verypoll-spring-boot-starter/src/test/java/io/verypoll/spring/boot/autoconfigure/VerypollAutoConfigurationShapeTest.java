@@ -30,7 +30,7 @@ class VerypollAutoConfigurationShapeTest {
                 "META-INF/spring/org.springframework.boot.autoconfigure.AutoConfiguration.imports")
                 .getContentAsString(StandardCharsets.UTF_8);
         List<String> names = imports.lines().map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
-        assertThat(names).hasSize(4);
+        assertThat(names).hasSize(5);
         for (String name : names) {
             Class<?> type = Class.forName(name);
             assertThat(Modifier.isPublic(type.getModifiers()) && Modifier.isFinal(type.getModifiers())).as(name).isTrue();
