@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
@@ -22,7 +23,8 @@ import java.util.concurrent.Executor;
  * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} beans. The loop threads
  * start only when something uses them: a server bean, or a registration through the group.
  */
-@AutoConfiguration
+// After Boot's SSL auto-configuration: servers with ssl.bundle look their bundle up in its SslBundles.
+@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "verypoll.enabled", matchIfMissing = true)
 // Boot's LifecycleAutoConfiguration binds LifecycleProperties too; enabling it here keeps the phase
 // timeout typed when that auto-configuration is not in the context (a registered bean is not added twice).
@@ -60,11 +62,14 @@ public final class VerypollAutoConfiguration {
                                         ObjectProvider<VerypollServerCustomizer> customizers,
                                         VerypollProperties properties, VerypollServerProperties serverProperties,
                                         LifecycleProperties lifecycle, ApplicationEventPublisher publisher,
-                                        @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor) {
+                                        @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor,
+                                        ObjectProvider<SslBundles> sslBundles) {
         VerypollLifecycle.Options options = new VerypollLifecycle.Options(properties.getShutdownTimeout(),
                 lifecycle.getTimeoutPerShutdownPhase(), properties.isNonLoopbackAcknowledged());
-        return new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties, options, publisher,
-                offloadExecutor);
+        VerypollLifecycle verypollLifecycle = new VerypollLifecycle(verypollLoopGroup, servers, customizers,
+                serverProperties, options, publisher, offloadExecutor);
+        verypollLifecycle.setSslBundles(sslBundles);
+        return verypollLifecycle;
     }
 
     @Bean

@@ -10,6 +10,9 @@ import io.verypoll.net.SocketStream;
 import io.verypoll.Token;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -58,7 +61,6 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private long backoffNanos;
     private volatile boolean acceptPaused;
     private volatile boolean listenerClosed;
-    private long nextConnectionId;
     private long errorsInEpisode;
 
     // Listener-loop counters, read by meters.
@@ -66,14 +68,101 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private volatile long rejectedMaxConnections;
     private volatile long rejectedAcceptError;
 
+    /** Where ssl.bundle is looked up: the builder's, else the starter's (the context's SslBundles). */
+    private volatile SslBundles sslBundles;
+    private final boolean ownSslBundles;
+    /** The registries this server's update handler was added to: SslBundles cannot remove one. */
+    private final java.util.Set<SslBundles> watched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The TLS material of the current run, null without ssl.bundle. */
+    private volatile TlsContext tls;
+    private volatile String tlsBundleName;
+
     private ConnectionList[] connections;
     /** Bytes of heap held for input by all framed connections, across loops: what max-buffered-input caps. */
     final AtomicLong bufferedInput = new AtomicLong();
 
-    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory, Executor offloadExecutor) {
+    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory, Executor offloadExecutor,
+                 SslBundles sslBundles) {
         super(name, settings);
         this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
         this.offload = new OffloadExecutor(offloadExecutor);
+        this.sslBundles = sslBundles;
+        this.ownSslBundles = sslBundles != null;
+    }
+
+    /**
+     * Where {@code ssl.bundle} is looked up when the builder gave no {@code sslBundles}: the starter
+     * passes the context's {@link SslBundles} (Boot's {@code spring.ssl.bundle.*}) before each start.
+     */
+    public void defaultSslBundles(SslBundles bundles) {
+        if (!ownSslBundles) {
+            sslBundles = bundles;
+        }
+    }
+
+    /** True while the server runs with TLS (ssl.bundle set). */
+    public boolean isTls() {
+        return tls != null;
+    }
+
+    /** TLS failures of this server's connections for {@code cause}, each closed with {@code tls-error}. */
+    public long tlsFailures(TlsFailure cause) {
+        return counters.tlsFailures(cause);
+    }
+
+    /** Sets up TLS for this run from the ssl.bundle setting; null without one. */
+    private TlsContext prepareTls() {
+        String bundleName = settings().sslBundle();
+        if (bundleName == null) {
+            return null;
+        }
+        SslBundles bundles = sslBundles;
+        if (bundles == null) {
+            throw new IllegalStateException("server '" + name() + "' has ssl.bundle '" + bundleName + "' but no SslBundles"
+                    + " to find it in: run it in a Boot context (spring.ssl.bundle.*), or give its builder sslBundles(...)");
+        }
+        SslBundle bundle;
+        try {
+            bundle = bundles.getBundle(bundleName);
+        } catch (NoSuchSslBundleException e) {
+            throw new IllegalStateException("server '" + name() + "': ssl.bundle '" + bundleName + "' names no SSL bundle;"
+                    + " the bundles are " + bundles.getBundleNames(), e);
+        }
+        TlsContext context = TlsContext.forServer(bundle, settings(), task -> offloadExecutorForUse().execute(task),
+                group.loops().size());
+        tlsBundleName = bundleName;
+        if (watched.add(bundles)) {
+            // Called on the registry's thread (a file watcher): engines made afterwards use the new material.
+            bundles.addBundleUpdateHandler(bundleName, updated -> bundleUpdated(bundleName, updated));
+        }
+        return context;
+    }
+
+    private void bundleUpdated(String bundleName, SslBundle bundle) {
+        TlsContext context = tls;
+        if (context == null || !bundleName.equals(tlsBundleName)) {
+            return; // a handler of an earlier run, for a bundle this run does not use
+        }
+        try {
+            context.update(bundle);
+            log.info("server '" + name() + "': SSL bundle '" + bundleName + "' reloaded; new connections use it");
+        } catch (RuntimeException e) {
+            log.warn("server '" + name() + "': the update of SSL bundle '" + bundleName + "' cannot be used ("
+                    + e.getMessage() + "); new connections keep the previous material", e);
+        }
+    }
+
+    /** The layers of the wire on an accepted socket: PROXY header first (below TLS), then TLS. */
+    private StreamChannel layered(StreamChannel channel, PollLoop loop) {
+        ProxyProtocol proxy = settings().proxyProtocol();
+        if (proxy != ProxyProtocol.OFF) {
+            channel = new ProxyChannel(channel, proxy);
+        }
+        TlsContext context = tls;
+        if (context != null) {
+            channel = new TlsChannel(channel, context.newEngine(), context, context.buffers(loop), loop.runtime());
+        }
+        return channel;
     }
 
     /** Binds the listening socket with the current settings. */
@@ -182,6 +271,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         acceptPaused = false;
         resumeQueued.set(false);
         errorsInEpisode = 0;
+        tls = null;
+        tls = prepareTls();
         listener = bindListener();
         try {
             boundAddress = listener.localAddress();
@@ -242,15 +333,33 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         active.incrementAndGet();
         accepted++;
         PollLoop target = group.next();
-        Connection connection = new Connection(this, target, channel, nextConnectionId++,
-                counters.stripe(target.index()));
         if (target == listenerLoop) {
-            connection.open(handlerFactory);
-        } else if (!target.runtime().executeInternal(() -> connection.open(handlerFactory))) {
+            open(channel, target);
+        } else if (!target.runtime().executeInternal(() -> open(channel, target))) {
             // The target loop has run its last tasks (it is stopping or failed).
             closeQuietly(channel);
             active.decrementAndGet();
         }
+    }
+
+    /** On the connection's loop: its layers (which use the loop's buffers) and the connection. */
+    private void open(StreamChannel socket, PollLoop loop) {
+        StreamChannel channel;
+        try {
+            channel = layered(socket, loop);
+        } catch (RuntimeException e) {
+            log.warn("server '" + name() + "': could not set up the connection's TLS engine; closing it", e);
+            closeQuietly(socket);
+            active.decrementAndGet();
+            return;
+        }
+        new Connection(this, loop, channel, nextConnectionId(), counters.stripe(loop.index())).open(handlerFactory);
+    }
+
+    private final AtomicLong connectionIds = new AtomicLong();
+
+    private long nextConnectionId() {
+        return connectionIds.getAndIncrement();
     }
 
     private void acceptFailed(IOException error) {

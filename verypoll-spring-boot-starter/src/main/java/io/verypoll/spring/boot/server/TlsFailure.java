@@ -1,0 +1,48 @@
+package io.verypoll.spring.boot.server;
+
+import javax.net.ssl.SSLHandshakeException;
+import java.security.cert.CertificateException;
+import java.util.Locale;
+
+/** Why TLS failed on a connection: the bounded {@code cause} tag of {@code verypoll.tls.failures}. */
+public enum TlsFailure {
+    /** The first bytes were no TLS record: a plaintext client, or garbage. */
+    NOT_TLS("not-tls"),
+    /** A certificate was refused or missing: an unknown CA, client-auth need without one. */
+    CERTIFICATE("certificate"),
+    /** No protocol version, cipher suite or ALPN protocol in common. */
+    NEGOTIATION("negotiation"),
+    /** Another handshake failure, or the peer closed in the middle of the handshake. */
+    HANDSHAKE("handshake"),
+    /** After the handshake: the peer asked for a renegotiation, which is refused. */
+    RENEGOTIATION("renegotiation"),
+    /** After the handshake: a record that does not decrypt or does not belong there. */
+    RECORD("record");
+
+    private final String tag;
+
+    TlsFailure(String tag) {
+        this.tag = tag;
+    }
+
+    public String tag() {
+        return tag;
+    }
+
+    /** The cause of an exception the engine threw, in the handshake or after it. */
+    static TlsFailure of(Throwable error, boolean handshaking) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return CERTIFICATE;
+            }
+        }
+        String message = String.valueOf(error.getMessage()).toLowerCase(Locale.ROOT);
+        if (message.contains("certificate") || message.contains("unknown_ca") || message.contains("path")) {
+            return CERTIFICATE;
+        }
+        if (message.contains("protocol") || message.contains("cipher") || message.contains("no_application")) {
+            return NEGOTIATION;
+        }
+        return handshaking || error instanceof SSLHandshakeException ? HANDSHAKE : RECORD;
+    }
+}
