@@ -10,8 +10,6 @@ import io.verypoll.net.SocketStream;
 import io.verypoll.Token;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.boot.ssl.NoSuchSslBundleException;
-import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 
 import java.io.IOException;
@@ -42,7 +40,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
 
     private final ConnectionHandlerFactory handlerFactory;
     private final OffloadExecutor offload;
-    /** Wraps each accepted socket: the place for a layer on the wire (TLS, one day); tests count calls with it. */
+    /** Wraps each accepted socket before its layers (PROXY, TLS: see ServerLayers); tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
 
@@ -68,14 +66,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private volatile long rejectedMaxConnections;
     private volatile long rejectedAcceptError;
 
-    /** Where ssl.bundle is looked up: the builder's, else the starter's (the context's SslBundles). */
-    private volatile SslBundles sslBundles;
-    private final boolean ownSslBundles;
-    /** The registries this server's update handler was added to: SslBundles cannot remove one. */
-    private final java.util.Set<SslBundles> watched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    /** The TLS material of the current run, null without ssl.bundle. */
-    private volatile TlsContext tls;
-    private volatile String tlsBundleName;
+    /** PROXY header and TLS on accepted sockets. */
+    private final ServerLayers layers;
 
     private ConnectionList[] connections;
     /** Bytes of heap held for input by all framed connections, across loops: what max-buffered-input caps. */
@@ -86,8 +78,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         super(name, settings);
         this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
         this.offload = new OffloadExecutor(offloadExecutor);
-        this.sslBundles = sslBundles;
-        this.ownSslBundles = sslBundles != null;
+        this.layers = new ServerLayers(sslBundles);
     }
 
     /**
@@ -95,74 +86,17 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
      * passes the context's {@link SslBundles} (Boot's {@code spring.ssl.bundle.*}) before each start.
      */
     public void defaultSslBundles(SslBundles bundles) {
-        if (!ownSslBundles) {
-            sslBundles = bundles;
-        }
+        layers.defaultBundles(bundles);
     }
 
     /** True while the server runs with TLS (ssl.bundle set). */
     public boolean isTls() {
-        return tls != null;
+        return layers.isTls();
     }
 
     /** TLS failures of this server's connections for {@code cause}, each closed with {@code tls-error}. */
     public long tlsFailures(TlsFailure cause) {
         return counters.tlsFailures(cause);
-    }
-
-    /** Sets up TLS for this run from the ssl.bundle setting; null without one. */
-    private TlsContext prepareTls() {
-        String bundleName = settings().sslBundle();
-        if (bundleName == null) {
-            return null;
-        }
-        SslBundles bundles = sslBundles;
-        if (bundles == null) {
-            throw new IllegalStateException("server '" + name() + "' has ssl.bundle '" + bundleName + "' but no SslBundles"
-                    + " to find it in: run it in a Boot context (spring.ssl.bundle.*), or give its builder sslBundles(...)");
-        }
-        SslBundle bundle;
-        try {
-            bundle = bundles.getBundle(bundleName);
-        } catch (NoSuchSslBundleException e) {
-            throw new IllegalStateException("server '" + name() + "': ssl.bundle '" + bundleName + "' names no SSL bundle;"
-                    + " the bundles are " + bundles.getBundleNames(), e);
-        }
-        TlsContext context = TlsContext.forServer(bundle, settings(), task -> offloadExecutorForUse().execute(task),
-                group.loops().size());
-        tlsBundleName = bundleName;
-        if (watched.add(bundles)) {
-            // Called on the registry's thread (a file watcher): engines made afterwards use the new material.
-            bundles.addBundleUpdateHandler(bundleName, updated -> bundleUpdated(bundleName, updated));
-        }
-        return context;
-    }
-
-    private void bundleUpdated(String bundleName, SslBundle bundle) {
-        TlsContext context = tls;
-        if (context == null || !bundleName.equals(tlsBundleName)) {
-            return; // a handler of an earlier run, for a bundle this run does not use
-        }
-        try {
-            context.update(bundle);
-            log.info("server '" + name() + "': SSL bundle '" + bundleName + "' reloaded; new connections use it");
-        } catch (RuntimeException e) {
-            log.warn("server '" + name() + "': the update of SSL bundle '" + bundleName + "' cannot be used ("
-                    + e.getMessage() + "); new connections keep the previous material", e);
-        }
-    }
-
-    /** The layers of the wire on an accepted socket: PROXY header first (below TLS), then TLS. */
-    private StreamChannel layered(StreamChannel channel, PollLoop loop) {
-        ProxyProtocol proxy = settings().proxyProtocol();
-        if (proxy != ProxyProtocol.OFF) {
-            channel = new ProxyChannel(channel, proxy);
-        }
-        TlsContext context = tls;
-        if (context != null) {
-            channel = new TlsChannel(channel, context.newEngine(), context, context.buffers(loop), loop.runtime());
-        }
-        return channel;
     }
 
     /** Binds the listening socket with the current settings. */
@@ -271,8 +205,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         acceptPaused = false;
         resumeQueued.set(false);
         errorsInEpisode = 0;
-        tls = null;
-        tls = prepareTls();
+        layers.prepare(name(), settings(), task -> offloadExecutorForUse().execute(task), loops);
         listener = bindListener();
         try {
             boundAddress = listener.localAddress();
@@ -346,7 +279,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private void open(StreamChannel socket, PollLoop loop) {
         StreamChannel channel;
         try {
-            channel = layered(socket, loop);
+            channel = layers.wrap(socket, loop);
         } catch (RuntimeException e) {
             log.warn("server '" + name() + "': could not set up the connection's TLS engine; closing it", e);
             closeQuietly(socket);

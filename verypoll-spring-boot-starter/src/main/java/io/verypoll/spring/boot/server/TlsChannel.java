@@ -59,13 +59,13 @@ final class TlsChannel implements StreamChannel {
     private Phase phase = Phase.HANDSHAKING;
     /** Ciphertext read and not yet unwrapped (read mode), null when none. */
     private ByteBuffer inStash;
-    /** Ciphertext wrapped and not yet taken by the socket (read mode), null when none. */
-    private ByteBuffer outStash;
+    /** Ciphertext wrapped and not yet taken by the socket. */
+    private final PendingCiphertext pending = new PendingCiphertext();
     /** The last read of the socket filled the packet buffer: more may wait there. */
     private boolean socketFull;
     /** The last unwrap stopped because the caller's buffer was full. */
     private boolean dstFull;
-    /** The end of stream goes to the socket once the close_notify in {@link #outStash} is out. */
+    /** The end of stream goes to the socket once the close_notify in {@link #pending} is out. */
     private boolean shutdownPending;
     /** First byte the peer sent, -1 before any: tells a plaintext client from a failed handshake. */
     private int firstByte = -1;
@@ -339,11 +339,8 @@ final class TlsChannel implements StreamChannel {
         if (engine.isOutboundDone()) {
             throw new IOException("TLS output already closed");
         }
-        if (outStash != null) {
-            flushStash();
-            if (outStash != null) {
-                return 0;
-            }
+        if (!pending.flush(inner)) {
+            return 0;
         }
         ByteBuffer net = buffers.netOut.clear();
         int packet = context.packetSize();
@@ -361,8 +358,7 @@ final class TlsChannel implements StreamChannel {
         } catch (SSLException | RuntimeException e) {
             throw fail(e);
         }
-        net.flip();
-        send(net);
+        pending.send(net.flip(), inner);
         return consumed;
     }
 
@@ -383,8 +379,7 @@ final class TlsChannel implements StreamChannel {
             SSLEngineResult result = engine.wrap(NOTHING, 0, 1, net);
             handshakeMoved(result);
             if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW || net.remaining() < packet) {
-                net.flip();
-                send(net);
+                pending.send(net.flip(), inner);
                 net.clear();
                 if (result.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                     continue;
@@ -395,58 +390,17 @@ final class TlsChannel implements StreamChannel {
                 break;
             }
         }
-        net.flip();
-        send(net);
-    }
-
-    /** Sends {@code net} behind what waits; what the socket does not take waits in {@link #outStash}. */
-    private void send(ByteBuffer net) throws IOException {
-        if (!net.hasRemaining()) {
-            return;
-        }
-        if (outStash != null) {
-            flushStash();
-        }
-        if (outStash == null) {
-            while (net.hasRemaining()) {
-                if (inner.write(net) == 0) {
-                    break;
-                }
-            }
-            if (!net.hasRemaining()) {
-                return;
-            }
-        }
-        int waiting = outStash == null ? 0 : outStash.remaining();
-        ByteBuffer stash = ByteBuffer.allocate(waiting + net.remaining());
-        if (outStash != null) {
-            stash.put(outStash);
-        }
-        stash.put(net).flip();
-        outStash = stash;
-    }
-
-    private void flushStash() throws IOException {
-        ByteBuffer stash = outStash;
-        while (stash.hasRemaining()) {
-            if (inner.write(stash) == 0) {
-                return;
-            }
-        }
-        outStash = null;
+        pending.send(net.flip(), inner);
     }
 
     @Override
     public boolean hasBufferedOutput() {
-        return outStash != null && phase != Phase.DONE;
+        return !pending.isEmpty() && phase != Phase.DONE;
     }
 
     @Override
     public void flushBuffered() throws IOException {
-        if (outStash != null) {
-            flushStash();
-        }
-        if (outStash == null && shutdownPending) {
+        if (pending.flush(inner) && shutdownPending) {
             shutdownPending = false;
             inner.shutdownOutput();
         }
@@ -463,7 +417,7 @@ final class TlsChannel implements StreamChannel {
                 throw fail(e);
             }
         } // while a task runs the engine is not ours: the end of stream alone
-        if (outStash == null) {
+        if (pending.isEmpty()) {
             inner.shutdownOutput();
         } else {
             shutdownPending = true;
@@ -497,7 +451,7 @@ final class TlsChannel implements StreamChannel {
     public void close() throws IOException {
         phase = Phase.DONE;
         inStash = null;
-        outStash = null;
+        pending.clear();
         inner.close();
     }
 
