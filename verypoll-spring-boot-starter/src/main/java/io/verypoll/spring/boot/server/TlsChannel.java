@@ -80,6 +80,13 @@ final class TlsChannel implements StreamChannel {
         this.context = context;
         this.buffers = buffers;
         this.runtime = runtime;
+        if (engine.getUseClientMode()) {
+            try {
+                engine.beginHandshake(); // the ClientHello goes out at the first read
+            } catch (SSLException e) {
+                throw new IllegalStateException("could not start the TLS handshake", e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- reading

@@ -62,7 +62,7 @@ final class TlsContext {
         this.tasks = tasks;
         this.perLoop = new Buffers[loops];
         this.material = material(bundle);
-        SSLEngine probe = newEngine();
+        SSLEngine probe = newEngine(clientMode ? "localhost" : null, -1);
         this.packetSize = probe.getSession().getPacketBufferSize();
     }
 
@@ -72,6 +72,14 @@ final class TlsContext {
         String[] protocols = alpn.isBlank() ? new String[0]
                 : Arrays.stream(alpn.split(",")).map(String::trim).toArray(String[]::new);
         return new TlsContext(false, bundle, settings.get(ServerSetting.SSL_CLIENT_AUTH), protocols, tasks, loops);
+    }
+
+    /**
+     * A client's: the same engines in client mode, which verify the server's host name (HTTPS
+     * endpoint identification) and start the handshake at their connection's first read.
+     */
+    static TlsContext forClient(SslBundle bundle, String[] applicationProtocols, Executor tasks, int loops) {
+        return new TlsContext(true, bundle, ClientAuth.NONE, applicationProtocols.clone(), tasks, loops);
     }
 
     /** New material from an updated bundle: for the engines made from now on. */
@@ -102,17 +110,27 @@ final class TlsContext {
         return kept.toArray(String[]::new);
     }
 
-    /** An engine for one connection, with the current material. */
+    /** An engine for one server connection, with the current material. */
     SSLEngine newEngine() {
+        return newEngine(null, -1);
+    }
+
+    /**
+     * An engine for one connection to {@code peerHost} (client mode: the name checked against the
+     * server's certificate and sent as SNI; null on a server).
+     */
+    SSLEngine newEngine(String peerHost, int peerPort) {
         Material m = material;
-        SSLEngine engine = m.context.createSSLEngine();
+        SSLEngine engine = peerHost == null ? m.context.createSSLEngine() : m.context.createSSLEngine(peerHost, peerPort);
         engine.setUseClientMode(clientMode);
         SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(m.protocols);
         if (m.ciphers != null) {
             parameters.setCipherSuites(m.ciphers);
         }
-        if (!clientMode) {
+        if (clientMode) {
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        } else {
             switch (clientAuth) {
                 case NEED -> parameters.setNeedClientAuth(true);
                 case WANT -> parameters.setWantClientAuth(true);
