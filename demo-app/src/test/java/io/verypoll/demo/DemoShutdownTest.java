@@ -68,7 +68,9 @@ class DemoShutdownTest {
                 echo.setSoTimeout(20_000);
                 echo.getOutputStream().write("in flight".getBytes(StandardCharsets.US_ASCII));
                 assertThat(echo.getInputStream().readNBytes(9)).isEqualTo("in flight".getBytes(StandardCharsets.US_ASCII));
-                Thread.sleep(300); // let the HTTP request reach its handler: a timing aid, not a synchronisation
+                // The HTTP request must be in its handler before the shutdown starts (on a busy machine
+                // its connect can take longer than any fixed pause).
+                await().atMost(Duration.ofSeconds(20)).until(() -> ports.containsKey("slow-begun"));
 
                 long start = System.nanoTime();
                 child.destroy(); // SIGTERM
@@ -102,6 +104,9 @@ class DemoShutdownTest {
                 last.addLast(line);
                 if (last.size() > 40) {
                     last.pollFirst();
+                }
+                if (line.equals("SLOW begun")) {
+                    ports.put("slow-begun", 0);
                 }
                 if (line.startsWith("PORT ")) {
                     String[] parts = line.split(" ");

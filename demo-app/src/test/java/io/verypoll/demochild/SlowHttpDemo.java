@@ -48,6 +48,7 @@ public final class SlowHttpDemo {
     static class SlowController {
         @GetMapping("/slow")
         String slow(@RequestParam long ms) throws InterruptedException {
+            System.out.println("SLOW begun"); // the test sends SIGTERM once the request is here
             Thread.sleep(ms); // an HTTP request still in flight when the shutdown starts
             return "done";
         }
