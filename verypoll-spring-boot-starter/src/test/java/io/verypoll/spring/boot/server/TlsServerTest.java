@@ -169,6 +169,33 @@ class TlsServerTest {
     }
 
     @Test
+    void aHalfClosedTls13ConnectionStillTakesTheServersReply() throws Exception {
+        start(TcpServer.builder().handler(new ConnectionHandler() {
+            private int received;
+
+            @Override
+            public void onData(Connection connection, java.nio.ByteBuffer data) {
+                received += data.remaining();
+                data.position(data.limit());
+            }
+
+            @Override
+            public void onReadClosed(Connection connection) {
+                // The client's close_notify ended its side only: the reply still goes out, then ours.
+                connection.write(("got " + received).getBytes(StandardCharsets.US_ASCII));
+                connection.close();
+            }
+        }));
+        try (SSLSocket socket = connect(TlsMaterial.client())) {
+            socket.getOutputStream().write(new byte[1000]);
+            socket.shutdownOutput(); // TLS 1.3: close_notify, the input stays open
+            assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("got 1000");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.closedConnections(CloseReason.PEER_CLOSED) == 1);
+    }
+
+    @Test
     void aClientTrustingAnotherCaFailsCleanlyAndTheFailureIsCounted() throws Exception {
         startEcho();
         try (SSLSocket socket = connect(TlsMaterial.client("other-ca", false))) {
