@@ -232,22 +232,29 @@ final class TlsChannel implements StreamChannel {
      * throws what went wrong, and sends the alert.
      */
     private LayerFailure handshakeEnded() {
+        TlsFailure cause;
         try {
             ByteBuffer net = buffers.netOut.clear();
             engine.wrap(NOTHING, 0, 1, net);
             net.flip();
+            // The task's failure may already have been reported inside the engine: its alert says why.
+            cause = TlsFailure.ofAlert(net);
             inner.write(net);
         } catch (IOException | RuntimeException e) {
             return fail(e);
         }
-        return fail(LayerFailure.tls(TlsFailure.HANDSHAKE, "the TLS engine closed during the handshake", null));
+        return fail(LayerFailure.tls(cause, "the TLS handshake failed (alert sent)", null));
     }
 
-    /** Keeps the unprocessed tail of {@code net}, in {@code spare} when it fits. */
+    /**
+     * Keeps the unprocessed tail of {@code net}, in {@code spare} when it fits. Sized by what arrived
+     * (in KiB steps), not by the largest record: a peer that sends five bytes of a record and stalls
+     * makes the connection hold 1 KiB, not 16.
+     */
     private void keepInput(ByteBuffer net, ByteBuffer spare) {
         int rest = net.remaining();
         ByteBuffer stash = spare != null && spare.capacity() >= rest ? spare.clear()
-                : ByteBuffer.allocate(Math.max(rest, context.packetSize()));
+                : ByteBuffer.allocate((rest + 1023) & ~1023);
         stash.put(net).flip();
         inStash = stash;
     }

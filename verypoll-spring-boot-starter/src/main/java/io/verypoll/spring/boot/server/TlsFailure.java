@@ -29,6 +29,25 @@ public enum TlsFailure {
         return tag;
     }
 
+    /**
+     * The cause an alert record at the start of {@code net} gives (a plaintext alert: a handshake
+     * failure before any key was agreed); {@link #HANDSHAKE} when there is none or it cannot be read.
+     */
+    static TlsFailure ofAlert(java.nio.ByteBuffer net) {
+        int p = net.position();
+        if (net.remaining() < 7 || net.get(p) != 21 || (net.get(p + 3) & 0xff) != 0 || (net.get(p + 4) & 0xff) != 2) {
+            return HANDSHAKE;
+        }
+        return switch (net.get(p + 6) & 0xff) {
+            // bad, unsupported, revoked, expired, unknown certificate; unknown_ca; certificate_required
+            case 42, 43, 44, 45, 46, 48, 116 -> CERTIFICATE;
+            // handshake_failure (no cipher suite or group in common), protocol_version, insufficient_security,
+            // no_application_protocol
+            case 40, 70, 71, 120 -> NEGOTIATION;
+            default -> HANDSHAKE;
+        };
+    }
+
     /** The cause of an exception the engine threw, in the handshake or after it. */
     static TlsFailure of(Throwable error, boolean handshaking) {
         for (Throwable t = error; t != null; t = t.getCause()) {

@@ -354,7 +354,31 @@ class TlsServerTest {
             socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"});
             assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLException.class);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.tlsFailures(TlsFailure.NEGOTIATION) == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.activeConnections() == 0
+                && server.closedConnections(CloseReason.TLS_ERROR) + server.closedConnections(CloseReason.PEER_CLOSED) == 2);
+        assertThat(failures()).as("closed: %s", closes()).containsExactly(java.util.Map.entry(TlsFailure.NEGOTIATION, 1L));
+    }
+
+    /** Connections closed so far, by reason (the ones not 0). */
+    private java.util.Map<CloseReason, Long> closes() {
+        java.util.Map<CloseReason, Long> closed = new java.util.EnumMap<>(CloseReason.class);
+        for (CloseReason reason : CloseReason.values()) {
+            if (server.closedConnections(reason) > 0) {
+                closed.put(reason, server.closedConnections(reason));
+            }
+        }
+        return closed;
+    }
+
+    /** The TLS failures counted so far, by cause (the ones not 0). */
+    private java.util.Map<TlsFailure, Long> failures() {
+        java.util.Map<TlsFailure, Long> counted = new java.util.EnumMap<>(TlsFailure.class);
+        for (TlsFailure cause : TlsFailure.values()) {
+            if (server.tlsFailures(cause) > 0) {
+                counted.put(cause, server.tlsFailures(cause));
+            }
+        }
+        return counted;
     }
 
     @Test
