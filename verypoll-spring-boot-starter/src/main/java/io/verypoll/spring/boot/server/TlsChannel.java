@@ -146,8 +146,15 @@ final class TlsChannel implements StreamChannel {
         if (produced > 0) {
             return produced;
         }
+        if (phase == Phase.TASK) {
+            // A task runs: it may already have failed and closed the engine, which the read after it reports.
+            return 0;
+        }
         if (engine.isInboundDone()) {
-            return -1;
+            if (phase == Phase.OPEN) {
+                return -1;
+            }
+            throw handshakeEnded();
         }
         if (eof) {
             if (phase == Phase.OPEN || firstByte < 0) {

@@ -370,6 +370,26 @@ class TlsServerTest {
         return closed;
     }
 
+    // A handshake task that fails closes the engine on the task's thread, maybe before the loop's read
+    // that started it returns: that read must not take the closed engine for the peer's end of stream.
+    @Test
+    void aHandshakeFailingInItsDelegatedTaskIsAlwaysATlsError() throws Exception {
+        bundles.updateBundle("server", TlsMaterial.serverBundle("server", org.springframework.boot.ssl.SslOptions
+                .of(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, new String[] {"TLSv1.2"})));
+        startEcho();
+        int tries = 40;
+        for (int i = 0; i < tries; i++) {
+            try (SSLSocket socket = connect(TlsMaterial.client(), "TLSv1.2")) {
+                socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"});
+                assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLException.class);
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.activeConnections() == 0
+                && server.acceptedConnections() == tries);
+        assertThat(closes()).containsExactly(java.util.Map.entry(CloseReason.TLS_ERROR, (long) tries));
+        assertThat(failures()).containsExactly(java.util.Map.entry(TlsFailure.NEGOTIATION, (long) tries));
+    }
+
     /** The TLS failures counted so far, by cause (the ones not 0). */
     private java.util.Map<TlsFailure, Long> failures() {
         java.util.Map<TlsFailure, Long> counted = new java.util.EnumMap<>(TlsFailure.class);
