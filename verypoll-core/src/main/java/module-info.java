@@ -1,7 +1,8 @@
 /**
  * verypoll-core: mio's readiness API ({@link io.verypoll.Poll}, {@link io.verypoll.Registry},
- * events, wakers) and non-blocking sources on {@link java.nio.channels.Selector}. Needs only
- * {@code java.base}. Works the same from the class path, where this descriptor is ignored.
+ * events, wakers) and non-blocking sources, on {@link java.nio.channels.Selector} by default.
+ * Needs only {@code java.base}. Works the same from the class path, where this descriptor is
+ * ignored and the backend is found through {@code META-INF/services} instead.
  */
 module io.verypoll {
     exports io.verypoll;
@@ -9,10 +10,8 @@ module io.verypoll {
     exports io.verypoll.pipe;
     // io.verypoll.internal stays unexported: no public signature above names it (ApiSurfaceTest).
 
-    // Planned with the epoll backend: a backend seam in a new package, exported to that module only,
-    // and found through ServiceLoader (NIO stays the default when no provider is present):
-    //     exports io.verypoll.spi to io.verypoll.epoll;
-    //     uses io.verypoll.spi.<the backend factory>;
-    // with `provides` in io.verypoll.epoll. Not written yet because javac rejects exporting a
-    // package that does not exist (a target module that does not exist is only a warning).
+    // The backend seam, for the epoll backend only; not API. NIO stays the default when no
+    // provider is present (and the only backend before Java 22).
+    exports io.verypoll.spi to io.verypoll.epoll;
+    uses io.verypoll.spi.Backend;
 }

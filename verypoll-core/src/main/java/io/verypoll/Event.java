@@ -6,8 +6,9 @@ package io.verypoll;
  *
  * <p>{@link #isReadable()} and {@link #isWritable()} are exact. The other flags are hints: they
  * never report a false positive, and may report a false negative, because NIO hides the kernel's
- * hang-up and error bits. What verypoll learns from I/O on the source (end of stream, a reset, a
- * failed connect, an own {@code shutdown}) appears on that source's later events.
+ * hang-up and error bits (the epoll backend reports them). What verypoll learns from I/O on the
+ * source (end of stream, a reset, a failed connect, an own {@code shutdown}) appears on that
+ * source's later events.
  *
  * <pre>{@code
  * for (Event event : events) {
@@ -34,6 +35,6 @@ public interface Event {
     /** The write half is closed (own shutdown of writing, reset, failed connect). A hint. */
     boolean isWriteClosed();
 
-    /** Always false: NIO cannot watch for priority (out-of-band) data. */
+    /** Always false: there is no priority interest (NIO cannot watch for out-of-band data). */
     boolean isPriority();
 }

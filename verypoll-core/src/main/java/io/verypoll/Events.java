@@ -1,7 +1,7 @@
 package io.verypoll;
 
-import io.verypoll.internal.Readiness;
-import io.verypoll.internal.ReadyList;
+import io.verypoll.spi.Readiness;
+import io.verypoll.spi.ReadyList;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;

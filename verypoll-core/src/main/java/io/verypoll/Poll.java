@@ -1,6 +1,7 @@
 package io.verypoll;
 
-import io.verypoll.internal.EdgeSelector;
+import io.verypoll.internal.SelectedBackend;
+import io.verypoll.spi.Poller;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
@@ -9,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Polls for readiness events on the sources registered with its {@link Registry}: mio's {@code
- * Poll}, on a {@link java.nio.channels.Selector}.
+ * Poll}, on a {@link java.nio.channels.Selector} or, with {@code -Dverypoll.backend=epoll}, on
+ * Linux's epoll (see the package documentation).
  *
  * <p>Events are edge-like: after an event for a direction, do the operation until it would block
  * (a read or write returns 0, {@code accept} returns null); only then is that direction watched
@@ -28,17 +30,22 @@ import java.util.concurrent.TimeUnit;
  * closes its selector, not the sources.
  */
 public final class Poll implements Closeable {
-    private final EdgeSelector selector;
+    private final Poller selector;
     private final Registry registry;
 
-    private Poll(EdgeSelector selector) {
+    private Poll(Poller selector) {
         this.selector = selector;
         this.registry = new Registry(selector);
     }
 
-    /** Opens a poll with its own selector (mio's {@code Poll::new}). */
+    /**
+     * Opens a poll with its own selector (mio's {@code Poll::new}), of the JVM's backend: NIO
+     * unless {@code -Dverypoll.backend} says otherwise (see the package documentation).
+     *
+     * @throws IllegalStateException if {@code verypoll.backend} names a backend that cannot work here
+     */
     public static Poll open() throws IOException {
-        return new Poll(new EdgeSelector());
+        return new Poll(SelectedBackend.get().openPoller());
     }
 
     /** The registry to register sources with; {@link Registry#tryClone()} gives more handles. */

@@ -1,7 +1,7 @@
 package io.verypoll;
 
-import io.verypoll.internal.EdgeSelector;
 import io.verypoll.internal.RegistryAccess;
+import io.verypoll.spi.Poller;
 import java.io.IOException;
 import java.util.Objects;
 
@@ -26,9 +26,9 @@ public final class Registry {
         RegistryAccess.install(registry -> registry.selector);
     }
 
-    private final EdgeSelector selector;
+    private final Poller selector;
 
-    Registry(EdgeSelector selector) {
+    Registry(Poller selector) {
         this.selector = selector;
     }
 

@@ -1,16 +1,16 @@
 package io.verypoll;
 
-import io.verypoll.internal.EdgeSelector;
 import io.verypoll.internal.RegistryAccess;
-import io.verypoll.internal.WakeFlag;
+import io.verypoll.spi.Poller;
 import java.io.IOException;
 import java.util.Objects;
 
 /**
  * Wakes a {@link Poll} from another thread: the poll returns a readable event with this waker's
- * token. Several wakes before the poll sees them give one event. Thread-safe; uses no file
- * descriptor (an atomic flag, and {@link java.nio.channels.Selector#wakeup()} only when the flag
- * goes up and the caller is not the polling thread). A poll may have several wakers.
+ * token. Several wakes before the poll sees them give one event. Thread-safe; an atomic flag,
+ * and a wake-up of the selector only when the flag goes up and the caller is not the polling
+ * thread. On NIO it uses no file descriptor; on epoll the wakers of a poll share one eventfd. A
+ * poll may have several wakers.
  *
  * <pre>{@code
  * Token wakeToken = new Token(99);
@@ -20,14 +20,14 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Waker {
-    private final EdgeSelector selector;
-    private final WakeFlag flag;
+    private final Poller selector;
+    private final int waker;
 
     public Waker(Registry registry, Token token) throws IOException {
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(token, "token");
-        this.selector = RegistryAccess.selectorOf(registry);
-        this.flag = selector.addWaker(token);
+        this.selector = RegistryAccess.pollerOf(registry);
+        this.waker = selector.addWaker(token);
     }
 
     /**
@@ -36,6 +36,6 @@ public final class Waker {
      * @throws java.nio.channels.ClosedSelectorException if the poll is closed
      */
     public void wake() throws IOException {
-        selector.wake(flag);
+        selector.wake(waker);
     }
 }

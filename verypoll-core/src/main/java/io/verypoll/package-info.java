@@ -1,5 +1,6 @@
 /**
- * verypoll: mio's readiness API for Java, on {@link java.nio.channels.Selector}.
+ * verypoll: mio's readiness API for Java, on {@link java.nio.channels.Selector}, or on Linux's
+ * epoll with the {@code verypoll-epoll} module.
  *
  * <h2>Guide</h2>
  *
@@ -66,6 +67,9 @@
  *
  * <h2>What differs from mio, and why</h2>
  *
+ * <p>On the NIO backend (the epoll backend keeps the contract with the kernel's edges and hints:
+ * see the README's table, which has a column for each):
+ *
  * <ul>
  *   <li>The JDK selector is level-triggered; verypoll gives edge semantics by disarming a direction
  *       once reported and re-arming it when I/O would block. It re-arms only the direction that
@@ -86,13 +90,26 @@
  *       otherwise make the selector report it forever.
  * </ul>
  *
+ * <h2>Backends</h2>
+ *
+ * One backend serves a JVM, chosen at the first {@code Poll} or source by the system property
+ * {@code verypoll.backend}: {@code nio} (the default: {@link java.nio.channels.Selector}, every
+ * JDK from 17), {@code epoll} (Linux x86_64 and aarch64, Java 22+, the {@code io.verypoll.epoll}
+ * module present and native access enabled, else an {@link IllegalStateException} saying which is
+ * missing), or {@code auto} (epoll where it works, NIO otherwise). The contract is the same on
+ * both; on epoll the hints are the kernel's (exact from the first event), sources are raw
+ * descriptors ({@code channel()} and {@code fromChannel} throw {@link
+ * UnsupportedOperationException}), and {@link io.verypoll.FdSource} watches raw descriptors.
+ *
  * <h2>Module and class path</h2>
  *
  * verypoll-core is the named module {@code io.verypoll} ({@code requires io.verypoll;} in your
  * {@code module-info.java}). It exports {@code io.verypoll}, {@code io.verypoll.net} and {@code
  * io.verypoll.pipe}, requires only {@code java.base}, and does not export {@code
- * io.verypoll.internal}: no public type names anything from there. On the class path it behaves
- * the same, its descriptor ignored.
+ * io.verypoll.internal}: no public type names anything from there. The backend seam, {@code
+ * io.verypoll.spi}, is exported to {@code io.verypoll.epoll} only, which provides its backend as a
+ * service. On the class path it behaves the same, its descriptor ignored, and the backend is found
+ * through {@code META-INF/services}.
  *
  * <h2>Allocation</h2>
  *

@@ -39,6 +39,70 @@ public final class TestUtil {
     public static final int READ_CLOSED = 1 << 3;
     public static final int WRITE_CLOSED = 1 << 4;
 
+    /** The backend under test ("nio" or "epoll"): the suite runs against each (-Dverypoll.backend). */
+    public static String backend() {
+        return io.verypoll.internal.SelectedBackend.name();
+    }
+
+    /** True on the NIO backend: JDK channels behind the sources ({@code channel()}, {@code fromChannel}). */
+    public static boolean nio() {
+        return backend().equals("nio");
+    }
+
+    /**
+     * True where the kernel's hang-up and error bits reach the events (epoll), so a reset or a
+     * peer's shutdown shows in the hints of the first event; NIO hides them (a legal false negative).
+     */
+    public static boolean kernelHints() {
+        return !nio();
+    }
+
+    /**
+     * {@code channel()} of a source: non-blocking on NIO; on a backend without JDK channels an
+     * {@link UnsupportedOperationException} that names the NIO backend (the documented behaviour).
+     */
+    public static void assertNonBlocking(java.util.function.Supplier<? extends java.nio.channels.SelectableChannel> channel) {
+        if (nio()) {
+            assertThat(channel.get().isBlocking()).as("non-blocking").isFalse();
+        } else {
+            org.assertj.core.api.Assertions.assertThatThrownBy(channel::get)
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("nio backend");
+        }
+    }
+
+    /**
+     * A {@code fromChannel} call, which only the NIO backend can make. Elsewhere it must throw an
+     * {@link UnsupportedOperationException} naming the NIO backend; {@code channel} is closed and
+     * the test is skipped from there (it is about NIO's channels).
+     */
+    public static <T> T nioOnly(java.nio.channels.Channel channel, IoCall<T> fromChannel) throws IOException {
+        if (nio()) {
+            return fromChannel.call();
+        }
+        try (channel) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(fromChannel::call)
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("nio backend");
+        }
+        org.junit.jupiter.api.Assumptions.abort("fromChannel needs the nio backend; the " + backend() + " backend says so");
+        return null;
+    }
+
+    /** The backend's source behind a public one, for what the API does not offer (socket options in tests). */
+    public static io.verypoll.spi.IoSource seam(Object source) {
+        for (Class<?> c = source.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                java.lang.reflect.Field io = c.getDeclaredField("io");
+                io.setAccessible(true);
+                return (io.verypoll.spi.IoSource) io.get(source);
+            } catch (NoSuchFieldException next) {
+                // up the hierarchy
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no backend source in " + source);
+    }
+
     /** How long expectEvents waits for all expected events, in total. */
     public static final Duration EXPECT_EVENTS_TIMEOUT = Duration.ofSeconds(3);
     /** The single poll timeout of expectNoEvents. */
@@ -220,6 +284,10 @@ public final class TestUtil {
                         || f.getMethodName().equals("poll") || f.getMethodName().equals("epollWait"))) {
                 inSelect = true;
             }
+            // The epoll backend blocks in a downcall whose own frames are hidden: its caller is on top.
+            if (f.getClassName().startsWith("io.verypoll.epoll.") && f.getMethodName().equals("epollWait")) {
+                inSelect = true;
+            }
         }
         return inPoll && inSelect;
     }
@@ -316,6 +384,14 @@ public final class TestUtil {
         socket.setSoLinger(true, 0);
     }
 
+    /**
+     * The same for a verypoll stream, on any backend. The API has no SO_LINGER (nor does mio's
+     * TcpStream), so the test reaches the backend's source behind the public type.
+     */
+    public static void setLingerZero(io.verypoll.net.SocketStream stream) throws IOException {
+        seam(stream).setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+    }
+
     public static ByteBuffer buf(byte[] data) {
         return ByteBuffer.wrap(data);
     }
@@ -333,18 +409,25 @@ public final class TestUtil {
     }
 
     /**
-     * A connected TCP connection: {@code stream} is the verypoll end (made with fromChannel from
-     * a blocking connect that completed), {@code peer} the plain blocking NIO end.
+     * A connected TCP connection: {@code stream} is the verypoll end (connected before this
+     * returns, on any backend), {@code peer} the plain blocking NIO end.
      */
     public record TcpPair(io.verypoll.net.TcpStream stream, java.nio.channels.SocketChannel peer)
             implements AutoCloseable {
         public static TcpPair open() throws IOException {
             try (ServerSocketChannel listener = ServerSocketChannel.open()) {
                 listener.bind(anyLocalAddress());
-                java.nio.channels.SocketChannel client =
-                        java.nio.channels.SocketChannel.open(listener.getLocalAddress());
+                io.verypoll.net.TcpStream stream = io.verypoll.net.TcpStream.connect(listener.getLocalAddress());
                 java.nio.channels.SocketChannel peer = listener.accept();
-                return new TcpPair(io.verypoll.net.TcpStream.fromChannel(client), peer);
+                // The handshake is over once accept returns; the first I/O call sees it done.
+                await("connected", Duration.ofSeconds(5), () -> {
+                    try {
+                        return stream.peerAddress() != null;
+                    } catch (java.nio.channels.NotYetConnectedException | IOException e) {
+                        return false;
+                    }
+                });
+                return new TcpPair(stream, peer);
             }
         }
 

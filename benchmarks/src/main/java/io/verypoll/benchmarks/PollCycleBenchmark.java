@@ -31,6 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * each), and each source is re-armed with {@code reregister} for the next cycle (edge semantics:
  * a reported direction stays silent until re-armed). {@code nioSelectNow} is the same cycle on a
  * bare NIO selector, level-triggered, so nothing to re-arm: the floor the core builds on.
+ *
+ * <p>{@code verypollByIo} re-arms as an event loop does, by I/O: each source's byte is read (a short
+ * read: re-armed) and written back; {@code nioSelectNowByIo} does the same reads and writes on the
+ * bare selector. On the epoll backend {@code reregister} is an {@code epoll_ctl} per source (as in
+ * mio), so {@code verypoll} measures that; {@code verypollByIo} measures the loop.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +57,9 @@ public class PollCycleBenchmark {
     private java.nio.channels.Pipe[] nioPipes;
     private int selected;
     private final java.util.function.Consumer<SelectionKey> counter = this::count; // one, not one per call
+    private final java.util.function.Consumer<SelectionKey> echo = this::echo;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(2);
+    private final ByteBuffer out = ByteBuffer.allocateDirect(1);
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -71,7 +79,8 @@ public class PollCycleBenchmark {
             nioPipes[i] = java.nio.channels.Pipe.open();
             nioPipes[i].sink().write(ByteBuffer.wrap(new byte[] {1}));
             nioPipes[i].source().configureBlocking(false);
-            nioPipes[i].source().register(selector, SelectionKey.OP_READ);
+            nioPipes[i].source().register(selector, SelectionKey.OP_READ, nioPipes[i]);
+            nioPipes[i].sink().configureBlocking(false);
         }
         // Registrations made before the first poll wake the selector (the poll thread is not known
         // yet), and the JDK's wake-up fd then takes one of its 1024 epoll slots: one cycle first.
@@ -96,6 +105,42 @@ public class PollCycleBenchmark {
             throw new IllegalStateException(n + " events, expected " + sources);
         }
         return n;
+    }
+
+    @Benchmark
+    public int verypollByIo() throws IOException {
+        poll.poll(events, Duration.ZERO);
+        int n = events.size();
+        for (int i = 0; i < n; i++) {
+            Pipe pipe = pipes[(int) events.get(i).token().value()];
+            pipe.receiver().read(in.clear()); // 1 byte into room for 2: a short read, re-armed
+            pipe.sender().write(out.clear()); // ready again
+        }
+        if (n != sources) {
+            throw new IllegalStateException(n + " events, expected " + sources);
+        }
+        return n;
+    }
+
+    @Benchmark
+    public int nioSelectNowByIo() throws IOException {
+        selected = 0;
+        int n = selector.selectNow(echo);
+        if (n != sources) {
+            throw new IllegalStateException(n + " keys, expected " + sources);
+        }
+        return selected;
+    }
+
+    private void echo(SelectionKey key) {
+        try {
+            java.nio.channels.Pipe.SourceChannel source = (java.nio.channels.Pipe.SourceChannel) key.channel();
+            source.read(in.clear());
+            ((java.nio.channels.Pipe) key.attachment()).sink().write(out.clear());
+            selected++;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Benchmark

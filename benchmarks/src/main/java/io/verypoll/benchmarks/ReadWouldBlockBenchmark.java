@@ -37,6 +37,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  * Each uses its own connected socket pair. The absolute figure is what the drain-until-0 rule costs
  * per readable event (see the echo analysis in benchmarks/README.md).
+ *
+ * <p>On the epoll backend ({@code -jvmArgsAppend "-Dverypoll.backend=epoll
+ * --enable-native-access=ALL-UNNAMED --add-exports java.base/sun.nio.ch=ALL-UNNAMED"}, Java 22+)
+ * the core's streams are raw sockets: {@code tcpStream} is then the FFM read, next to NIO's in
+ * the same run ({@code rearmOnly} needs the --add-exports, for ChannelSource).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -65,12 +70,13 @@ public class ReadWouldBlockBenchmark {
             ends[i + 1] = server.accept();
         }
         poll = Poll.open();
-        stream = TcpStream.fromChannel(ends[1]);
+        // Streams of the core's own making (fromChannel is NIO's only), connected before use.
+        stream = connected();
         poll.registry().register(stream, new Token(1), Interest.READABLE);
         poll.poll(Events.withCapacity(4), java.time.Duration.ZERO);
         channel = ends[3];
         channel.configureBlocking(false);
-        unregistered = TcpStream.fromChannel(ends[5]);
+        unregistered = connected();
         selector = java.nio.channels.Selector.open();
         registeredChannel = ends[7];
         registeredChannel.configureBlocking(false);
@@ -82,6 +88,22 @@ public class ReadWouldBlockBenchmark {
             throw new IllegalStateException("expected would-block reads");
         }
     }
+
+    /** A stream connected to this benchmark's listener (its accepted end is kept in {@link #peers}). */
+    private TcpStream connected() throws IOException {
+        TcpStream s = TcpStream.connect(server.getLocalAddress());
+        peers.add(server.accept());
+        while (true) {
+            try {
+                s.peerAddress();
+                return s;
+            } catch (java.nio.channels.NotYetConnectedException stillConnecting) {
+                Thread.onSpinWait(); // the handshake is done once accept returned: a few tries at most
+            }
+        }
+    }
+
+    private final java.util.List<SocketChannel> peers = new java.util.ArrayList<>();
 
     @Benchmark
     public int tcpStream() throws IOException {
@@ -121,6 +143,9 @@ public class ReadWouldBlockBenchmark {
         unregistered.close();
         for (SocketChannel end : ends) {
             end.close();
+        }
+        for (SocketChannel peer : peers) {
+            peer.close();
         }
         server.close();
     }

@@ -46,6 +46,8 @@ import static org.awaitility.Awaitility.await;
         "verypoll.servers.chat.port=0",
         "verypoll.servers.udp-echo.port=0",
         "verypoll.servers.tls-echo.port=0",
+        "verypoll.servers.resp.port=0",
+        "verypoll.servers.proxy.port=0",
         // A small cap so that the slow-reader test is quick.
         "verypoll.servers.chat.max-pending-bytes=256KB",
         "verypoll.servers.chat.high-watermark=64KB",
@@ -181,8 +183,11 @@ class DemoApplicationTest {
         }
     }
 
+    // The line decoder's limit: the sender is told, the line is not broadcast (nor anything after
+    // it), and the connection closes with frame-too-long.
     @Test
-    void overLongLineGetsAnErrorAndIsNotBroadcast() throws Exception {
+    void overLongLineGetsAnErrorIsNotBroadcastAndClosesTheConnection() throws Exception {
+        long before = chat.closedConnections(CloseReason.FRAME_TOO_LONG);
         try (Socket talker = connect(chatPort); Socket listener = connect(chatPort)) {
             BufferedReader talkerIn = lines(talker);
             BufferedReader listenerIn = lines(listener);
@@ -191,10 +196,13 @@ class DemoApplicationTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> chat.activeConnections() >= 2);
             String tooLong = "x".repeat(1500);
             talker.getOutputStream().write((tooLong + "\nshort one\n").getBytes(StandardCharsets.UTF_8));
-            assertThat(talkerIn.readLine()).isEqualTo("! line too long, max 1024 bytes; not sent");
-            assertThat(talkerIn.readLine()).matches("user-\\d+: short one");
-            // The listener's next line is the short one: the long line never reached it.
-            assertThat(listenerIn.readLine()).matches("user-\\d+: short one");
+            assertThat(talkerIn.readLine()).isEqualTo("! line too long, max 1024 bytes; not sent, closing");
+            assertThat(talkerIn.readLine()).as("closed after the error line").isNull();
+            talker.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> chat.closedConnections(CloseReason.FRAME_TOO_LONG) == before + 1);
+            // The listener's next line is its own: neither the long line nor the one after it went out.
+            listener.getOutputStream().write("after that\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(listenerIn.readLine()).matches("user-\\d+: after that");
         }
     }
 
@@ -286,8 +294,8 @@ class DemoApplicationTest {
             get("/actuator/metrics/" + name);
         }
         String registrations = get("/actuator/metrics/verypoll.loop.registrations");
-        // Three servers are registered somewhere on the two loops.
-        assertThat(JsonPath.<Double>read(registrations, "$.measurements[0].value")).isGreaterThanOrEqualTo(3);
+        // Four servers are registered somewhere on the two loops.
+        assertThat(JsonPath.<Double>read(registrations, "$.measurements[0].value")).isGreaterThanOrEqualTo(4);
         String prometheus = get("/actuator/prometheus");
         assertThat(prometheus).contains("verypoll_loop_events_total{loop=\"0\"}")
                 .contains("verypoll_connections_accepted_total{server=\"echo\"}")
@@ -298,7 +306,11 @@ class DemoApplicationTest {
                 // Present at 0 before any error, so that increase() sees the first one.
                 .contains("verypoll_handler_errors_total{server=\"udp-echo\"} 0.0")
                 .contains("verypoll_loop_handler_errors_total{loop=\"0\"} 0.0")
-                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}");
+                .doesNotContain("verypoll_connections_active{server=\"udp-echo\"}")
+                // The proxy's upstream client, under its own names (one set of tag keys per name).
+                .contains("verypoll_client_connects_total{client=\"proxy-upstream\"}")
+                .contains("verypoll_client_link_connected{client=\"proxy-upstream\"} 0.0")
+                .contains("verypoll_client_connections_closed_total{client=\"proxy-upstream\",reason=\"connect-refused\"} 0.0");
     }
 
     @Test
@@ -324,7 +336,10 @@ class DemoApplicationTest {
         assertThat(JsonPath.<String>read(body, "$.state")).isEqualTo("running");
         assertThat(JsonPath.<List<String>>read(body, "$.loops[*].thread")).containsExactly("verypoll-loop-0", "verypoll-loop-1");
         assertThat(JsonPath.<List<String>>read(body, "$.servers[*].name")).containsExactlyInAnyOrder("echo", "chat", "udp-echo",
-                "tls-echo");
+                "tls-echo", "resp", "proxy");
+        assertThat(JsonPath.<List<String>>read(body, "$.clients[*].name")).containsExactly("proxy-upstream");
+        assertThat(JsonPath.<List<String>>read(body, "$.clients[*].target")).containsExactly("127.0.0.1:" + echoPort);
+        assertThat(JsonPath.<List<String>>read(body, "$.clients[*].link")).containsExactly("none");
         assertThat(JsonPath.<List<Integer>>read(body, "$.servers[?(@.name=='echo')].port")).containsExactly(echoPort);
         assertThat(JsonPath.<List<Integer>>read(body, "$.servers[?(@.name=='udp-echo')].port")).containsExactly(udpPort);
         assertThat(JsonPath.<List<String>>read(body, "$.servers[?(@.name=='chat')].protocol")).containsExactly("tcp");

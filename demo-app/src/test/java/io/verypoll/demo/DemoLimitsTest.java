@@ -33,9 +33,12 @@ import static org.awaitility.Awaitility.await;
         "verypoll.servers.chat.port=0",
         "verypoll.servers.udp-echo.port=0",
         "verypoll.servers.tls-echo.port=0",
+        "verypoll.servers.resp.port=0",
+        "verypoll.servers.proxy.port=0",
         "verypoll.servers.faulty.port=0",
         "verypoll.servers.echo.idle-timeout=500ms",
-        "verypoll.servers.chat.max-connections=2"})
+        "verypoll.servers.chat.max-connections=2",
+        "demo.chat.max-line-bytes=16"})
 @Timeout(60)
 class DemoLimitsTest {
 
@@ -71,6 +74,10 @@ class DemoLimitsTest {
     @Autowired
     @Qualifier("faulty")
     TcpServer faulty;
+
+    @Autowired
+    @Qualifier("chat")
+    TcpServer chat;
 
     private static Socket connect(int port) throws IOException {
         Socket socket = new Socket();
@@ -120,6 +127,26 @@ class DemoLimitsTest {
             first.getOutputStream().write("still talking\n".getBytes(StandardCharsets.UTF_8));
             assertThat(secondIn.readLine()).matches("user-\\d+: still talking");
         }
+    }
+
+    // demo.chat.max-line-bytes is the line decoder's limit and the server's max-frame-length: a line
+    // of 16 bytes is said, one of 17 gets the error line and closes the connection (frame-too-long).
+    @Test
+    void aLineOneByteOverTheLimitClosesTheChatConnection() throws Exception {
+        try (Socket member = connect(chatPort)) {
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(member.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(in.readLine()).startsWith("* welcome");
+            member.getOutputStream().write("sixteen bytes ok\r\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(in.readLine()).matches("user-\\d+: sixteen bytes ok");
+            member.getOutputStream().write("seventeen bytes!!\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("! line too long, max 16 bytes; not sent, closing");
+            assertThat(in.readLine()).isNull();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> chat.closedConnections(CloseReason.FRAME_TOO_LONG) == 1
+                && chat.activeConnections() == 0);
+        assertThat(registry.get("verypoll.connections.closed").tag("server", "chat").tag("reason", "frame-too-long")
+                .functionCounter().count()).isEqualTo(1);
     }
 
     @Test

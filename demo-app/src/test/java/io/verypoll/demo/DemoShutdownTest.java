@@ -47,7 +47,8 @@ class DemoShutdownTest {
                 .redirectErrorStream(true).start();
         Map<String, Integer> ports = new ConcurrentHashMap<>();
         java.util.Deque<String> lastLines = new java.util.concurrent.ConcurrentLinkedDeque<>();
-        Thread reader = new Thread(() -> readPorts(child.getInputStream(), ports, lastLines), "child-output");
+        java.util.concurrent.CountDownLatch slowStarted = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = new Thread(() -> readPorts(child.getInputStream(), ports, lastLines, slowStarted), "child-output");
         reader.setDaemon(true);
         reader.start();
         try {
@@ -68,9 +69,9 @@ class DemoShutdownTest {
                 echo.setSoTimeout(20_000);
                 echo.getOutputStream().write("in flight".getBytes(StandardCharsets.US_ASCII));
                 assertThat(echo.getInputStream().readNBytes(9)).isEqualTo("in flight".getBytes(StandardCharsets.US_ASCII));
-                // The HTTP request must be in its handler before the shutdown starts (on a busy machine
-                // its connect can take longer than any fixed pause).
-                await().atMost(Duration.ofSeconds(20)).until(() -> ports.containsKey("slow-begun"));
+                // SIGTERM only once the HTTP request is in its handler (under load the client's first
+                // connect can take longer than any fixed pause, and would then be refused).
+                assertThat(slowStarted.await(20, TimeUnit.SECONDS)).as("the HTTP request reached its handler").isTrue();
 
                 long start = System.nanoTime();
                 child.destroy(); // SIGTERM
@@ -97,7 +98,8 @@ class DemoShutdownTest {
         }
     }
 
-    private static void readPorts(InputStream output, Map<String, Integer> ports, java.util.Deque<String> last) {
+    private static void readPorts(InputStream output, Map<String, Integer> ports, java.util.Deque<String> last,
+            java.util.concurrent.CountDownLatch slowStarted) {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
@@ -105,8 +107,8 @@ class DemoShutdownTest {
                 if (last.size() > 40) {
                     last.pollFirst();
                 }
-                if (line.equals("SLOW begun")) {
-                    ports.put("slow-begun", 0);
+                if (line.equals(SlowHttpDemo.SLOW_STARTED)) {
+                    slowStarted.countDown();
                 }
                 if (line.startsWith("PORT ")) {
                     String[] parts = line.split(" ");

@@ -17,6 +17,8 @@ import org.springframework.web.bind.annotation.RestController;
  * component scan (and its other tests) never see it.
  */
 public final class SlowHttpDemo {
+    /** The line printed when a request has reached the slow endpoint. */
+    public static final String SLOW_STARTED = "SLOW started";
 
     private SlowHttpDemo() {
     }
@@ -48,7 +50,7 @@ public final class SlowHttpDemo {
     static class SlowController {
         @GetMapping("/slow")
         String slow(@RequestParam long ms) throws InterruptedException {
-            System.out.println("SLOW begun"); // the test sends SIGTERM once the request is here
+            System.out.println(SLOW_STARTED); // the test sends SIGTERM only once the request is here
             Thread.sleep(ms); // an HTTP request still in flight when the shutdown starts
             return "done";
         }

@@ -11,8 +11,10 @@ import static io.verypoll.internal.StateWord.registration;
 import static io.verypoll.internal.StateWord.unregistered;
 
 import io.verypoll.Interest;
-import io.verypoll.Registry;
 import io.verypoll.Token;
+import io.verypoll.spi.Poller;
+import io.verypoll.spi.Readiness;
+import io.verypoll.spi.ReadyList;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -138,8 +140,8 @@ public final class ChannelState {
 
     // ---- registration ----------------------------------------------------------------------
 
-    public synchronized void register(Registry registry, Token token, Interest interests) throws IOException {
-        EdgeSelector sel = checkArguments(registry, token, interests);
+    public synchronized void register(Poller poller, Token token, Interest interests) throws IOException {
+        EdgeSelector sel = checkArguments(poller, token, interests);
         long s = state;
         if (registered(s) && current.selector.isOpen()) {
             throw new IllegalStateException("source is already registered (with this or another Poll); deregister it first");
@@ -169,8 +171,8 @@ public final class ChannelState {
         return n;
     }
 
-    public synchronized void reregister(Registry registry, Token token, Interest interests) throws IOException {
-        EdgeSelector sel = checkArguments(registry, token, interests);
+    public synchronized void reregister(Poller poller, Token token, Interest interests) throws IOException {
+        EdgeSelector sel = checkArguments(poller, token, interests);
         KeyNode n = requireRegisteredWith(sel);
         this.token = token;
         state = registration(state, ops(interests));
@@ -178,8 +180,8 @@ public final class ChannelState {
         sel.wakeIfOtherThread();
     }
 
-    public synchronized void deregister(Registry registry) throws IOException {
-        EdgeSelector sel = openSelectorOf(registry);
+    public synchronized void deregister(Poller poller) throws IOException {
+        EdgeSelector sel = openSelectorOf(poller);
         KeyNode n = requireRegisteredWith(sel);
         state = unregistered(state);
         // Parked, not cancelled: the JDK drops a key with no interest from epoll, and a cancelled
@@ -187,15 +189,15 @@ public final class ChannelState {
         converge(n, 0);
     }
 
-    private EdgeSelector checkArguments(Registry registry, Token token, Interest interests) throws ClosedChannelException {
+    private EdgeSelector checkArguments(Poller poller, Token token, Interest interests) throws ClosedChannelException {
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(interests, "interests");
-        return openSelectorOf(registry);
+        return openSelectorOf(poller);
     }
 
-    /** The registry's selector, once both it and this channel are known to be open. */
-    private EdgeSelector openSelectorOf(Registry registry) throws ClosedChannelException {
-        EdgeSelector sel = RegistryAccess.selectorOf(registry);
+    /** The poller as this backend's selector, once both it and this channel are known to be open. */
+    private EdgeSelector openSelectorOf(Poller poller) throws ClosedChannelException {
+        EdgeSelector sel = EdgeSelector.of(poller);
         if (!channel.isOpen()) {
             throw new ClosedChannelException();
         }

@@ -1,7 +1,9 @@
 package io.verypoll.internal;
 
 import io.verypoll.Token;
-import java.io.Closeable;
+import io.verypoll.spi.Poller;
+import io.verypoll.spi.Readiness;
+import io.verypoll.spi.ReadyList;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedSelectorException;
@@ -27,7 +29,7 @@ import java.util.function.Consumer;
  * is merged into it) and re-checked when delivered. While the queue is not empty, polls do not
  * block. When it is empty, the only cost is a branch.
  */
-public final class EdgeSelector implements Closeable {
+public final class EdgeSelector implements Poller {
     private static final WakeFlag[] NO_WAKERS = {};
 
     private final Selector selector;
@@ -50,14 +52,30 @@ public final class EdgeSelector implements Closeable {
         selector = Selector.open();
     }
 
+    /** {@code poller} as a selector of this backend: a source of the NIO backend needs one. */
+    static EdgeSelector of(Poller poller) {
+        if (poller instanceof EdgeSelector) {
+            return (EdgeSelector) poller;
+        }
+        throw new IllegalArgumentException("a source of the nio backend cannot be registered with a Poll of the "
+                + poller.backend() + " backend; one backend serves a whole JVM (-Dverypoll.backend)");
+    }
+
     Selector selector() {
         return selector;
     }
 
+    @Override
+    public String backend() {
+        return "nio";
+    }
+
+    @Override
     public boolean isOpen() {
         return selector.isOpen();
     }
 
+    @Override
     public void ensureOpen() {
         if (!selector.isOpen()) {
             throw new ClosedSelectorException();
@@ -69,6 +87,7 @@ public final class EdgeSelector implements Closeable {
      *
      * @param timeoutNanos negative: no timeout; zero: do not block
      */
+    @Override
     public void select(ReadyList ready, long timeoutNanos) throws IOException {
         ensureOpen();
         if (!polling.compareAndSet(false, true)) {
@@ -203,18 +222,20 @@ public final class EdgeSelector implements Closeable {
         }
     }
 
-    public synchronized WakeFlag addWaker(Token token) {
+    @Override
+    public synchronized int addWaker(Token token) {
         ensureOpen();
         WakeFlag flag = new WakeFlag(token);
         WakeFlag[] grown = Arrays.copyOf(wakers, wakers.length + 1);
         grown[grown.length - 1] = flag;
         wakers = grown;
-        return flag;
+        return grown.length - 1;
     }
 
-    public void wake(WakeFlag flag) {
+    @Override
+    public void wake(int waker) {
         ensureOpen();
-        if (flag.raise()) {
+        if (wakers[waker].raise()) {
             wakePending = true;
             wakeIfOtherThread();
         }

@@ -1,5 +1,6 @@
 package io.verypoll.internal;
 
+import io.verypoll.spi.ReadyList;
 import java.nio.channels.SelectionKey;
 
 /**

@@ -1,5 +1,7 @@
 package io.verypoll.internal;
 
+import io.verypoll.spi.ReadyList;
+
 /**
  * Something a poll may owe an event to (a registered key, a waker), and its place in {@link
  * EdgeSelector}'s queue of deferred entries: readiness found when the events were full waits there

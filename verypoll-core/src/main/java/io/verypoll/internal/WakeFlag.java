@@ -1,6 +1,8 @@
 package io.verypoll.internal;
 
 import io.verypoll.Token;
+import io.verypoll.spi.Readiness;
+import io.verypoll.spi.ReadyList;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

@@ -4,12 +4,12 @@ import io.verypoll.Interest;
 import io.verypoll.Registry;
 import io.verypoll.Source;
 import io.verypoll.Token;
-import io.verypoll.internal.ChannelState;
+import io.verypoll.internal.RegistryAccess;
+import io.verypoll.spi.IoSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 
 /**
  * A non-blocking stream listener, TCP or Unix-domain: what {@link TcpListener} and {@link
@@ -29,19 +29,20 @@ import java.nio.channels.SocketChannel;
  */
 public abstract sealed class SocketListener<S extends SocketStream> implements Source, Closeable
         permits TcpListener, UnixListener {
-    final ServerSocketChannel channel;
-    /** Held, not inherited: the internal half stays out of the public type's signature. */
-    private final ChannelState state;
+    /** Held, not inherited: the backend's half stays out of the public type's signature. */
+    final IoSource io;
 
-    SocketListener(ServerSocketChannel channel) throws IOException {
-        channel.configureBlocking(false);
-        this.channel = channel;
-        this.state = new ChannelState(channel);
+    SocketListener(IoSource io) {
+        this.io = io;
     }
 
-    /** The underlying channel, for options this API does not wrap. */
+    /**
+     * The underlying channel, for options this API does not wrap.
+     *
+     * @throws UnsupportedOperationException on the epoll backend, which has no JDK channel
+     */
     public final ServerSocketChannel channel() {
-        return channel;
+        return (ServerSocketChannel) io.channel();
     }
 
     /**
@@ -54,48 +55,39 @@ public abstract sealed class SocketListener<S extends SocketStream> implements S
      * @return the connection, non-blocking; null if none is pending (would block)
      */
     public final S accept() throws IOException {
-        SocketChannel accepted = channel.accept();
-        if (accepted == null) {
-            state.afterRead(0, true);
-            return null;
-        }
-        try {
-            return wrap(accepted);
-        } catch (IOException | RuntimeException e) {
-            accepted.close();
-            throw e;
-        }
+        IoSource accepted = io.accept();
+        return accepted == null ? null : wrap(accepted);
     }
 
-    abstract S wrap(SocketChannel accepted) throws IOException;
+    abstract S wrap(IoSource accepted);
 
     public final SocketAddress localAddress() throws IOException {
-        return channel.getLocalAddress();
+        return io.localAddress();
     }
 
     @Override
     public final void register(Registry registry, Token token, Interest interests) throws IOException {
-        state.register(registry, token, interests);
+        io.register(RegistryAccess.pollerOf(registry), token, interests);
     }
 
     @Override
     public final void reregister(Registry registry, Token token, Interest interests) throws IOException {
-        state.reregister(registry, token, interests);
+        io.reregister(RegistryAccess.pollerOf(registry), token, interests);
     }
 
     @Override
     public final void deregister(Registry registry) throws IOException {
-        state.deregister(registry);
+        io.deregister(RegistryAccess.pollerOf(registry));
     }
 
     /** False once this source (or its channel) is closed. */
     public final boolean isOpen() {
-        return channel.isOpen();
+        return io.isOpen();
     }
 
     /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
     @Override
     public final void close() throws IOException {
-        state.close();
+        io.close();
     }
 }

@@ -4,14 +4,13 @@ import io.verypoll.Interest;
 import io.verypoll.Registry;
 import io.verypoll.Source;
 import io.verypoll.Token;
-import io.verypoll.internal.ChannelState;
-import io.verypoll.internal.Readiness;
+import io.verypoll.internal.RegistryAccess;
+import io.verypoll.spi.IoSource;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
-import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.ScatteringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
@@ -28,45 +27,46 @@ import java.util.Objects;
  */
 public abstract sealed class SocketStream implements Source, ByteChannel, ScatteringByteChannel, GatheringByteChannel
         permits TcpStream, UnixStream {
-    final SocketChannel channel;
-    /** Held, not inherited: the internal half stays out of the public type's signature. */
-    private final ChannelState state;
+    /** Held, not inherited: the backend's half stays out of the public type's signature. */
+    final IoSource io;
 
-    SocketStream(SocketChannel channel) throws IOException {
-        channel.configureBlocking(false);
-        this.channel = channel;
-        this.state = new ChannelState(channel);
+    SocketStream(IoSource io) {
+        this.io = io;
     }
 
     @Override
     public final void register(Registry registry, Token token, Interest interests) throws IOException {
-        state.register(registry, token, interests);
+        io.register(RegistryAccess.pollerOf(registry), token, interests);
     }
 
     @Override
     public final void reregister(Registry registry, Token token, Interest interests) throws IOException {
-        state.reregister(registry, token, interests);
+        io.reregister(RegistryAccess.pollerOf(registry), token, interests);
     }
 
     @Override
     public final void deregister(Registry registry) throws IOException {
-        state.deregister(registry);
+        io.deregister(RegistryAccess.pollerOf(registry));
     }
 
     @Override
     public final boolean isOpen() {
-        return channel.isOpen();
+        return io.isOpen();
     }
 
     /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
     @Override
     public final void close() throws IOException {
-        state.close();
+        io.close();
     }
 
-    /** The underlying channel, for options this API does not wrap. Do I/O through this stream. */
+    /**
+     * The underlying channel, for options this API does not wrap. Do I/O through this stream.
+     *
+     * @throws UnsupportedOperationException on the epoll backend, which has no JDK channel
+     */
     public SocketChannel channel() {
-        return channel;
+        return (SocketChannel) io.channel();
     }
 
     /**
@@ -79,14 +79,7 @@ public abstract sealed class SocketStream implements Source, ByteChannel, Scatte
     @Override
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
-        if (state.stillConnecting()) {
-            return 0;
-        }
-        try {
-            return (int) state.afterRead(channel.read(dst), dst.hasRemaining());
-        } catch (IOException e) {
-            throw state.failed(e);
-        }
+        return io.read(dst);
     }
 
     @Override
@@ -98,14 +91,8 @@ public abstract sealed class SocketStream implements Source, ByteChannel, Scatte
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
         Objects.requireNonNull(dsts, "dsts");
-        if (state.stillConnecting()) {
-            return 0;
-        }
-        try {
-            return state.afterRead(channel.read(dsts, offset, length), anyRemaining(dsts, offset, length));
-        } catch (IOException e) {
-            throw state.failed(e);
-        }
+        Objects.checkFromIndexSize(offset, length, dsts.length);
+        return io.read(dsts, offset, length);
     }
 
     /**
@@ -117,14 +104,7 @@ public abstract sealed class SocketStream implements Source, ByteChannel, Scatte
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
-        if (state.stillConnecting()) {
-            return 0;
-        }
-        try {
-            return (int) state.afterWrite(channel.write(src), src.hasRemaining());
-        } catch (IOException e) {
-            throw state.failed(e);
-        }
+        return io.write(src);
     }
 
     @Override
@@ -136,52 +116,27 @@ public abstract sealed class SocketStream implements Source, ByteChannel, Scatte
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         Objects.requireNonNull(srcs, "srcs");
-        if (state.stillConnecting()) {
-            return 0;
-        }
-        try {
-            return state.afterWrite(channel.write(srcs, offset, length), anyRemaining(srcs, offset, length));
-        } catch (IOException e) {
-            throw state.failed(e);
-        }
-    }
-
-    private static boolean anyRemaining(ByteBuffer[] buffers, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
-            if (buffers[i].hasRemaining()) {
-                return true;
-            }
-        }
-        return false;
+        Objects.checkFromIndexSize(offset, length, srcs.length);
+        return io.write(srcs, offset, length);
     }
 
     /** @throws NotYetConnectedException while the connect is in progress */
     public SocketAddress peerAddress() throws IOException {
-        if (channel.isOpen() && (state.stillConnecting() || !channel.isConnected())) {
-            throw new NotYetConnectedException();
-        }
-        return channel.getRemoteAddress();
+        return io.peerAddress();
     }
 
     public SocketAddress localAddress() throws IOException {
-        return channel.getLocalAddress();
+        return io.localAddress();
     }
 
     /** Closes one or both halves; the matching hints appear on later events. */
     public void shutdown(Shutdown how) throws IOException {
         Objects.requireNonNull(how, "how");
-        if (how != Shutdown.WRITE) {
-            channel.shutdownInput();
-            state.learned(Readiness.READ_CLOSED);
-        }
-        if (how != Shutdown.READ) {
-            channel.shutdownOutput();
-            state.learned(Readiness.WRITE_CLOSED);
-        }
+        io.shutdown(how);
     }
 
     /** The pending error (a failed connect), cleared; null if none. */
     public IOException takeError() {
-        return state.takeError();
+        return io.takeError();
     }
 }

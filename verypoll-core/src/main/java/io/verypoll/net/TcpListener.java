@@ -1,10 +1,10 @@
 package io.verypoll.net;
 
+import io.verypoll.internal.SelectedBackend;
+import io.verypoll.spi.IoSource;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.Objects;
 
 /**
@@ -22,8 +22,8 @@ import java.util.Objects;
  * }</pre>
  */
 public final class TcpListener extends SocketListener<TcpStream> {
-    private TcpListener(ServerSocketChannel channel) throws IOException {
-        super(channel);
+    private TcpListener(IoSource io) {
+        super(io);
     }
 
     /** Binds with {@code SO_REUSEADDR} and a backlog of 1024. */
@@ -33,24 +33,21 @@ public final class TcpListener extends SocketListener<TcpStream> {
 
     public static TcpListener bind(SocketAddress address, int backlog) throws IOException {
         Objects.requireNonNull(address, "address");
-        ServerSocketChannel channel = ServerSocketChannel.open();
-        try {
-            channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            channel.bind(address, backlog);
-            return new TcpListener(channel);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return new TcpListener(SelectedBackend.get().tcpBind(address, backlog));
     }
 
-    /** Adopts a bound server channel (made non-blocking). */
+    /**
+     * Adopts a bound server channel (made non-blocking).
+     *
+     * @throws UnsupportedOperationException on the epoll backend, which owns its sockets as raw
+     *     descriptors: use {@link #bind} there
+     */
     public static TcpListener fromChannel(ServerSocketChannel channel) throws IOException {
-        return new TcpListener(Objects.requireNonNull(channel, "channel"));
+        return new TcpListener(SelectedBackend.get().adopt(Objects.requireNonNull(channel, "channel")));
     }
 
     @Override
-    TcpStream wrap(SocketChannel accepted) throws IOException {
-        return TcpStream.fromChannel(accepted);
+    TcpStream wrap(IoSource accepted) {
+        return new TcpStream(accepted);
     }
 }

@@ -1,5 +1,7 @@
 package io.verypoll.net;
 
+import io.verypoll.internal.SelectedBackend;
+import io.verypoll.spi.IoSource;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
@@ -23,37 +25,34 @@ import java.util.Objects;
  *
  * <p>A connect completes inside the poll: a writable event with {@link #takeError()} null means
  * connected; a refused connect gives writable and error, and {@code takeError()} returns the cause
- * (the JDK has closed the channel by then). Reads and writes during the connect return 0.
+ * (on NIO the JDK has closed the channel by then). Reads and writes during the connect return 0.
  */
 public final class TcpStream extends SocketStream {
-    private TcpStream(SocketChannel channel) throws IOException {
-        super(channel);
+    TcpStream(IoSource io) {
+        super(io);
     }
 
     /** Starts a non-blocking connect. */
     public static TcpStream connect(SocketAddress address) throws IOException {
         Objects.requireNonNull(address, "address");
-        SocketChannel channel = SocketChannel.open();
-        try {
-            channel.configureBlocking(false);
-            channel.connect(address);
-            return new TcpStream(channel);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return new TcpStream(SelectedBackend.get().tcpConnect(address));
     }
 
-    /** Adopts a connected (or connecting) channel, made non-blocking. */
+    /**
+     * Adopts a connected (or connecting) channel, made non-blocking.
+     *
+     * @throws UnsupportedOperationException on the epoll backend, which owns its sockets as raw
+     *     descriptors: use {@link #connect} there
+     */
     public static TcpStream fromChannel(SocketChannel channel) throws IOException {
-        return new TcpStream(Objects.requireNonNull(channel, "channel"));
+        return new TcpStream(SelectedBackend.get().adopt(Objects.requireNonNull(channel, "channel")));
     }
 
     public void setNodelay(boolean on) throws IOException {
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, on);
+        io.setOption(StandardSocketOptions.TCP_NODELAY, on);
     }
 
     public boolean nodelay() throws IOException {
-        return channel.getOption(StandardSocketOptions.TCP_NODELAY);
+        return io.getOption(StandardSocketOptions.TCP_NODELAY);
     }
 }

@@ -1,10 +1,9 @@
 package io.verypoll.net;
 
+import io.verypoll.internal.SelectedBackend;
+import io.verypoll.spi.IoSource;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -21,29 +20,27 @@ import java.util.Objects;
  * not delete the file.
  */
 public final class UnixListener extends SocketListener<UnixStream> {
-    private UnixListener(ServerSocketChannel channel) throws IOException {
-        super(channel);
+    private UnixListener(IoSource io) {
+        super(io);
     }
 
     public static UnixListener bind(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            channel.bind(UnixDomainSocketAddress.of(path), 1024);
-            return new UnixListener(channel);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return new UnixListener(SelectedBackend.get().unixBind(path, 1024));
     }
 
-    /** Adopts a bound Unix-domain server channel (made non-blocking). */
+    /**
+     * Adopts a bound Unix-domain server channel (made non-blocking).
+     *
+     * @throws UnsupportedOperationException on the epoll backend, which owns its sockets as raw
+     *     descriptors: use {@link #bind} there
+     */
     public static UnixListener fromChannel(ServerSocketChannel channel) throws IOException {
-        return new UnixListener(Objects.requireNonNull(channel, "channel"));
+        return new UnixListener(SelectedBackend.get().adopt(Objects.requireNonNull(channel, "channel")));
     }
 
     @Override
-    UnixStream wrap(SocketChannel accepted) throws IOException {
-        return UnixStream.fromChannel(accepted);
+    UnixStream wrap(IoSource accepted) {
+        return new UnixStream(accepted);
     }
 }

@@ -1,9 +1,12 @@
 package io.verypoll.pipe;
 
+import io.verypoll.internal.SelectedBackend;
+import io.verypoll.spi.IoSource;
 import java.io.IOException;
 
 /**
- * A one-way, non-blocking pipe: mio's {@code unix::pipe::new}, on {@link java.nio.channels.Pipe}.
+ * A one-way, non-blocking pipe: mio's {@code unix::pipe::new}; on NIO a {@link java.nio.channels.Pipe},
+ * on epoll {@code pipe2(2)}.
  *
  * <pre>{@code
  * Pipe pipe = Pipe.open();
@@ -21,14 +24,8 @@ public final class Pipe {
     }
 
     public static Pipe open() throws IOException {
-        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
-        try {
-            return new Pipe(new Sender(pipe.sink()), new Receiver(pipe.source()));
-        } catch (IOException | RuntimeException e) {
-            pipe.sink().close();
-            pipe.source().close();
-            throw e;
-        }
+        IoSource[] ends = SelectedBackend.get().pipe();
+        return new Pipe(new Sender(ends[1]), new Receiver(ends[0]));
     }
 
     /** The writing end. */

@@ -4,10 +4,10 @@ import io.verypoll.Interest;
 import io.verypoll.Registry;
 import io.verypoll.Source;
 import io.verypoll.Token;
-import io.verypoll.internal.ChannelState;
+import io.verypoll.internal.RegistryAccess;
+import io.verypoll.spi.IoSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Pipe;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Objects;
 
@@ -19,14 +19,11 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Receiver implements Source, ReadableByteChannel {
-    private final Pipe.SourceChannel channel;
-    /** Held, not inherited: the internal half stays out of the public type's signature. */
-    private final ChannelState state;
+    /** Held, not inherited: the backend's half stays out of the public type's signature. */
+    private final IoSource io;
 
-    Receiver(Pipe.SourceChannel channel) throws IOException {
-        channel.configureBlocking(false);
-        this.channel = channel;
-        this.state = new ChannelState(channel);
+    Receiver(IoSource io) {
+        this.io = io;
     }
 
     /**
@@ -38,36 +35,32 @@ public final class Receiver implements Source, ReadableByteChannel {
     @Override
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst, "dst");
-        try {
-            return (int) state.afterRead(channel.read(dst), dst.hasRemaining());
-        } catch (IOException e) {
-            throw state.failed(e);
-        }
+        return io.read(dst);
     }
 
     @Override
     public void register(Registry registry, Token token, Interest interests) throws IOException {
-        state.register(registry, token, interests);
+        io.register(RegistryAccess.pollerOf(registry), token, interests);
     }
 
     @Override
     public void reregister(Registry registry, Token token, Interest interests) throws IOException {
-        state.reregister(registry, token, interests);
+        io.reregister(RegistryAccess.pollerOf(registry), token, interests);
     }
 
     @Override
     public void deregister(Registry registry) throws IOException {
-        state.deregister(registry);
+        io.deregister(RegistryAccess.pollerOf(registry));
     }
 
     @Override
     public boolean isOpen() {
-        return channel.isOpen();
+        return io.isOpen();
     }
 
     /** Deregisters and closes; the descriptor is released at once, even while another thread polls. */
     @Override
     public void close() throws IOException {
-        state.close();
+        io.close();
     }
 }

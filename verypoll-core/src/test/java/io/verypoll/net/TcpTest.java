@@ -284,7 +284,7 @@ class TcpTest {
             }
             assertThat(server).isNotNull();
             assertThat(connected).isTrue();
-            client.channel().setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            TestUtil.setLingerZero(client);
             client.close();
             poll.registry().register(server, new Token(3), Interest.READABLE);
             expectEvents(poll, events, expected(new Token(3), READABLE));

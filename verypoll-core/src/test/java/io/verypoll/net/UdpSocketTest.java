@@ -108,15 +108,21 @@ class UdpSocketTest {
     void unconnectedFromChannel() throws Exception {
         DatagramChannel c1 = DatagramChannel.open().bind(anyLocalAddress());
         DatagramChannel c2 = DatagramChannel.open().bind(anyLocalAddress());
-        smokeUnconnected(UdpSocket.fromChannel(c1), UdpSocket.fromChannel(c2));
+        UdpSocket s1;
+        try {
+            s1 = TestUtil.nioOnly(c1, () -> UdpSocket.fromChannel(c1));
+        } finally {
+            if (!TestUtil.nio()) c2.close();
+        }
+        smokeUnconnected(s1, UdpSocket.fromChannel(c2));
         assertThat(c1.isOpen()).isFalse();
     }
 
     private static void smokeUnconnected(UdpSocket socket1, UdpSocket socket2) throws Exception {
         try (Poll poll = Poll.open(); socket1; socket2) {
             Events events = Events.withCapacity(16);
-            assertThat(socket1.channel().isBlocking()).isFalse();
-            assertThat(socket2.channel().isBlocking()).isFalse();
+            TestUtil.assertNonBlocking(socket1::channel);
+            TestUtil.assertNonBlocking(socket2::channel);
             SocketAddress address1 = socket1.localAddress();
             SocketAddress address2 = socket2.localAddress();
             poll.registry().register(socket1, ID1, BOTH);
@@ -208,7 +214,13 @@ class UdpSocketTest {
         DatagramChannel c2 = DatagramChannel.open().bind(anyLocalAddress());
         c1.connect(c2.getLocalAddress());
         c2.connect(c1.getLocalAddress());
-        smokeConnected(UdpSocket.fromChannel(c1), UdpSocket.fromChannel(c2));
+        UdpSocket s1;
+        try {
+            s1 = TestUtil.nioOnly(c1, () -> UdpSocket.fromChannel(c1));
+        } finally {
+            if (!TestUtil.nio()) c2.close();
+        }
+        smokeConnected(s1, UdpSocket.fromChannel(c2));
     }
 
     private static void smokeConnected(UdpSocket socket1, UdpSocket socket2) throws Exception {

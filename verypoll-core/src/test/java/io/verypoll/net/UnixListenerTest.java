@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.verypoll.Events;
 import io.verypoll.Interest;
 import io.verypoll.Poll;
+import io.verypoll.TestUtil;
 import io.verypoll.TestUtil.Bg;
 import io.verypoll.Token;
 import java.net.StandardProtocolFamily;
@@ -49,14 +50,14 @@ class UnixListenerTest {
         smoke(dir.resolve("from_channel"), path -> {
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             ch.bind(UnixDomainSocketAddress.of(path));
-            return UnixListener.fromChannel(ch);
+            return TestUtil.nioOnly(ch, () -> UnixListener.fromChannel(ch));
         });
     }
 
     private static void smoke(Path path, Maker maker) throws Exception {
         try (Poll poll = Poll.open(); UnixListener listener = maker.make(path)) {
             Events events = Events.withCapacity(16);
-            assertThat(listener.channel().isBlocking()).isFalse();
+            TestUtil.assertNonBlocking(listener::channel);
             poll.registry().register(listener, TOKEN_1, BOTH);
             expectNoEvents(poll, events);
             CyclicBarrier barrier = new CyclicBarrier(2);
@@ -64,7 +65,7 @@ class UnixListenerTest {
             expectEvents(poll, events, expected(TOKEN_1, Interest.READABLE));
             try (UnixStream stream = listener.accept()) {
                 assertThat(stream).isNotNull();
-                assertThat(stream.channel().isBlocking()).isFalse();
+                TestUtil.assertNonBlocking(stream::channel);
                 assertReadWouldBlock(stream);
                 assertWouldBlock(listener::accept);
             }

@@ -3,7 +3,9 @@ package io.verypoll.spring.boot.actuate;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.CloseReason;
 import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamClient;
 import io.verypoll.spring.boot.server.StreamServer;
 import io.verypoll.spring.boot.server.UdpServer;
 import io.verypoll.spring.boot.server.UnixServer;
@@ -16,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /actuator/verypoll}: the loops and the servers (with the settings they run with), as they are now. */
+/** {@code /actuator/verypoll}: the loops, the servers and the clients (with the settings they run with), as they are now. */
 @Endpoint(id = "verypoll")
 public class VerypollEndpoint {
 
@@ -33,8 +35,10 @@ public class VerypollEndpoint {
         List<LoopReport> loops = group.loops().stream().map(VerypollEndpoint::loop).toList();
         List<ServerReport> servers = lifecycle == null ? List.of()
                 : lifecycle.servers().stream().map(VerypollEndpoint::server).toList();
+        List<ClientReport> clients = lifecycle == null ? List.of()
+                : lifecycle.clients().stream().map(VerypollEndpoint::client).toList();
         String state = group.isStarted() ? "running" : group.isStopped() ? "stopped" : "not started";
-        return new Report(state, group.handlerErrors().total(), loops, servers);
+        return new Report(state, group.handlerErrors().total(), loops, servers, clients);
     }
 
     private static LoopReport loop(PollLoop loop) {
@@ -54,6 +58,18 @@ public class VerypollEndpoint {
                 settings(server));
     }
 
+    private static ClientReport client(StreamClient client) {
+        String link = !client.hasLink() ? "none" : client.isConnected() ? "connected" : "not connected";
+        long failed = client.closedConnections(CloseReason.CONNECT_REFUSED) + client.closedConnections(CloseReason.CONNECT_TIMEOUT)
+                + client.closedConnections(CloseReason.UNRESOLVED) + client.closedConnections(CloseReason.CONNECT_FAILED);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        client.settings().asMap(client.kind()).forEach((name, value) ->
+                settings.put(name, value instanceof Duration duration ? duration.toString() : value));
+        return new ClientReport(client.name(), client.protocol(), client.target(), client.isRunning(), link,
+                client.activeConnections(), client.connectAttempts(), client.reconnects(), failed,
+                client.bytesReceived(), client.bytesSent(), settings);
+    }
+
     /** The settings in effect, by property name; durations as text ("PT1M"), byte sizes in bytes. */
     private static Map<String, Object> settings(SocketServer server) {
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -62,7 +78,14 @@ public class VerypollEndpoint {
         return settings;
     }
 
-    public record Report(String state, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers) {
+    public record Report(String state, long handlerErrors, List<LoopReport> loops, List<ServerReport> servers,
+                         List<ClientReport> clients) {
+    }
+
+    /** A client: where it connects, its link ("connected", "not connected", or "none"), its connects and bytes. */
+    public record ClientReport(String name, String protocol, String target, boolean running, String link,
+                               int activeConnections, long connects, long reconnects, long connectsFailed,
+                               long bytesReceived, long bytesSent, Map<String, Object> settings) {
     }
 
     public record LoopReport(int index, String thread, boolean running, boolean blocked, int registrations,

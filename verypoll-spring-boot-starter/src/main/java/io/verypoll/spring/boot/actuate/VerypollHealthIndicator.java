@@ -3,6 +3,7 @@ package io.verypoll.spring.boot.actuate;
 import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.StreamClient;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
@@ -17,6 +18,12 @@ import java.util.concurrent.TimeUnit;
  * otherwise, naming the loop (and a failed loop's cause). OUT_OF_SERVICE from the moment a graceful
  * shutdown stops accepting, so a readiness group that includes it refuses traffic then. Loops that
  * have not started (nothing uses them yet) are UP and say so.
+ *
+ * <p>Clients: each client bean with a link is listed under {@code links} with its target and whether it
+ * is connected, and a running link that is not connected (connecting, or waiting to reconnect) makes
+ * the status DOWN: an application that keeps a link needs it. A client without a link does not count
+ * (its connections come and go with the work). To keep a backend's outage out of a readiness group,
+ * leave {@code verypoll} out of it, or turn the link off and connect on demand.
  */
 public class VerypollHealthIndicator extends AbstractHealthIndicator {
 
@@ -68,6 +75,19 @@ public class VerypollHealthIndicator extends AbstractHealthIndicator {
             loops.add(details);
         }
         builder.withDetail("loops", loops);
+        if (lifecycle != null && !lifecycle.clients().isEmpty()) {
+            Map<String, Object> clients = new LinkedHashMap<>();
+            for (StreamClient client : lifecycle.clients()) {
+                if (client.hasLink()) {
+                    boolean connected = client.isConnected();
+                    clients.put(client.name(), Map.of("target", client.target(), "connected", connected));
+                    healthy &= connected || !client.isRunning();
+                }
+            }
+            if (!clients.isEmpty()) {
+                builder.withDetail("links", clients);
+            }
+        }
         if (healthy) {
             builder.up();
         } else {

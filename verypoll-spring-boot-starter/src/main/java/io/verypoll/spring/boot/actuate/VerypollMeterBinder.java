@@ -1,5 +1,6 @@
 package io.verypoll.spring.boot.actuate;
 
+import io.verypoll.spring.boot.context.VerypollClientStartedEvent;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
 import io.verypoll.spring.boot.loop.DurationHistogram;
 import io.verypoll.spring.boot.loop.LoopStats;
@@ -7,6 +8,7 @@ import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.CloseReason;
 import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamClient;
 import io.verypoll.spring.boot.server.StreamServer;
 import io.verypoll.spring.boot.server.TlsFailure;
 import io.verypoll.spring.boot.server.UdpServer;
@@ -19,6 +21,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.EventListener;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -28,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * verypoll's meters. Every one is a function meter over a plain counter the loops keep anyway, so
  * metrics cost the loops nothing: the work happens when a registry reads them. Tags stay bounded:
- * {@code loop} index, {@code server} name, a fixed {@code reason} set, 15 {@code le} bounds and at
+ * {@code loop} index, {@code server} or {@code client} name, a fixed {@code reason} set, 15 {@code le} bounds and at
  * most 33 {@code exception} names. Names follow Micrometer's conventions (the unit is the base unit,
  * never part of the name), so Prometheus shows {@code _total}, {@code _seconds} and {@code _bytes}.
  */
@@ -37,6 +40,7 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
     private final PollLoopGroup group;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
     private final List<SocketServer> servers = new CopyOnWriteArrayList<>();
+    private final List<StreamClient> clients = new CopyOnWriteArrayList<>();
 
     public VerypollMeterBinder(PollLoopGroup group) {
         this.group = group;
@@ -57,6 +61,60 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                 .register(registry));
         for (SocketServer server : servers) {
             bindServer(registry, server);
+        }
+        for (StreamClient client : clients) {
+            bindClient(registry, client);
+        }
+    }
+
+    /** A client bean started: its meters, tagged {@code client}, join the registries. */
+    @EventListener
+    public void onClientStarted(VerypollClientStartedEvent event) {
+        StreamClient client = event.client();
+        if (clients.contains(client)) {
+            return;
+        }
+        clients.add(client);
+        for (MeterRegistry registry : registries) {
+            bindClient(registry, client);
+        }
+    }
+
+    /**
+     * A client's meters: the connection meters of a stream server as {@code verypoll.client.*}, tagged
+     * {@code client} (one name keeps one set of tag keys, as Prometheus requires), and its connects
+     * (attempts, reconnects, the link's state).
+     */
+    private static void bindClient(MeterRegistry registry, StreamClient client) {
+        Tags tags = Tags.of("client", client.name());
+        FunctionCounter.builder("verypoll.client.data.received", client, StreamClient::bytesReceived)
+                .description("Payload bytes received").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.client.data.sent", client, StreamClient::bytesSent)
+                .description("Payload bytes sent").baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.client.handler.errors", client, StreamClient::handlerErrors)
+                .description("Exceptions thrown by the client's handler").tags(tags).register(registry);
+        Gauge.builder("verypoll.client.connections.active", client, StreamClient::activeConnections)
+                .description("Open connections").tags(tags).strongReference(true).register(registry);
+        Gauge.builder("verypoll.client.data.pending", client, StreamClient::pendingBytes)
+                .description("Bytes written by handlers and not yet taken by the sockets").baseUnit(BaseUnits.BYTES)
+                .tags(tags).strongReference(true).register(registry);
+        Gauge.builder("verypoll.client.input.buffered", client, StreamClient::bufferedInputBytes)
+                .description("Bytes held for incomplete frames (capped by max-buffered-input)").baseUnit(BaseUnits.BYTES)
+                .tags(tags).strongReference(true).register(registry);
+        FunctionCounter.builder("verypoll.client.connects", client, StreamClient::connectAttempts)
+                .description("Connects started (the link's and connect()'s); failures are in verypoll.client.connections.closed"
+                        + " with the connect-* and unresolved reasons").tags(tags).register(registry);
+        FunctionCounter.builder("verypoll.client.reconnects", client, StreamClient::reconnects)
+                .description("Connects the link started again after a close or a failure").tags(tags).register(registry);
+        Gauge.builder("verypoll.client.connects.in.progress", client, StreamClient::connectsInProgress)
+                .description("Connects resolving or connecting now").tags(tags).strongReference(true).register(registry);
+        Gauge.builder("verypoll.client.link.connected", client, c -> c.isConnected() ? 1 : 0)
+                .description("1 while the client's link is connected, else 0 (always 0 without a link)").tags(tags)
+                .strongReference(true).register(registry);
+        for (CloseReason reason : CloseReason.values()) {
+            FunctionCounter.builder("verypoll.client.connections.closed", client, c -> c.closedConnections(reason))
+                    .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())
+                    .register(registry);
         }
     }
 

@@ -6,6 +6,7 @@ import io.verypoll.spring.boot.context.VerypollLifecycle;
 import io.verypoll.spring.boot.context.VerypollServerCustomizer;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.SocketServer;
+import io.verypoll.spring.boot.server.StreamClient;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Bean;
 import java.util.concurrent.Executor;
 
 /**
- * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} beans. The loop threads
+ * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} and {@link StreamClient} beans. The loop threads
  * start only when something uses them: a server bean, or a registration through the group.
  */
 // After Boot's SSL auto-configuration: servers with ssl.bundle look their bundle up in its SslBundles.
@@ -51,6 +52,11 @@ public final class VerypollAutoConfiguration {
         return new VerypollServerProperties();
     }
 
+    @Bean
+    VerypollClientProperties verypollClientProperties() {
+        return new VerypollClientProperties();
+    }
+
     /**
      * Offloaded work of servers whose builder named no executor runs on the bean {@value #OFFLOAD_EXECUTOR}
      * when there is one: Boot's task executor, a virtual-thread one with {@code spring.threads.virtual.enabled}.
@@ -63,13 +69,15 @@ public final class VerypollAutoConfiguration {
                                         VerypollProperties properties, VerypollServerProperties serverProperties,
                                         LifecycleProperties lifecycle, ApplicationEventPublisher publisher,
                                         @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor,
-                                        ObjectProvider<SslBundles> sslBundles) {
+                                        ObjectProvider<SslBundles> sslBundles,
+                                        ObjectProvider<StreamClient> clients, VerypollClientProperties clientProperties) {
         VerypollLifecycle.Options options = new VerypollLifecycle.Options(properties.getShutdownTimeout(),
                 lifecycle.getTimeoutPerShutdownPhase(), properties.isNonLoopbackAcknowledged());
-        VerypollLifecycle verypollLifecycle = new VerypollLifecycle(verypollLoopGroup, servers, customizers,
-                serverProperties, options, publisher, offloadExecutor);
-        verypollLifecycle.setSslBundles(sslBundles);
-        return verypollLifecycle;
+        VerypollLifecycle verypoll = new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties,
+                options, publisher, offloadExecutor);
+        verypoll.setSslBundles(sslBundles);
+        verypoll.clients(clients, clientProperties);
+        return verypoll;
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.verypoll.spring.boot.context;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSetting;
+import io.verypoll.spring.boot.server.StreamClient;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.SocketServer;
 import io.verypoll.spring.boot.server.StreamServer;
@@ -93,6 +94,9 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     private ListableBeanFactory beanFactory;
     private volatile State state = State.STOPPED;
     private List<SocketServer> servers = List.of();
+    private ObjectProvider<StreamClient> clientProvider;
+    private ClientSettingsSource clientProperties = ClientSettingsSource.NONE;
+    private List<StreamClient> clients = List.of();
     private volatile long forcedClosed;
     private Thread drainThread;
 
@@ -154,6 +158,22 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
         return state;
     }
 
+    /**
+     * The client beans to start after the servers (so a client may connect to a server of the same
+     * application) and to stop before them, configured from {@code properties}. Set once, before start.
+     */
+    public void clients(ObjectProvider<StreamClient> clientBeans, ClientSettingsSource properties) {
+        this.clientProvider = Objects.requireNonNull(clientBeans, "clientBeans");
+        this.clientProperties = Objects.requireNonNull(properties, "properties");
+    }
+
+    /** The clients this lifecycle started. */
+    public List<StreamClient> clients() {
+        synchronized (monitor) {
+            return clients;
+        }
+    }
+
     /** The servers this lifecycle started. */
     public List<SocketServer> servers() {
         synchronized (monitor) {
@@ -177,6 +197,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     @Override
     public void start() {
         List<SocketServer> started;
+        List<StreamClient> startedClients;
         synchronized (monitor) {
             if (state != State.STOPPED) {
                 return;
@@ -212,6 +233,35 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             if (publisher != null) {
                 publisher.publishEvent(new VerypollServerStartedEvent(server, started.size()));
             }
+        }
+        // After the servers' events: local.verypoll.<server>.port is known, so a client's properties may
+        // name the port of a server of this application (${local.verypoll.echo.port}).
+        synchronized (monitor) {
+            Executor executor = offloadExecutor == null ? null : offloadExecutor.getIfAvailable();
+            startedClients = startClients(executor);
+            clients = startedClients;
+        }
+        for (StreamClient client : startedClients) {
+            if (publisher != null) {
+                publisher.publishEvent(new VerypollClientStartedEvent(client));
+            }
+        }
+    }
+
+    /** Configures and starts the client beans; on invalid settings stops what started, servers included. */
+    private List<StreamClient> startClients(Executor executor) {
+        if (clientProvider == null) {
+            return List.of();
+        }
+        try {
+            return new ClientConfigurator(clientProperties).start(clientProvider.orderedStream().toList(), executor, group);
+        } catch (VerypollServerStartupException e) {
+            for (SocketServer server : servers) {
+                server.forceClose(STEP_TIMEOUT);
+            }
+            group.stop(STEP_TIMEOUT);
+            state = State.STOPPED;
+            throw e;
         }
     }
 
@@ -365,6 +415,13 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
         }
         awaitDrain(options.shutdownTimeout().plus(STEP_TIMEOUT));
         int forced = 0;
+        List<StreamClient> clientsToStop;
+        synchronized (monitor) {
+            clientsToStop = clients;
+        }
+        for (StreamClient client : clientsToStop) {
+            forced += client.stop(STEP_TIMEOUT);
+        }
         for (SocketServer server : toStop) {
             forced += server.forceClose(STEP_TIMEOUT);
         }

@@ -1,6 +1,9 @@
 package io.verypoll.spring.boot.server;
 
-/** Why a connection was closed; the {@code reason} tag of {@code verypoll.connections.closed}. */
+/**
+ * Why a connection was closed; the {@code reason} tag of {@code verypoll.connections.closed}. The
+ * {@code connect-*} reasons and {@code unresolved} are for outbound connections that never opened.
+ */
 public enum CloseReason {
     /** The peer ended its side and the connection was then closed. */
     PEER_CLOSED("peer-closed"),
@@ -46,7 +49,18 @@ public enum CloseReason {
     /** A server taking the PROXY protocol got no complete header within the handshake timeout. */
     PROXY_PROTOCOL_TIMEOUT("proxy-protocol-timeout"),
     /** A server taking the PROXY protocol got a missing or malformed header. */
-    PROXY_PROTOCOL_ERROR("proxy-protocol-error");
+    PROXY_PROTOCOL_ERROR("proxy-protocol-error"),
+    /**
+     * An outbound connection ({@link StreamClient}) was refused: nobody listens there (or the socket file
+     * is missing). The connection never opened; its handler gets only {@code onClose}.
+     */
+    CONNECT_REFUSED("connect-refused"),
+    /** An outbound connection did not complete within the client's connect-timeout; it never opened. */
+    CONNECT_TIMEOUT("connect-timeout"),
+    /** The client's host name did not resolve; the outbound connection never opened. */
+    UNRESOLVED("unresolved"),
+    /** An outbound connect failed otherwise (no route, a reset during the handshake, ...); it never opened. */
+    CONNECT_FAILED("connect-failed");
 
     private final String tag;
 

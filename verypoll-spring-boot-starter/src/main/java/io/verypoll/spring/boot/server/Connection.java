@@ -14,9 +14,10 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
- * One accepted stream connection, owned by one loop. Its methods must be called on that loop's thread
- * (inside handler callbacks, or through {@link #execute}); they throw {@link IllegalStateException}
- * elsewhere.
+ * One stream connection, accepted by a {@link StreamServer} or opened by a {@link StreamClient}
+ * ({@link #isOutbound()}), owned by one loop: both kinds are this same class, with the same handlers,
+ * limits and close reasons. Its methods must be called on that loop's thread (inside handler
+ * callbacks, or through {@link #execute}); they throw {@link IllegalStateException} elsewhere.
  *
  * <p>Writing tries the socket first and keeps only what it did not take: a copy for
  * {@link #write(ByteBuffer)}, the buffer itself for {@link #writeOwned}; a {@link #writeBody streamed
@@ -76,20 +77,31 @@ public final class Connection {
     /** Position in the server's per-loop connection list, -1 when not in it. */
     int listIndex = -1;
 
-    Connection(StreamServer server, PollLoop loop, StreamChannel channel, long id, ServerCounters.Stripe counters) {
-        this.machine = new ConnectionStateMachine(this, server, loop, channel, id, counters);
+    Connection(ConnectionOwner owner, PollLoop loop, StreamChannel channel, long id, ServerCounters.Stripe counters) {
+        this.machine = new ConnectionStateMachine(this, owner, loop, channel, id, counters);
         this.outbound = machine.output.pending();
     }
 
     // ---------------------------------------------------------------- public API
 
-    /** A number unique within the server. */
+    /** A number unique within the server (or the client). */
     public long id() {
         return machine.id;
     }
 
+    /** The server that accepted this connection; null for an outbound connection. */
     public StreamServer server() {
-        return machine.server;
+        return machine.owner.server();
+    }
+
+    /** The client that opened this outbound connection; null for an accepted connection. */
+    public StreamClient client() {
+        return machine.owner.client();
+    }
+
+    /** True for a connection this side opened (a client's), false for an accepted one. */
+    public boolean isOutbound() {
+        return machine.owner.client() != null;
     }
 
     /** The loop this connection lives on; use it to run work or timers next to the connection. */
@@ -256,7 +268,7 @@ public final class Connection {
      */
     public boolean write(ByteBuffer header, ByteBuffer body) {
         checkLoop();
-        return machine.output.write(header, body, null, machine.server.writeBatch(machine.loop));
+        return machine.output.write(header, body, null, machine.owner.writeBatch(machine.loop));
     }
 
     /**
@@ -268,7 +280,7 @@ public final class Connection {
      */
     public boolean writeFrame(ByteBuffer content, FrameEncoder encoder) {
         checkLoop();
-        WriteBatch batch = machine.server.writeBatch(machine.loop);
+        WriteBatch batch = machine.owner.writeBatch(machine.loop);
         ByteBuffer header = batch.header();
         ByteBuffer trailer = batch.trailer();
         encoder.encode(content, header, trailer);
@@ -342,6 +354,20 @@ public final class Connection {
         machine.resumeReading();
     }
 
+    /**
+     * Whether reading stops while this connection's own unsent output is over the high watermark: on by
+     * default, the right rule for request and response, where a peer that sends but does not read must
+     * not make the server buffer its replies without bound. A connection whose input goes elsewhere
+     * turns it off and bounds its output by pausing the producer instead: a {@link Relay} does, since
+     * coupling the two directions of a relayed connection deadlocks it against an upstream that applies
+     * the same rule (each stops reading the other).
+     */
+    public void pauseReadingWhenOverHigh(boolean on) {
+        checkLoop();
+        machine.input.followOutput(on);
+        machine.resumeAfterPause();
+    }
+
     /** Half-close: sends end of stream once pending bytes are written; reading goes on. */
     public void shutdownOutput() {
         checkLoop();
@@ -366,7 +392,7 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection{server=" + machine.server.name() + ", id=" + machine.id + ", loop=" + machine.loop.index()
+        return "Connection{" + machine.owner.role() + "=" + machine.owner.name() + ", id=" + machine.id + ", loop=" + machine.loop.index()
                 + ", state=" + machine.state() + "}";
     }
 
@@ -375,6 +401,11 @@ public final class Connection {
     /** Runs on the connection's loop right after accept. */
     void open(ConnectionHandlerFactory handlerFactory) {
         machine.open(handlerFactory);
+    }
+
+    /** An outbound connect failed: the handler is told with {@code onClose(reason)}; the connection never opened. */
+    void connectFailed(ConnectionHandlerFactory handlerFactory, CloseReason reason) {
+        machine.connectFailed(handlerFactory, reason);
     }
 
     /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
@@ -396,14 +427,19 @@ public final class Connection {
         return machine.state();
     }
 
+    /** "server 'name'" or "client 'name'", for messages. */
+    String ownerName() {
+        return machine.owner.role() + " '" + machine.owner.name() + "'";
+    }
+
     ConnectionStateMachine machine() {
         return machine;
     }
 
     private void checkLoop() {
         if (!machine.loop.inLoop()) {
-            throw new IllegalStateException("connection " + machine.id + " of server '" + machine.server.name()
-                    + "' must be used on its loop thread " + machine.loop.threadName() + "; use connection.execute(...)");
+            throw new IllegalStateException("connection " + machine.id + " of " + ownerName()
+                    + " must be used on its loop thread " + machine.loop.threadName() + "; use connection.execute(...)");
         }
     }
 }

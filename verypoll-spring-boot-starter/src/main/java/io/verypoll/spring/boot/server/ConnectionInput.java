@@ -26,6 +26,8 @@ final class ConnectionInput {
     private boolean userPaused;
     /** Offloaded work at its bound, or a close waiting for its replies: no input goes to the handler. */
     private boolean held;
+    /** True (the default): input waits while the connection's own output is over the high watermark. */
+    private boolean followsOutput = true;
     /** Last bytes read, discarded ones included: what ends lingering once the peer falls quiet. */
     private long lastInputNanos;
 
@@ -61,6 +63,14 @@ final class ConnectionInput {
         return was;
     }
 
+    void followOutput(boolean on) {
+        followsOutput = on;
+    }
+
+    private boolean outputBlocks() {
+        return followsOutput && machine.output.isOverHigh();
+    }
+
     void hold(boolean on) {
         held = on;
     }
@@ -75,12 +85,12 @@ final class ConnectionInput {
             return false;
         }
         // Input of a closing connection is discarded whatever the pauses say: it must not pile up.
-        return !state.deliversInput() || (!machine.output.isOverHigh() && !userPaused && !held);
+        return !state.deliversInput() || (!outputBlocks() && !userPaused && !held);
     }
 
     /** Input goes to the handler now: the state takes it and neither pause holds it back. */
     boolean deliversInput() {
-        return machine.state().deliversInput() && !userPaused && !held && !machine.output.isOverHigh();
+        return machine.state().deliversInput() && !userPaused && !held && !outputBlocks();
     }
 
     /** Reads again after the others of this iteration: data may wait in the socket with its edge consumed. */

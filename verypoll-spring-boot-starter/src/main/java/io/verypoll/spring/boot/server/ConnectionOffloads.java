@@ -124,7 +124,7 @@ final class ConnectionOffloads {
             counters.offloadsInFlight--;
             if (!batch && machine.state() == Connection.State.OPEN) {
                 // Replies are gathered like the writes of a read and sent together.
-                machine.output.beginBatch(machine.server.writeBatch(machine.loop), machine.runtime.readBuffer());
+                machine.output.beginBatch(machine.owner.writeBatch(machine.loop), machine.runtime.readBuffer());
                 batch = true;
             }
             reply(head);
@@ -198,7 +198,7 @@ final class ConnectionOffloads {
     private void failed(Throwable error) {
         counters.handlerErrors++;
         machine.runtime.recordHandlerError(error);
-        log.warn("offloaded work of server '" + machine.server.name() + "' threw on connection " + machine.id
+        log.warn("offloaded work of " + machine.owner.role() + " '" + machine.owner.name() + "' threw on connection " + machine.id
                 + "; closing it after the replies before it", error);
         drop(false);
         machine.closeFor(CloseReason.HANDLER_ERROR);

@@ -44,7 +44,7 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
     public void callbackFailed(Throwable error) {
         counters.handlerErrors++;
         machine.runtime.recordHandlerError(error);
-        log.warn("a release or body close of server '" + machine.server.name() + "' threw on connection " + machine.id,
+        log.warn("a release or body close of " + machine.owner.role() + " '" + machine.owner.name() + "' threw on connection " + machine.id,
                 error);
     }
 
@@ -348,7 +348,7 @@ final class ConnectionOutput implements OutboundBuffer.Failures {
     }
 
     private void closeForPendingCap() {
-        log.debug("connection " + machine.id + " of " + machine.server.name() + " passed max-pending-bytes ("
+        log.debug("connection " + machine.id +  " of " + machine.owner.name() + " passed max-pending-bytes ("
                 + machine.settings.maxPendingBytes() + "); closing");
         machine.closeNow(CloseReason.PENDING_CAP, null);
     }

@@ -36,7 +36,7 @@ final class ConnectionStateMachine {
     enum Callback { CREATE, OPEN, DATA, READ_CLOSED, WRITABLE, CLOSE }
 
     final Connection connection;
-    final StreamServer server;
+    final ConnectionOwner owner;
     final PollLoop loop;
     final LoopRuntime runtime;
     final StreamChannel channel;
@@ -68,15 +68,15 @@ final class ConnectionStateMachine {
     /** When the setup must be done by. */
     private long setupDeadlineNanos;
 
-    ConnectionStateMachine(Connection connection, StreamServer server, PollLoop loop, StreamChannel channel, long id,
+    ConnectionStateMachine(Connection connection, ConnectionOwner owner, PollLoop loop, StreamChannel channel, long id,
                            ServerCounters.Stripe counters) {
         this.connection = connection;
-        this.server = server;
+        this.owner = owner;
         this.loop = loop;
         this.runtime = loop.runtime();
         this.channel = channel;
         this.id = id;
-        this.settings = server.settings();
+        this.settings = owner.settings();
         this.counters = counters;
         this.input = new ConnectionInput(this, channel, runtime, counters);
         this.output = new ConnectionOutput(this, channel, counters, settings);
@@ -88,15 +88,15 @@ final class ConnectionStateMachine {
         try {
             token = loop.register(channel.source(), READ, eventHandler);
         } catch (IOException | RuntimeException e) {
-            log.debug("could not register accepted connection of " + server.name(), e);
+            log.debug("could not register a connection of " + owner.role() + " " + owner.name(), e);
             state = State.CLOSED;
             closeChannelQuietly();
-            server.connectionAbandoned();
+            owner.connectionAbandoned(connection);
             return;
         }
         interest = READ;
         lastActivityNanos = runtime.now();
-        server.connectionOpened(connection);
+        owner.connectionOpened(connection);
         factory = handlerFactory;
         if (!channel.isReady()) {
             // The handler opens once the layer is set up: it then sees the TLS session and the real peer.
@@ -144,6 +144,23 @@ final class ConnectionStateMachine {
     /** The setup did not finish by its deadline. */
     void setupTimedOut() {
         closeNow(channel.setupTimeoutReason(), null);
+    }
+
+
+    /**
+     * An outbound connect failed ({@code reason} says how): the connection never opens, and the handler
+     * is made only to be told, with {@code onClose}. Counted like any close; the owner never counted it open.
+     */
+    void connectFailed(ConnectionHandlerFactory handlerFactory, CloseReason reason) {
+        state = State.CLOSED;
+        closeReason = reason;
+        counters.closed[reason.ordinal()]++;
+        closeChannelQuietly();
+        factory = handlerFactory;
+        call(Callback.CREATE, null);
+        if (handler != null) {
+            call(Callback.CLOSE, null);
+        }
     }
 
     /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
@@ -241,7 +258,7 @@ final class ConnectionStateMachine {
     /** The connection's offloaded work, made at its first offload. */
     ConnectionOffloads offloads() {
         if (offloads == null) {
-            offloads = new ConnectionOffloads(this, server.offloadExecutorForUse(), settings.maxInFlight(), counters);
+            offloads = new ConnectionOffloads(this, owner.offloadExecutorForUse(), settings.maxInFlight(), counters);
         }
         return offloads;
     }
@@ -254,7 +271,7 @@ final class ConnectionStateMachine {
 
     /** Starts a batch: writes are gathered until {@link #endBatch}. Returns the view frames of {@code readBuffer} go through. */
     ByteBuffer beginBatch(ByteBuffer readBuffer) {
-        return output.beginBatch(server.writeBatch(loop), readBuffer);
+        return output.beginBatch(owner.writeBatch(loop), readBuffer);
     }
 
     /** Ends the batch: sends what it gathered, or drops it when the handler failed. */
@@ -438,7 +455,7 @@ final class ConnectionStateMachine {
                     handler = factory.create(connection);
                     factory = null;
                     if (handler == null) {
-                        throw new IllegalStateException("the handler factory of server '" + server.name() + "' returned null");
+                        throw new IllegalStateException("the handler factory of " + owner.role() + " '" + owner.name() + "' returned null");
                     }
                     framed = handler instanceof FrameReader reader ? reader : null;
                 }
@@ -462,9 +479,9 @@ final class ConnectionStateMachine {
         counters.handlerErrors++;
         runtime.recordHandlerError(error);
         if (state == State.CLOSED) {
-            log.warn(what + " of server '" + server.name() + "' threw on connection " + id, error);
+            log.warn(what + " of " + owner.role() + " '" + owner.name() + "' threw on connection " + id, error);
         } else {
-            log.warn(what + " of server '" + server.name() + "' threw on connection " + id + "; closing it", error);
+            log.warn(what + " of " + owner.role() + " '" + owner.name() + "' threw on connection " + id + "; closing it", error);
             closeNow(CloseReason.HANDLER_ERROR, null);
         }
     }
@@ -482,7 +499,7 @@ final class ConnectionStateMachine {
         }
         closeReason = reason;
         if (cause != null && log.isDebugEnabled()) {
-            log.debug("connection " + id + " of " + server.name() + " closed: " + reason.tag(), cause);
+            log.debug("connection " + id + " of " + owner.name() + " closed: " + reason.tag(), cause);
         }
         runtime.cancelTimer(timer);
         try {
@@ -497,7 +514,7 @@ final class ConnectionStateMachine {
         if (offloads != null) {
             offloads.drop(false); // late results are dropped (counted); work not started never runs
         }
-        server.connectionClosed(connection);
+        owner.connectionClosed(connection);
         if (handler != null) {
             call(Callback.CLOSE, null);
         }

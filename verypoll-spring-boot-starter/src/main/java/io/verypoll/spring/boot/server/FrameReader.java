@@ -66,7 +66,7 @@ final class FrameReader implements ConnectionHandler {
         this.maxFrameLength = settings.maxFrameLength();
         this.maxIncomplete = (long) maxFrameLength + Math.max(0, decoder.maxFramingLength());
         this.frameTimeoutNanos = settings.frameTimeout().toNanos();
-        this.stash = new InputStash(connection.server().bufferedInput, settings.maxBufferedInput(),
+        this.stash = new InputStash(machine.owner.bufferedInput(), settings.maxBufferedInput(),
                 (int) Math.min(Integer.MAX_VALUE - 8, maxIncomplete + 1));
     }
 
@@ -75,13 +75,12 @@ final class FrameReader implements ConnectionHandler {
         return connection -> {
             FrameDecoder decoder = decoders.get();
             if (decoder == null) {
-                throw new IllegalStateException("the decoder supplier of server '" + connection.server().name()
-                        + "' returned null");
+                throw new IllegalStateException("the decoder supplier of " + connection.ownerName() + " returned null");
             }
             MessageHandler handler = handlers.create(connection);
             if (handler == null) {
-                throw new IllegalStateException("the message handler factory of server '"
-                        + connection.server().name() + "' returned null");
+                throw new IllegalStateException("the message handler factory of " + connection.ownerName()
+                        + " returned null");
             }
             return new FrameReader(connection, decoder, handler);
         };
@@ -250,7 +249,7 @@ final class FrameReader implements ConnectionHandler {
             return -1;
         } catch (FrameException e) {
             fail(CloseReason.FRAME_ERROR, null);
-            log.debug("connection " + connection.id() + " of " + connection.server().name() + ": " + e.getMessage());
+            log.debug("connection " + connection.id() + " of " + connection.ownerName() + ": " + e.getMessage());
             return -1;
         }
         if (consumed < 0 || consumed > waiting) {

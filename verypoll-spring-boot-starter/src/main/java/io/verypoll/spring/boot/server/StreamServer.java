@@ -43,6 +43,8 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** Wraps each accepted socket before its layers (PROXY, TLS: see ServerLayers); tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
+    /** What its connections see of this server. */
+    private final ConnectionOwner owner = new ServerConnectionOwner(this);
 
     // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
     // at EMFILE even loading a class can fail for want of a file descriptor.
@@ -286,7 +288,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             active.decrementAndGet();
             return;
         }
-        new Connection(this, loop, channel, nextConnectionId(), counters.stripe(loop.index())).open(handlerFactory);
+        new Connection(owner, loop, channel, nextConnectionId(), counters.stripe(loop.index())).open(handlerFactory);
     }
 
     private final AtomicLong connectionIds = new AtomicLong();

@@ -171,6 +171,12 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
 
     /** The handler factory (the framing path for a decoder), or a clear error naming the kind of server being built. */
     ConnectionHandlerFactory requireFactory(String serverKind) {
+        return chooseFactory(serverKind, factory, decoders, messages);
+    }
+
+    /** Shared with the client builders: a handler, or a decoder and a message handler, and never both. */
+    static ConnectionHandlerFactory chooseFactory(String serverKind, ConnectionHandlerFactory factory,
+                                                  Supplier<? extends FrameDecoder> decoders, MessageHandlerFactory messages) {
         if (decoders != null || messages != null) {
             if (factory != null) {
                 throw new IllegalStateException("a " + serverKind + " takes a handler, or a decoder with a messageHandler;"

@@ -1,6 +1,8 @@
 package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.server.ServerKind;
+import io.verypoll.spring.boot.server.ClientSetting;
+import io.verypoll.spring.boot.server.ClientSettings;
 import io.verypoll.spring.boot.server.ServerSetting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,10 +66,30 @@ class ServerSettingsMetadataTest {
                     setting.description() + " For every " + kinds(setting) + " unless verypoll.servers.<name>."
                             + setting.name() + " says otherwise.", defaultText(setting)));
         }
+        properties.add(entry("verypoll.clients", "java.util.Map<java.lang.String,java.util.Map<java.lang.String,java.lang.String>>",
+                "Per-client settings, keyed by client name (the bean name unless the builder named it): the same settings"
+                        + " as verypoll.client-defaults.*, for one client. They override the client bean and"
+                        + " verypoll.client-defaults.", null));
+        for (ClientSetting<?> setting : ClientSetting.all()) {
+            properties.add(entry("verypoll.client-defaults." + setting.name(), setting.type().getName(),
+                    setting.description() + " For every " + clientKinds(setting.kinds()) + " unless verypoll.clients.<name>."
+                            + setting.name() + " says otherwise.", defaultText(setting.defaultValue(), false)));
+        }
+        for (ServerSetting<?> setting : ClientSettings.CONNECTION_SETTINGS) {
+            properties.add(entry("verypoll.client-defaults." + setting.name(), typeName(setting),
+                    setting.description() + " For the connections of every " + clientKinds(setting.kinds())
+                            + " unless verypoll.clients.<name>." + setting.name() + " says otherwise.",
+                    defaultText(setting.defaultValue(), setting.isByteSize())));
+        }
         properties.add(entry("management.health.verypoll.enabled", "java.lang.Boolean",
                 "Whether to enable the verypoll health contributor (loops running and not blocked; out of service"
                         + " while a graceful shutdown drains).", "true"));
         return "{\n  \"properties\": [\n" + String.join(",\n", properties) + "\n  ]\n}\n";
+    }
+
+    private static String clientKinds(java.util.Set<ServerKind> kinds) {
+        return kinds.stream().filter(k -> k != ServerKind.UDP).map(ServerKind::tag).sorted()
+                .collect(Collectors.joining(" and ")) + " client";
     }
 
     private static String kinds(ServerSetting<?> setting) {
@@ -96,8 +118,11 @@ class ServerSettingsMetadataTest {
 
     /** The default as JSON: numbers and booleans bare, durations and sizes as a property would write them. */
     private static String defaultText(ServerSetting<?> setting) {
-        Object value = setting.defaultValue();
-        if (setting.isByteSize()) {
+        return defaultText(setting.defaultValue(), setting.isByteSize());
+    }
+
+    private static String defaultText(Object value, boolean byteSize) {
+        if (byteSize) {
             long bytes = (Long) value;
             return quote(bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + "MB"
                     : bytes % 1024 == 0 ? bytes / 1024 + "KB" : bytes + "B");

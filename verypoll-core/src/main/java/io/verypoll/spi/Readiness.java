@@ -1,4 +1,4 @@
-package io.verypoll.internal;
+package io.verypoll.spi;
 
 /** Readiness bits carried by {@link ReadyList} entries and learned hints. */
 public final class Readiness {

@@ -1,10 +1,10 @@
-package io.verypoll.internal;
+package io.verypoll.spi;
 
 import io.verypoll.Token;
 
 /**
  * The preallocated storage behind {@code Events}: parallel arrays of tokens and readiness bits,
- * filled by {@link EdgeSelector} without allocating.
+ * filled by a backend's poller without allocating.
  */
 public final class ReadyList {
     private final Token[] tokens;
@@ -40,7 +40,7 @@ public final class ReadyList {
         return readiness[index];
     }
 
-    void add(Token token, int bits) {
+    public void add(Token token, int bits) {
         tokens[size] = token;
         readiness[size] = bits;
         size++;
