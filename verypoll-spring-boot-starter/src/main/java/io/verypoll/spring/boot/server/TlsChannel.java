@@ -363,23 +363,31 @@ final class TlsChannel implements StreamChannel {
         if (!pending.flush(inner)) {
             return 0;
         }
-        ByteBuffer net = buffers.netOut.clear();
         int packet = context.packetSize();
         long consumed = 0;
-        try {
-            while (net.remaining() >= packet && hasRemaining(srcs, offset, length)) {
-                SSLEngineResult result = engine.wrap(srcs, offset, length, net);
-                consumed += result.bytesConsumed();
-                handshakeMoved(result);
-                if (result.getStatus() != SSLEngineResult.Status.OK
-                        || (result.bytesConsumed() == 0 && result.bytesProduced() == 0)) {
-                    break;
+        boolean more = true;
+        while (more) {
+            ByteBuffer net = buffers.netOut.clear();
+            try {
+                while (net.remaining() >= packet && hasRemaining(srcs, offset, length)) {
+                    SSLEngineResult result = engine.wrap(srcs, offset, length, net);
+                    consumed += result.bytesConsumed();
+                    handshakeMoved(result);
+                    if (result.getStatus() != SSLEngineResult.Status.OK
+                            || (result.bytesConsumed() == 0 && result.bytesProduced() == 0)) {
+                        more = false;
+                        break;
+                    }
                 }
+            } catch (SSLException | RuntimeException e) {
+                throw fail(e);
             }
-        } catch (SSLException | RuntimeException e) {
-            throw fail(e);
+            pending.send(net.flip(), inner);
+            // The socket took it all: wrap on while there is more. The caller reads a short count as a
+            // full socket and waits for it to drain; a count cut short at the packet buffer's four
+            // records, with the socket still empty, would wait for an event that never comes.
+            more = more && pending.isEmpty() && hasRemaining(srcs, offset, length);
         }
-        pending.send(net.flip(), inner);
         return consumed;
     }
 

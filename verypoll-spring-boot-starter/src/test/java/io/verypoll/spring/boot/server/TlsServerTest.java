@@ -111,6 +111,40 @@ class TlsServerTest {
         assertThat(server.bytesReceived()).isEqualTo(sent.length);
     }
 
+    // One write of more than the packet buffer's four records (64 KiB) used to wrap 64 KiB, send it and
+    // return the short count with the socket still empty: the connection took it for a full socket and
+    // waited for a writable event that never came (stalled after 64 KiB). It wraps on while the socket
+    // takes everything now.
+    @Test
+    void aSingleWriteOfFourMebibytesGoesOutWhole() throws Exception {
+        byte[] sent = new byte[4 * 1024 * 1024];
+        new Random(9).nextBytes(sent);
+        start(TcpServer.builder().maxPendingBytes(8L * 1024 * 1024).handler(new ConnectionHandler() {
+            @Override
+            public void onOpen(Connection connection) {
+                connection.write(sent);
+            }
+
+            @Override
+            public void onData(Connection connection, java.nio.ByteBuffer data) {
+            }
+        }));
+        try (SSLSocket socket = connect(TlsMaterial.client())) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[65536];
+            long total = 0;
+            while (total < sent.length) {
+                int n = in.read(buffer); // SO_TIMEOUT 10 s: a stall fails here
+                assertThat(n).as("ended after %d of %d bytes", total, sent.length).isPositive();
+                digest.update(buffer, 0, n);
+                total += n;
+            }
+            assertThat(digest.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(sent));
+        }
+        assertThat(server.bytesSent()).isEqualTo(sent.length);
+    }
+
     @Test
     void negotiatesTls12WithAClientThatOffersOnlyIt() throws Exception {
         startEcho();
