@@ -116,6 +116,13 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                     .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())
                     .register(registry);
         }
+        if (client.isTls()) {
+            for (TlsFailure cause : TlsFailure.values()) {
+                FunctionCounter.builder("verypoll.client.tls.failures", client, c -> c.tlsFailures(cause))
+                        .description("TLS failures by cause; each closed its connection (tls-error)").tags(tags)
+                        .tag("cause", cause.tag()).register(registry);
+            }
+        }
     }
 
     @Override

@@ -107,7 +107,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     }
 
     /**
-     * Where servers with {@code ssl.bundle} find their bundle when their builder gave no
+     * Where servers and clients with {@code ssl.bundle} find their bundle when their builder gave no
      * {@code sslBundles}: the auto-configuration passes Boot's {@code SslBundles}. Resolved at each start.
      */
     public void setSslBundles(ObjectProvider<SslBundles> bundles) {
@@ -254,7 +254,10 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             return List.of();
         }
         try {
-            return new ClientConfigurator(clientProperties).start(clientProvider.orderedStream().toList(), executor, group);
+            ObjectProvider<SslBundles> bundlesProvider = sslBundles;
+            SslBundles bundles = bundlesProvider == null ? null : bundlesProvider.getIfAvailable();
+            return new ClientConfigurator(clientProperties).start(clientProvider.orderedStream().toList(), executor,
+                    bundles, group);
         } catch (VerypollServerStartupException e) {
             for (SocketServer server : servers) {
                 server.forceClose(STEP_TIMEOUT);

@@ -110,9 +110,9 @@ public final class Connection {
     }
 
     /**
-     * The TLS session of a TLS server's connection (null on a plain one): protocol, cipher suite, the
-     * peer's certificates. The handshake is done before the handler opens, so it is there from
-     * {@code onOpen} on.
+     * The TLS session of a TLS server's or client's connection (null on a plain one): protocol, cipher
+     * suite, the peer's certificates. The handshake is done before the handler opens, so it is there
+     * from {@code onOpen} on.
      */
     public SSLSession sslSession() {
         return machine.channel.sslSession();

@@ -64,7 +64,7 @@ final class ConnectionStateMachine {
     /** Made at the first offload. */
     private ConnectionOffloads offloads;
     /** A layer of the channel (TLS, PROXY header) is still setting up: no handler yet. */
-    private boolean awaitingSetup;
+    private volatile boolean awaitingSetup;
     /** When the setup must be done by. */
     private long setupDeadlineNanos;
 
@@ -104,6 +104,9 @@ final class ConnectionStateMachine {
             setupDeadlineNanos = lastActivityNanos + settings.handshakeTimeout().toNanos();
             channel.resumeWith(this::layerResumed);
             timer.armForIdle();
+            if (channel.hasBufferedInput()) {
+                input.continueLater(); // a client's TLS speaks first: its ClientHello goes out at the first read
+            }
             return;
         }
         timer.armForIdle();
@@ -515,6 +518,11 @@ final class ConnectionStateMachine {
             offloads.drop(false); // late results are dropped (counted); work not started never runs
         }
         owner.connectionClosed(connection);
+        if (handler == null && awaitingSetup && owner.client() != null) {
+            // An outbound connection whose layer failed (a TLS handshake) never opened: its handler is
+            // made only to be told, with onClose, as for a failed connect.
+            call(Callback.CREATE, null);
+        }
         if (handler != null) {
             call(Callback.CLOSE, null);
         }

@@ -61,22 +61,26 @@ final class ServerLayers {
             return;
         }
         SslBundles registry = bundles;
-        if (registry == null) {
-            throw new IllegalStateException("server '" + server + "' has ssl.bundle '" + name + "' but no SslBundles to"
-                    + " find it in: run it in a Boot context (spring.ssl.bundle.*), or give its builder sslBundles(...)");
-        }
-        SslBundle bundle;
-        try {
-            bundle = registry.getBundle(name);
-        } catch (NoSuchSslBundleException e) {
-            throw new IllegalStateException("server '" + server + "': ssl.bundle '" + name + "' names no SSL bundle;"
-                    + " the bundles are " + registry.getBundleNames(), e);
-        }
+        SslBundle bundle = lookUp(registry, name, "server '" + server + "'");
         tls = TlsContext.forServer(bundle, settings, tasks, loops);
         bundleName = name;
         if (watched.computeIfAbsent(registry, r -> new HashSet<>()).add(name)) {
             // Called on the registry's thread (a file watcher).
             registry.addBundleUpdateHandler(name, updated -> bundleUpdated(name, updated));
+        }
+    }
+
+    /** The bundle {@code name} of {@code registry} for {@code who} (a server or a client); fails with what is missing. */
+    static SslBundle lookUp(SslBundles registry, String name, String who) {
+        if (registry == null) {
+            throw new IllegalStateException(who + " has ssl.bundle '" + name + "' but no SslBundles to find it in:"
+                    + " run it in a Boot context (spring.ssl.bundle.*), or give its builder sslBundles(...)");
+        }
+        try {
+            return registry.getBundle(name);
+        } catch (NoSuchSslBundleException e) {
+            throw new IllegalStateException(who + ": ssl.bundle '" + name + "' names no SSL bundle; the bundles are "
+                    + registry.getBundleNames(), e);
         }
     }
 

@@ -132,10 +132,11 @@ public final class ServerSetting<T> {
 
     public static final ServerSetting<String> SSL_BUNDLE = new ServerSetting<>("ssl.bundle", String.class, false,
             "", STREAM, (bundle, s) -> null,
-            "Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) that makes this a TLS server, as"
-                    + " server.ssl.bundle does for the web server; empty: no TLS. The bundle's protocols and ciphers"
-                    + " apply (else TLS 1.3 and 1.2 and the JDK's ciphers); with reload-on-update, new connections"
-                    + " use the new material.");
+            "Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) that puts TLS on the connections, as"
+                    + " server.ssl.bundle does for the web server; empty: no TLS. A server presents the bundle's key"
+                    + " store; a client trusts the servers its trust store accepts (and presents its key store, if"
+                    + " any). The bundle's protocols and ciphers apply (else TLS 1.3 and 1.2 and the JDK's ciphers);"
+                    + " with reload-on-update, new connections use the new material.");
 
     public static final ServerSetting<ClientAuth> SSL_CLIENT_AUTH = new ServerSetting<>("ssl.client-auth",
             ClientAuth.class, false, ClientAuth.NONE, STREAM, (auth, s) -> null,
@@ -151,13 +152,13 @@ public final class ServerSetting<T> {
                 }
                 return null;
             },
-            "TLS servers: ALPN protocols offered, comma-separated, most preferred first (h2,http/1.1); empty: no"
+            "TLS: ALPN protocols offered, comma-separated, most preferred first (h2,http/1.1); empty: no"
                     + " ALPN. The one agreed is Connection.applicationProtocol().");
 
     public static final ServerSetting<Duration> HANDSHAKE_TIMEOUT = new ServerSetting<>("handshake-timeout",
             Duration.class, false, Duration.ofSeconds(10), STREAM, positive(),
-            "TLS servers and servers taking the PROXY protocol: the header and the TLS handshake must be complete"
-                    + " within this after accept, else the connection closes (proxy-protocol-timeout,"
+            "TLS and the PROXY protocol: the header and the TLS handshake must be complete within this after"
+                    + " accept (or connect), else the connection closes (proxy-protocol-timeout,"
                     + " tls-handshake-timeout).");
 
     public static final ServerSetting<ProxyProtocol> PROXY_PROTOCOL = new ServerSetting<>("proxy-protocol",

@@ -67,6 +67,8 @@ final class TlsChannel implements StreamChannel {
     private boolean dstFull;
     /** The end of stream goes to the socket once the close_notify in {@link #pending} is out. */
     private boolean shutdownPending;
+    /** Client mode: the ClientHello is still to go out, at the first read. */
+    private boolean helloPending;
     /** First byte the peer sent, -1 before any: tells a plaintext client from a failed handshake. */
     private int firstByte = -1;
     private boolean tls13;
@@ -83,6 +85,7 @@ final class TlsChannel implements StreamChannel {
         if (engine.getUseClientMode()) {
             try {
                 engine.beginHandshake(); // the ClientHello goes out at the first read
+                helloPending = true;
             } catch (SSLException e) {
                 throw new IllegalStateException("could not start the TLS handshake", e);
             }
@@ -105,6 +108,7 @@ final class TlsChannel implements StreamChannel {
         if (failed != null) {
             throw fail(failed);
         }
+        helloPending = false;
         if (engine.isInboundDone()) {
             if (phase == Phase.OPEN) {
                 return -1;
@@ -271,7 +275,7 @@ final class TlsChannel implements StreamChannel {
         if (phase != Phase.OPEN && phase != Phase.HANDSHAKING) {
             return false;
         }
-        return socketFull || dstFull || (inStash != null && holdsWholeRecord(inStash));
+        return helloPending || socketFull || dstFull || (inStash != null && holdsWholeRecord(inStash));
     }
 
     private static boolean holdsWholeRecord(ByteBuffer stash) {

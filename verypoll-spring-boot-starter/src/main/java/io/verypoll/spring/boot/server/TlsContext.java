@@ -4,6 +4,7 @@ import io.verypoll.spring.boot.loop.PollLoop;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslOptions;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -47,6 +48,8 @@ final class TlsContext {
     }
 
     private final boolean clientMode;
+    /** Client mode: the server's certificate must name the host (HTTPS endpoint identification). */
+    private final boolean verifyHostname;
     private final ClientAuth clientAuth;
     private final String[] applicationProtocols;
     private final Executor tasks;
@@ -54,9 +57,10 @@ final class TlsContext {
     private final int packetSize;
     private volatile Material material;
 
-    private TlsContext(boolean clientMode, SslBundle bundle, ClientAuth clientAuth, String[] applicationProtocols,
-                       Executor tasks, int loops) {
+    private TlsContext(boolean clientMode, boolean verifyHostname, SslBundle bundle, ClientAuth clientAuth,
+                       String[] applicationProtocols, Executor tasks, int loops) {
         this.clientMode = clientMode;
+        this.verifyHostname = verifyHostname;
         this.clientAuth = clientAuth;
         this.applicationProtocols = applicationProtocols;
         this.tasks = tasks;
@@ -71,15 +75,18 @@ final class TlsContext {
         String alpn = settings.get(ServerSetting.SSL_APPLICATION_PROTOCOLS);
         String[] protocols = alpn.isBlank() ? new String[0]
                 : Arrays.stream(alpn.split(",")).map(String::trim).toArray(String[]::new);
-        return new TlsContext(false, bundle, settings.get(ServerSetting.SSL_CLIENT_AUTH), protocols, tasks, loops);
+        return new TlsContext(false, false, bundle, settings.get(ServerSetting.SSL_CLIENT_AUTH), protocols, tasks, loops);
     }
 
     /**
-     * A client's: the same engines in client mode, which verify the server's host name (HTTPS
-     * endpoint identification) and start the handshake at their connection's first read.
+     * A client's: the same engines in client mode, which start the handshake at their connection's
+     * first read and, with {@code verifyHostname}, check that the server's certificate names the host
+     * (HTTPS endpoint identification). The bundle's trust store decides which servers are trusted; its
+     * key store, if any, is the client's certificate.
      */
-    static TlsContext forClient(SslBundle bundle, String[] applicationProtocols, Executor tasks, int loops) {
-        return new TlsContext(true, bundle, ClientAuth.NONE, applicationProtocols.clone(), tasks, loops);
+    static TlsContext forClient(SslBundle bundle, String[] applicationProtocols, boolean verifyHostname, Executor tasks,
+                                int loops) {
+        return new TlsContext(true, verifyHostname, bundle, ClientAuth.NONE, applicationProtocols.clone(), tasks, loops);
     }
 
     /** New material from an updated bundle: for the engines made from now on. */
@@ -129,7 +136,11 @@ final class TlsContext {
             parameters.setCipherSuites(m.ciphers);
         }
         if (clientMode) {
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setEndpointIdentificationAlgorithm(verifyHostname ? "HTTPS" : null);
+            SNIHostName sni = sniName(peerHost);
+            if (sni != null) {
+                parameters.setServerNames(List.of(sni)); // the JDK sends none for a name without a dot (localhost)
+            }
         } else {
             switch (clientAuth) {
                 case NEED -> parameters.setNeedClientAuth(true);
@@ -143,6 +154,18 @@ final class TlsContext {
         }
         engine.setSSLParameters(parameters);
         return engine;
+    }
+
+    /** {@code host} as an SNI name, or null: none, an IP address (SNI carries names only), or not a valid name. */
+    private static SNIHostName sniName(String host) {
+        if (host == null || host.isEmpty() || host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c))) {
+            return null;
+        }
+        try {
+            return new SNIHostName(host);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** The per-loop buffers of {@code loop}; call on its thread. */

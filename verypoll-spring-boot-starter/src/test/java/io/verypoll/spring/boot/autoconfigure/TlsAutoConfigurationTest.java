@@ -5,7 +5,11 @@ import io.verypoll.spring.boot.actuate.VerypollMeterBinder;
 import io.verypoll.spring.boot.context.VerypollServerPortInitializer;
 import io.verypoll.spring.boot.context.VerypollServerStartedEvent;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.context.VerypollClientStartedEvent;
 import io.verypoll.spring.boot.server.CloseReason;
+import io.verypoll.spring.boot.server.Connection;
+import io.verypoll.spring.boot.server.ConnectionHandler;
+import io.verypoll.spring.boot.server.TcpClient;
 import io.verypoll.spring.boot.server.TcpServer;
 import io.verypoll.spring.boot.server.TlsFailure;
 import org.junit.jupiter.api.Test;
@@ -28,7 +32,10 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** {@code verypoll.servers.<name>.ssl.bundle} naming a {@code spring.ssl.bundle.*} of the context. */
+/**
+ * {@code verypoll.servers.<name>.ssl.bundle} and {@code verypoll.clients.<name>.ssl.bundle} naming a
+ * {@code spring.ssl.bundle.*} of the context.
+ */
 @Timeout(60)
 class TlsAutoConfigurationTest {
 
@@ -36,7 +43,8 @@ class TlsAutoConfigurationTest {
             .withInitializer(new VerypollServerPortInitializer())
             .withPropertyValues("verypoll.loops=1", "verypoll.shutdown-timeout=0s",
                     "spring.ssl.bundle.pem.server.keystore.certificate=classpath:tls/server.crt",
-                    "spring.ssl.bundle.pem.server.keystore.private-key=classpath:tls/server.key")
+                    "spring.ssl.bundle.pem.server.keystore.private-key=classpath:tls/server.key",
+                    "spring.ssl.bundle.pem.trust.truststore.certificate=classpath:tls/ca.crt")
             .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, VerypollAutoConfiguration.class));
 
     @Configuration(proxyBeanMethods = false)
@@ -45,6 +53,63 @@ class TlsAutoConfigurationTest {
         TcpServer echo() {
             return TcpServer.builder().port(0).handler((c, data) -> c.write(data)).build();
         }
+    }
+
+    /** A TLS echo server and a client with a link to it, TLS by configuration alone. */
+    @Configuration(proxyBeanMethods = false)
+    static class EchoServerAndClient {
+        static final StringBuffer RECEIVED = new StringBuffer();
+
+        @Bean
+        TcpServer echo() {
+            return TcpServer.builder().port(0).sslBundle("server").handler((c, data) -> c.write(data)).build();
+        }
+
+        @Bean
+        TcpClient backend() {
+            return TcpClient.builder().host("localhost").handler(new ConnectionHandler() {
+                @Override
+                public void onOpen(Connection c) {
+                    c.write("through tls".getBytes(StandardCharsets.US_ASCII));
+                }
+
+                @Override
+                public void onData(Connection c, java.nio.ByteBuffer data) {
+                    RECEIVED.append(StandardCharsets.US_ASCII.decode(data));
+                }
+            }).build();
+        }
+    }
+
+    @Test
+    void aClientPropertyNamingABundleMakesATlsClientThatVerifiesTheServer() {
+        EchoServerAndClient.RECEIVED.setLength(0);
+        runner.withUserConfiguration(EchoServerAndClient.class)
+                .withPropertyValues("verypoll.clients.backend.ssl.bundle=trust",
+                        "verypoll.clients.backend.port=${local.verypoll.echo.port}")
+                .run(context -> {
+                    TcpClient backend = context.getBean(TcpClient.class);
+                    assertThat(backend.isTls()).isTrue();
+                    await().atMost(Duration.ofSeconds(20)).until(backend::isConnected);
+                    await().atMost(Duration.ofSeconds(20))
+                            .until(() -> EchoServerAndClient.RECEIVED.toString().equals("through tls"));
+                    assertThat(backend.linkConnection().sslSession().getProtocol()).isEqualTo("TLSv1.3");
+                    VerypollMeterBinder binder = new VerypollMeterBinder(context.getBean(PollLoopGroup.class));
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    binder.onClientStarted(new VerypollClientStartedEvent(backend));
+                    binder.bindTo(registry);
+                    assertThat(registry.get("verypoll.client.tls.failures").tag("client", "backend").functionCounters())
+                            .hasSize(TlsFailure.values().length);
+                });
+    }
+
+    @Test
+    void theClientDefaultsNameABundleAndAMissingOneStopsTheStart() {
+        runner.withUserConfiguration(EchoServerAndClient.class)
+                .withPropertyValues("verypoll.client-defaults.ssl.bundle=nowhere",
+                        "verypoll.clients.backend.port=${local.verypoll.echo.port}")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("client 'backend': ssl.bundle 'nowhere' names no SSL bundle"));
     }
 
     private static SSLSocket connect(int port) throws Exception {
@@ -83,7 +148,8 @@ class TlsAutoConfigurationTest {
     void aBundleThatDoesNotExistStopsTheStartNamingIt() {
         runner.withUserConfiguration(EchoServer.class).withPropertyValues("verypoll.servers.echo.ssl.bundle=missing")
                 .run(context -> assertThat(context).hasFailed().getFailure()
-                        .hasStackTraceContaining("server 'echo': ssl.bundle 'missing' names no SSL bundle; the bundles are [server]"));
+                        .hasStackTraceContaining("server 'echo': ssl.bundle 'missing' names no SSL bundle; the bundles are [")
+                        .hasStackTraceContaining("server"));
     }
 
     @Test

@@ -92,7 +92,7 @@ class TlsClientModeTest {
                 .handler((c, data) -> c.write(data)).build();
         server.start(group);
         SslBundle trust = SslBundle.of(new PemSslStoreBundle(null, PemSslStoreDetails.forCertificate("classpath:tls/ca.crt")));
-        TlsContext context = TlsContext.forClient(trust, new String[0], tasks, 1);
+        TlsContext context = TlsContext.forClient(trust, new String[0], true, tasks, 1);
         TcpStream stream = TcpStream.connect(new InetSocketAddress("127.0.0.1", server.port()));
         // Buffers of a context of our own: the server's loop never touches them.
         return new TlsChannel(new SocketStreamChannel(stream), context.newEngine(host, server.port()), context,
