@@ -53,6 +53,10 @@ class TlsClientTest {
         DefaultSslBundleRegistry registry = TlsMaterial.registry();
         registry.registerBundle("trust", trusting("ca"));
         registry.registerBundle("other", trusting("other-ca"));
+        PemSslStoreDetails key = PemSslStoreDetails.forCertificate("classpath:tls/client.crt")
+                .withPrivateKey("classpath:tls/client.key");
+        registry.registerBundle("mtls", SslBundle.of(new PemSslStoreBundle(key,
+                PemSslStoreDetails.forCertificate("classpath:tls/ca.crt"))));
         return registry;
     }
 
@@ -181,6 +185,69 @@ class TlsClientTest {
         assertThat(recorder.events.poll(20, TimeUnit.SECONDS)).isEqualTo("close:tls-handshake-timeout");
         await().atMost(WAIT).until(() -> server.bytesReceived() > 0); // the ClientHello went out
         assertThat(client.closedConnections(CloseReason.TLS_HANDSHAKE_TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
+    void theBundlesKeyStoreIsTheClientCertificateAServerWithClientAuthNeedAsksFor() throws Exception {
+        ConcurrentLinkedQueue<String> peers = new ConcurrentLinkedQueue<>();
+        server = TcpServer.builder().name("mtls").port(0).sslBundle("server").sslBundles(bundles())
+                .clientAuth(ClientAuth.NEED).handler(new ConnectionHandler() {
+                    @Override
+                    public void onOpen(Connection c) {
+                        try {
+                            peers.add(((java.security.cert.X509Certificate) c.sslSession().getPeerCertificates()[0])
+                                    .getSubjectX500Principal().getName());
+                        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                            peers.add("none");
+                        }
+                    }
+
+                    @Override
+                    public void onData(Connection c, java.nio.ByteBuffer data) {
+                        c.write(data);
+                    }
+                }).build();
+        server.start(group);
+        Recorder recorder = new Recorder("with a certificate");
+        client = tlsClient("mtls").handler(recorder).build();
+        client.start(group);
+        client.connect();
+        assertThat(recorder.events.poll(20, TimeUnit.SECONDS)).isEqualTo("open");
+        await().atMost(WAIT).until(() -> recorder.text().equals("with a certificate"));
+        assertThat(peers).containsExactly("CN=verypoll test client");
+        client.stop(Duration.ofSeconds(2));
+
+        // Without one ("trust" has no key store) the server refuses the handshake.
+        Recorder refused = new Recorder("never sent");
+        client = tlsClient("trust").handler(refused).build();
+        client.start(group);
+        client.connect();
+        String event = refused.events.poll(20, TimeUnit.SECONDS);
+        if ("open".equals(event)) {
+            // TLS 1.3: the client's side of the handshake is done before the server checks its certificate.
+            event = refused.events.poll(20, TimeUnit.SECONDS);
+        }
+        assertThat(event).isEqualTo("close:tls-error"); // the server's alert
+        assertThat(refused.text()).isEmpty();
+        await().atMost(WAIT).until(() -> server.closedConnections(CloseReason.TLS_ERROR) == 1);
+    }
+
+    @Test
+    void aRelayWhoseTlsUpstreamFailsClosesTheAcceptedConnection() throws Exception {
+        tlsEchoServer();
+        client = tlsClient("other").build(); // no link, no handler: Relay gives each connection its own
+        client.start(group);
+        TcpServer proxy = TcpServer.builder().name("proxy").port(0).handlerFactory(Relay.to(client)).build();
+        proxy.start(group);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(20_000);
+            assertThat(socket.getInputStream().read()).as("the accepted connection closes").isEqualTo(-1);
+        } finally {
+            proxy.stopAccepting(Duration.ofSeconds(2));
+            proxy.forceClose(Duration.ofSeconds(2));
+        }
+        assertThat(client.closedConnections(CloseReason.TLS_ERROR)).isEqualTo(1);
+        assertThat(proxy.handlerErrors()).isZero();
     }
 
     @Test
