@@ -49,6 +49,15 @@ class DemoServers {
                 .build();
     }
 
+    /**
+     * The echo over TLS: the SSL bundle "demo" (application.properties) is a throwaway self-signed
+     * certificate for localhost. The handshake is done before the handler opens.
+     */
+    @Bean("tls-echo")
+    TcpServer tlsEcho() {
+        return TcpServer.builder().port(7443).sslBundle("demo").handler(new EchoHandler()).build();
+    }
+
     @Bean
     RespStore respStore() {
         return new RespStore();

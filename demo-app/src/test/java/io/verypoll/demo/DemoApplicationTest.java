@@ -45,6 +45,7 @@ import static org.awaitility.Awaitility.await;
         "verypoll.servers.echo.port=0",
         "verypoll.servers.chat.port=0",
         "verypoll.servers.udp-echo.port=0",
+        "verypoll.servers.tls-echo.port=0",
         "verypoll.servers.resp.port=0",
         "verypoll.servers.proxy.port=0",
         // A small cap so that the slow-reader test is quick.
@@ -73,6 +74,9 @@ class DemoApplicationTest {
 
     @Value("${local.verypoll.udp-echo.port}")
     int udpPort;
+
+    @Value("${local.verypoll.tls-echo.port}")
+    int tlsPort;
 
     @Autowired
     @Qualifier("chat")
@@ -124,6 +128,33 @@ class DemoApplicationTest {
             assertThat(Arrays.mismatch(received, sent)).isEqualTo(-1);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             assertThat(sha.digest(received)).isEqualTo(MessageDigest.getInstance("SHA-256").digest(sent));
+        }
+    }
+
+    // The TLS echo, trusting the demo's throwaway certificate: 1 MiB intact, over TLS 1.3.
+    @Test
+    void tlsEchoesOneMebibyteWithTheDemoCertificate() throws Exception {
+        javax.net.ssl.SSLContext trust = org.springframework.boot.ssl.SslBundle.of(
+                new org.springframework.boot.ssl.pem.PemSslStoreBundle(null,
+                        org.springframework.boot.ssl.pem.PemSslStoreDetails.forCertificate("classpath:demo-tls/localhost.crt")))
+                .createSslContext();
+        byte[] sent = new byte[1024 * 1024];
+        new Random(11).nextBytes(sent);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trust.getSocketFactory()
+                .createSocket("localhost", tlsPort)) {
+            socket.setSoTimeout(10_000);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    socket.getOutputStream().write(sent);
+                    socket.getOutputStream().flush();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }, threads);
+            byte[] received = socket.getInputStream().readNBytes(sent.length);
+            writer.get(30, TimeUnit.SECONDS);
+            assertThat(Arrays.mismatch(received, sent)).isEqualTo(-1);
+            assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
         }
     }
 
@@ -304,7 +335,8 @@ class DemoApplicationTest {
         String body = get("/actuator/verypoll");
         assertThat(JsonPath.<String>read(body, "$.state")).isEqualTo("running");
         assertThat(JsonPath.<List<String>>read(body, "$.loops[*].thread")).containsExactly("verypoll-loop-0", "verypoll-loop-1");
-        assertThat(JsonPath.<List<String>>read(body, "$.servers[*].name")).containsExactlyInAnyOrder("echo", "chat", "udp-echo", "resp", "proxy");
+        assertThat(JsonPath.<List<String>>read(body, "$.servers[*].name")).containsExactlyInAnyOrder("echo", "chat", "udp-echo",
+                "tls-echo", "resp", "proxy");
         assertThat(JsonPath.<List<String>>read(body, "$.clients[*].name")).containsExactly("proxy-upstream");
         assertThat(JsonPath.<List<String>>read(body, "$.clients[*].target")).containsExactly("127.0.0.1:" + echoPort);
         assertThat(JsonPath.<List<String>>read(body, "$.clients[*].link")).containsExactly("none");

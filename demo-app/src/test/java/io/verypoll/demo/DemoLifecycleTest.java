@@ -44,7 +44,7 @@ class DemoLifecycleTest {
 
     private static ConfigurableApplicationContext startDemo(String... extra) {
         String[] base = {"verypoll.loops=2", "verypoll.servers.echo.port=0", "verypoll.servers.chat.port=0",
-                "verypoll.servers.udp-echo.port=0", "verypoll.servers.resp.port=0",
+                "verypoll.servers.udp-echo.port=0", "verypoll.servers.tls-echo.port=0", "verypoll.servers.resp.port=0",
                 "verypoll.servers.proxy.port=0", "spring.main.banner-mode=off"};
         // Command-line arguments: they win over application.properties, as the test means them to.
         String[] args = Stream.concat(Arrays.stream(base), Arrays.stream(extra)).map(p -> "--" + p)

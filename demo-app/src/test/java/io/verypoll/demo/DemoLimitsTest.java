@@ -32,6 +32,7 @@ import static org.awaitility.Awaitility.await;
         "verypoll.servers.echo.port=0",
         "verypoll.servers.chat.port=0",
         "verypoll.servers.udp-echo.port=0",
+        "verypoll.servers.tls-echo.port=0",
         "verypoll.servers.resp.port=0",
         "verypoll.servers.proxy.port=0",
         "verypoll.servers.faulty.port=0",

@@ -10,6 +10,7 @@ import io.verypoll.spring.boot.server.CloseReason;
 import io.verypoll.spring.boot.server.SocketServer;
 import io.verypoll.spring.boot.server.StreamClient;
 import io.verypoll.spring.boot.server.StreamServer;
+import io.verypoll.spring.boot.server.TlsFailure;
 import io.verypoll.spring.boot.server.UdpServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -115,6 +116,13 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
                     .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())
                     .register(registry);
         }
+        if (client.isTls()) {
+            for (TlsFailure cause : TlsFailure.values()) {
+                FunctionCounter.builder("verypoll.client.tls.failures", client, c -> c.tlsFailures(cause))
+                        .description("TLS failures by cause; each closed its connection (tls-error)").tags(tags)
+                        .tag("cause", cause.tag()).register(registry);
+            }
+        }
     }
 
     @Override
@@ -210,6 +218,13 @@ public class VerypollMeterBinder implements MeterBinder, ApplicationListener<Ver
             FunctionCounter.builder("verypoll.offload.dropped", stream, StreamServer::offloadsDropped)
                     .description("Offloaded work whose reply was dropped because its connection closed first")
                     .tags(tags).register(registry);
+            if (stream.settings().sslBundle() != null) {
+                for (TlsFailure cause : TlsFailure.values()) {
+                    FunctionCounter.builder("verypoll.tls.failures", stream, s -> s.tlsFailures(cause))
+                            .description("TLS failures by cause; each closed its connection (tls-error)").tags(tags)
+                            .tag("cause", cause.tag()).register(registry);
+                }
+            }
             for (CloseReason reason : CloseReason.values()) {
                 FunctionCounter.builder("verypoll.connections.closed", stream, s -> s.closedConnections(reason))
                         .description("Closed connections by reason").tags(tags).tag("reason", reason.tag())

@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.context.LifecycleProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
@@ -23,7 +24,8 @@ import java.util.concurrent.Executor;
  * verypoll's poll loops and the lifecycle that starts the {@link SocketServer} and {@link StreamClient} beans. The loop threads
  * start only when something uses them: a server bean, or a registration through the group.
  */
-@AutoConfiguration
+// After Boot's SSL auto-configuration: servers with ssl.bundle look their bundle up in its SslBundles.
+@AutoConfiguration(afterName = "org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "verypoll.enabled", matchIfMissing = true)
 // Boot's LifecycleAutoConfiguration binds LifecycleProperties too; enabling it here keeps the phase
 // timeout typed when that auto-configuration is not in the context (a registered bean is not added twice).
@@ -67,11 +69,13 @@ public final class VerypollAutoConfiguration {
                                         VerypollProperties properties, VerypollServerProperties serverProperties,
                                         LifecycleProperties lifecycle, ApplicationEventPublisher publisher,
                                         @Qualifier(OFFLOAD_EXECUTOR) ObjectProvider<Executor> offloadExecutor,
+                                        ObjectProvider<SslBundles> sslBundles,
                                         ObjectProvider<StreamClient> clients, VerypollClientProperties clientProperties) {
         VerypollLifecycle.Options options = new VerypollLifecycle.Options(properties.getShutdownTimeout(),
                 lifecycle.getTimeoutPerShutdownPhase(), properties.isNonLoopbackAcknowledged());
         VerypollLifecycle verypoll = new VerypollLifecycle(verypollLoopGroup, servers, customizers, serverProperties,
                 options, publisher, offloadExecutor);
+        verypoll.setSslBundles(sslBundles);
         verypoll.clients(clients, clientProperties);
         return verypoll;
     }

@@ -102,17 +102,29 @@ final class VerypollServerProperties implements ServerSettingsSource, Environmen
                     + " names no server; the servers are " + servers);
             return;
         }
-        String setting = name.getNumberOfElements() == 4 ? name.getElement(3, ConfigurationPropertyName.Form.UNIFORM) : null;
+        String setting = settingKey(name, 3);
         if (setting == null || settingNamed(setting) == null) {
             problems.add(name + " is not a server setting; the settings are " + settingNames());
         }
     }
 
     private static void checkDefault(ConfigurationPropertyName name, Set<String> problems) {
-        String setting = name.getNumberOfElements() == 3 ? name.getElement(2, ConfigurationPropertyName.Form.UNIFORM) : null;
+        String setting = settingKey(name, 2);
         if (setting == null || settingNamed(setting) == null) {
             problems.add(name + " is not a server setting; the settings are " + settingNames());
         }
+    }
+
+    /** The elements from {@code first} on, as one canonical setting name ({@code ssl.bundle} has two); null if none. */
+    private static String settingKey(ConfigurationPropertyName name, int first) {
+        if (name.getNumberOfElements() <= first) {
+            return null;
+        }
+        StringBuilder key = new StringBuilder();
+        for (int i = first; i < name.getNumberOfElements(); i++) {
+            key.append(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
+        }
+        return canonical(key.toString());
     }
 
     /** {@code VERYPOLL_SERVERS_<SERVER>_<SETTING>}, the server's name matched longest first. */

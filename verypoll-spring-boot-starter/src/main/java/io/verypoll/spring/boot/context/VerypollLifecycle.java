@@ -15,6 +15,7 @@ import org.springframework.beans.factory.BeanFactoryAware;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
@@ -88,6 +89,7 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
     private final Options options;
     private final ApplicationEventPublisher publisher;
     private final ObjectProvider<Executor> offloadExecutor;
+    private volatile ObjectProvider<SslBundles> sslBundles;
     private final Object monitor = new Object();
     private ListableBeanFactory beanFactory;
     private volatile State state = State.STOPPED;
@@ -102,6 +104,14 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
                              ObjectProvider<VerypollServerCustomizer> customizers, ServerSettingsSource properties,
                              Options options, ApplicationEventPublisher publisher) {
         this(group, servers, customizers, properties, options, publisher, null);
+    }
+
+    /**
+     * Where servers and clients with {@code ssl.bundle} find their bundle when their builder gave no
+     * {@code sslBundles}: the auto-configuration passes Boot's {@code SslBundles}. Resolved at each start.
+     */
+    public void setSslBundles(ObjectProvider<SslBundles> bundles) {
+        this.sslBundles = bundles;
     }
 
     /**
@@ -202,9 +212,12 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             Map<String, SocketServer> beans = serverBeans();
             new ServerConfigurator(properties, customizers.orderedStream().toList()).configure(beans);
             Executor executor = offloadExecutor == null ? null : offloadExecutor.getIfAvailable();
+            ObjectProvider<SslBundles> bundlesProvider = sslBundles;
+            SslBundles bundles = bundlesProvider == null ? null : bundlesProvider.getIfAvailable();
             for (SocketServer server : beans.values()) {
                 if (server instanceof StreamServer stream) {
                     stream.defaultOffloadExecutor(executor);
+                    stream.defaultSslBundles(bundles);
                 }
             }
             if (group.isStopped()) {
@@ -241,7 +254,10 @@ public class VerypollLifecycle implements SmartLifecycle, DisposableBean, BeanFa
             return List.of();
         }
         try {
-            return new ClientConfigurator(clientProperties).start(clientProvider.orderedStream().toList(), executor, group);
+            ObjectProvider<SslBundles> bundlesProvider = sslBundles;
+            SslBundles bundles = bundlesProvider == null ? null : bundlesProvider.getIfAvailable();
+            return new ClientConfigurator(clientProperties).start(clientProvider.orderedStream().toList(), executor,
+                    bundles, group);
         } catch (VerypollServerStartupException e) {
             for (SocketServer server : servers) {
                 server.forceClose(STEP_TIMEOUT);

@@ -44,12 +44,14 @@ final class ClientLink extends LoopTimer implements OutboundConnect.Listener {
         return failuresInRow;
     }
 
+    /** Connected, and past its setup (a TLS handshake): the handler is open. */
     boolean isConnected() {
-        return phase == Phase.CONNECTED;
+        Connection c = connection;
+        return phase == Phase.CONNECTED && c != null && !c.machine().awaitingSetup();
     }
 
     Connection connection() {
-        return phase == Phase.CONNECTED ? connection : null;
+        return isConnected() ? connection : null;
     }
 
     /** Any thread: the first connect. */

@@ -69,6 +69,16 @@ public final class ClientSetting<T> {
             "A connection that stayed open this long counts as stable: the next reconnect starts from"
                     + " reconnect.initial-delay again.");
 
+    public static final ClientSetting<String> SSL_SERVER_NAME = new ClientSetting<>("ssl.server-name", String.class, "",
+            STREAM, (name, s) -> null,
+            "TLS: the name the server's certificate must carry and the client sends as SNI; empty: the host (a"
+                    + " Unix-domain client has none: set it, or turn ssl.verify-hostname off).");
+
+    public static final ClientSetting<Boolean> SSL_VERIFY_HOSTNAME = new ClientSetting<>("ssl.verify-hostname",
+            Boolean.class, true, STREAM, (on, s) -> null,
+            "TLS: whether the server's certificate must name the host (or ssl.server-name), as HTTPS checks it."
+                    + " Turning it off trusts any certificate the trust store accepts, for any name.");
+
     private static final List<ClientSetting<?>> ALL = List.copyOf(DECLARED);
 
     final int index;

@@ -22,13 +22,15 @@ public final class ClientSettings {
 
     /**
      * The server settings that mean something to an outbound connection: everything about a connection
-     * once it is open. The listener's settings (address, port, backlog, max-connections, accept backoff)
-     * do not apply.
+     * once it is open, and TLS (the bundle, ALPN, the handshake timeout). The listener's settings
+     * (address, port, backlog, max-connections, accept backoff), client-auth and the PROXY protocol do
+     * not apply.
      */
     public static final List<ServerSetting<?>> CONNECTION_SETTINGS = List.of(ServerSetting.IDLE_TIMEOUT,
             ServerSetting.LINGER_TIMEOUT, ServerSetting.HIGH_WATERMARK, ServerSetting.LOW_WATERMARK,
             ServerSetting.MAX_PENDING_BYTES, ServerSetting.TCP_NO_DELAY, ServerSetting.MAX_FRAME_LENGTH,
-            ServerSetting.FRAME_TIMEOUT, ServerSetting.MAX_BUFFERED_INPUT, ServerSetting.MAX_IN_FLIGHT);
+            ServerSetting.FRAME_TIMEOUT, ServerSetting.MAX_BUFFERED_INPUT, ServerSetting.MAX_IN_FLIGHT,
+            ServerSetting.SSL_BUNDLE, ServerSetting.SSL_APPLICATION_PROTOCOLS, ServerSetting.HANDSHAKE_TIMEOUT);
 
     private static final ClientSettings DEFAULTS = new ClientSettings(
             ClientSetting.all().stream().map(ClientSetting::defaultValue).toArray(), ServerSettings.defaults());
@@ -148,6 +150,12 @@ public final class ClientSettings {
 
     public Duration connectTimeout() {
         return get(ClientSetting.CONNECT_TIMEOUT);
+    }
+
+    /** The name TLS checks the server's certificate against and sends as SNI: ssl.server-name, else the host. */
+    public String tlsServerName() {
+        String name = get(ClientSetting.SSL_SERVER_NAME);
+        return name.isBlank() ? get(ClientSetting.HOST) : name;
     }
 
     public boolean link() {

@@ -39,6 +39,17 @@ public enum CloseReason {
     FRAME_ERROR("frame-error"),
     /** Holding this connection's incomplete input would have taken the server over max-buffered-input. */
     INPUT_CAP("input-cap"),
+    /** The TLS handshake did not complete within the handshake timeout. */
+    TLS_HANDSHAKE_TIMEOUT("tls-handshake-timeout"),
+    /**
+     * TLS failed: the handshake (no common protocol or cipher, a certificate refused, a plaintext client),
+     * a record that does not decrypt, a renegotiation. The cause is counted in {@code verypoll.tls.failures}.
+     */
+    TLS_ERROR("tls-error"),
+    /** A server taking the PROXY protocol got no complete header within the handshake timeout. */
+    PROXY_PROTOCOL_TIMEOUT("proxy-protocol-timeout"),
+    /** A server taking the PROXY protocol got a missing or malformed header. */
+    PROXY_PROTOCOL_ERROR("proxy-protocol-error"),
     /**
      * An outbound connection ({@link StreamClient}) was refused: nobody listens there (or the socket file
      * is missing). The connection never opened; its handler gets only {@code onClose}.

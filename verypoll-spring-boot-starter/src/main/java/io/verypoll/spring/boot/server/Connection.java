@@ -3,6 +3,10 @@ package io.verypoll.spring.boot.server;
 import io.verypoll.spring.boot.frame.FrameEncoder;
 import io.verypoll.spring.boot.loop.PollLoop;
 
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLSession;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
@@ -106,6 +110,33 @@ public final class Connection {
         return machine.loop;
     }
 
+    /**
+     * The TLS session of a TLS server's or client's connection (null on a plain one): protocol, cipher
+     * suite, the peer's certificates. The handshake is done before the handler opens, so it is there
+     * from {@code onOpen} on.
+     */
+    public SSLSession sslSession() {
+        return machine.channel.sslSession();
+    }
+
+    /** The host name the client asked for with TLS SNI, or null (no TLS, or no name sent). */
+    public String serverName() {
+        if (sslSession() instanceof ExtendedSSLSession session) {
+            for (SNIServerName name : session.getRequestedServerNames()) {
+                if (name instanceof SNIHostName host) {
+                    return host.getAsciiName();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The ALPN protocol agreed in the TLS handshake, or null (no TLS, or none agreed). */
+    public String applicationProtocol() {
+        return machine.channel instanceof TlsChannel tls ? tls.applicationProtocol() : null;
+    }
+
+    /** The peer's address; behind a load balancer with the PROXY protocol, the client the header names. */
     public SocketAddress remoteAddress() {
         return machine.channel.remoteAddress();
     }

@@ -126,7 +126,16 @@ final class ConnectionInput {
                 machine.closeNow(CloseReason.IO_ERROR, e);
                 return;
             }
+            if (machine.awaitingSetup()) {
+                machine.checkSetup(); // the handshake may have finished in this read
+                if (!machine.isOpen()) {
+                    return;
+                }
+            }
             if (n == 0) {
+                if (channel.hasBufferedInput()) {
+                    continue; // a layer took input it has not handed on yet (handshake records, say)
+                }
                 return; // would block: reading is armed again
             }
             if (n < 0) {
@@ -137,7 +146,7 @@ final class ConnectionInput {
             lastInputNanos = runtime.now();
             // verypoll's contract: a read that leaves room in the buffer drained the socket and
             // re-armed reading, so the read that would only return 0 can be skipped.
-            boolean drained = buffer.hasRemaining();
+            boolean drained = buffer.hasRemaining() && !channel.hasBufferedInput();
             if (machine.state().deliversInput()) {
                 counters.bytesReceived += n;
                 machine.touch();

@@ -63,6 +63,10 @@ final class ConnectionStateMachine {
     private CloseReason closeReason;
     /** Made at the first offload. */
     private ConnectionOffloads offloads;
+    /** A layer of the channel (TLS, PROXY header) is still setting up: no handler yet. */
+    private volatile boolean awaitingSetup;
+    /** When the setup must be done by. */
+    private long setupDeadlineNanos;
 
     ConnectionStateMachine(Connection connection, ConnectionOwner owner, PollLoop loop, StreamChannel channel, long id,
                            ServerCounters.Stripe counters) {
@@ -93,12 +97,58 @@ final class ConnectionStateMachine {
         interest = READ;
         lastActivityNanos = runtime.now();
         owner.connectionOpened(connection);
-        timer.armForIdle();
         factory = handlerFactory;
+        if (!channel.isReady()) {
+            // The handler opens once the layer is set up: it then sees the TLS session and the real peer.
+            awaitingSetup = true;
+            setupDeadlineNanos = lastActivityNanos + settings.handshakeTimeout().toNanos();
+            channel.resumeWith(this::layerResumed);
+            timer.armForIdle();
+            if (channel.hasBufferedInput()) {
+                input.continueLater(); // a client's TLS speaks first: its ClientHello goes out at the first read
+            }
+            return;
+        }
+        timer.armForIdle();
         if (call(Callback.CREATE, null)) {
             call(Callback.OPEN, null);
         }
     }
+
+    boolean awaitingSetup() {
+        return awaitingSetup;
+    }
+
+    long setupDeadlineNanos() {
+        return setupDeadlineNanos;
+    }
+
+    /** The channel's layers are set up now (after a read, a flush): the handler opens. */
+    void checkSetup() {
+        if (!awaitingSetup || state == State.CLOSED || !channel.isReady()) {
+            return;
+        }
+        awaitingSetup = false;
+        touch();
+        timer.armForIdle();
+        if (call(Callback.CREATE, null) && call(Callback.OPEN, null) && !outbound.isEmpty()) {
+            output.sendPending(); // written while the layer was not ready (from the handler's constructor)
+        }
+        updateInterest();
+    }
+
+    /** A layer's work done elsewhere (a TLS delegated task) is done: go on reading, on the loop. */
+    private void layerResumed() {
+        if (state != State.CLOSED) {
+            input.continueLater();
+        }
+    }
+
+    /** The setup did not finish by its deadline. */
+    void setupTimedOut() {
+        closeNow(channel.setupTimeoutReason(), null);
+    }
+
 
     /**
      * An outbound connect failed ({@code reason} says how): the connection never opens, and the handler
@@ -256,10 +306,19 @@ final class ConnectionStateMachine {
                 return;
             }
         }
+        boolean writable = event.isWritable() || event.isWriteClosed();
+        if (writable && channel.hasBufferedOutput()) {
+            try {
+                channel.flushBuffered();
+            } catch (IOException e) {
+                closeNow(CloseReason.IO_ERROR, e);
+                return;
+            }
+        }
         if ((event.isReadable() || event.isReadClosed()) && input.readingWanted()) {
             input.readSome();
         }
-        if (!outbound.isEmpty() && state != State.CLOSED && (event.isWritable() || event.isWriteClosed())) {
+        if (!outbound.isEmpty() && state != State.CLOSED && writable && channel.isReady()) {
             output.sendPending();
         }
         updateInterest();
@@ -267,6 +326,10 @@ final class ConnectionStateMachine {
 
     /** End of stream from the peer. */
     void peerEnded() {
+        if (handler == null) {
+            closeNow(CloseReason.PEER_CLOSED, null); // before the setup was done: nothing to tell
+            return;
+        }
         switch (state) {
             case OPEN, OUTPUT_SHUTTING -> call(Callback.READ_CLOSED, null);
             case OUTPUT_SHUT -> {
@@ -367,7 +430,8 @@ final class ConnectionStateMachine {
             return;
         }
         boolean read = input.readingWanted();
-        boolean write = !outbound.isEmpty();
+        // Application bytes wait for a layer's setup; the layer's own bytes (handshake, alerts) do not.
+        boolean write = (!outbound.isEmpty() && channel.isReady()) || channel.hasBufferedOutput();
         Interest desired = read ? (write ? READ_WRITE : READ) : (write ? WRITE : null);
         // With nothing to wait for, the old interest stays: a spurious event is harmless, and a
         // registration cannot be empty.
@@ -431,6 +495,12 @@ final class ConnectionStateMachine {
             return;
         }
         state = State.CLOSED;
+        if (cause instanceof LayerFailure failure) {
+            reason = failure.reason();
+            if (failure.tls() != null) {
+                counters.tlsFailures[failure.tls().ordinal()]++;
+            }
+        }
         closeReason = reason;
         if (cause != null && log.isDebugEnabled()) {
             log.debug("connection " + id + " of " + owner.name() + " closed: " + reason.tag(), cause);
@@ -449,6 +519,11 @@ final class ConnectionStateMachine {
             offloads.drop(false); // late results are dropped (counted); work not started never runs
         }
         owner.connectionClosed(connection);
+        if (handler == null && awaitingSetup && owner.client() != null) {
+            // An outbound connection whose layer failed (a TLS handshake) never opened: its handler is
+            // made only to be told, with onClose, as for a failed connect.
+            call(Callback.CREATE, null);
+        }
         if (handler != null) {
             call(Callback.CLOSE, null);
         }

@@ -4,7 +4,7 @@ import io.verypoll.spring.boot.loop.LoopTimer;
 
 /**
  * One reusable timer per connection, re-armed from the last activity instead of per I/O. Open, it
- * is the idle timeout. Lingering, it closes once the peer has been quiet for the linger timeout
+ * is the idle timeout (and, while a layer sets up, the handshake timeout). Lingering, it closes once the peer has been quiet for the linger timeout
  * (the normal end: a peer that says nothing more cannot make the close reset), or, for a peer that
  * keeps sending after the end of stream, at the idle timeout counted from the last useful I/O.
  */
@@ -18,7 +18,13 @@ final class ConnectionTimer extends LoopTimer {
 
     void armForIdle() {
         ServerSettings settings = connection.settings;
-        if (!settings.idleTimeout().isZero()) {
+        if (connection.awaitingSetup()) {
+            long deadline = connection.setupDeadlineNanos();
+            if (!settings.idleTimeout().isZero()) {
+                deadline = Math.min(deadline, connection.lastActivityNanos() + settings.idleTimeout().toNanos());
+            }
+            connection.runtime.armTimer(this, deadline);
+        } else if (!settings.idleTimeout().isZero()) {
             connection.runtime.armTimer(this, connection.lastActivityNanos() + settings.idleTimeout().toNanos());
         }
     }
@@ -49,7 +55,10 @@ final class ConnectionTimer extends LoopTimer {
                 }
             }
             default -> {
-                if (now - connection.lastActivityNanos() >= settings.idleTimeout().toNanos()) {
+                if (connection.awaitingSetup() && now - connection.setupDeadlineNanos() >= 0) {
+                    connection.setupTimedOut();
+                } else if (!settings.idleTimeout().isZero()
+                        && now - connection.lastActivityNanos() >= settings.idleTimeout().toNanos()) {
                     connection.closeNow(CloseReason.IDLE_TIMEOUT, null);
                 } else {
                     armForIdle();

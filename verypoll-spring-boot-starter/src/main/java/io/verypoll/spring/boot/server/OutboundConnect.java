@@ -166,7 +166,7 @@ final class OutboundConnect extends LoopTimer implements EventHandler {
         StreamChannel channel;
         try {
             client.prepareConnected(stream);
-            channel = client.channelLayer.apply(new SocketStreamChannel(stream));
+            channel = client.withLayers(new SocketStreamChannel(stream), loop);
         } catch (IOException | RuntimeException e) {
             fail(CloseReason.CONNECT_FAILED, e instanceof IOException io ? io : new IOException(e));
             return;

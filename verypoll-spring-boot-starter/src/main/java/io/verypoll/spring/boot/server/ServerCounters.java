@@ -24,6 +24,8 @@ final class ServerCounters {
         /** Offloaded work whose reply was dropped because its connection closed first. */
         long offloadsDropped;
         final long[] closed = new long[CloseReason.values().length];
+        /** TLS failures by cause. */
+        final long[] tlsFailures = new long[TlsFailure.values().length];
     }
 
     /** Counters of a server that has not started: no stripes, every sum 0. */
@@ -85,6 +87,11 @@ final class ServerCounters {
     long closed(CloseReason reason) {
         int index = reason.ordinal();
         return sum(s -> s.closed[index]);
+    }
+
+    long tlsFailures(TlsFailure cause) {
+        int index = cause.ordinal();
+        return sum(s -> s.tlsFailures[index]);
     }
 
     private long sum(ToLongFunction<Stripe> counter) {

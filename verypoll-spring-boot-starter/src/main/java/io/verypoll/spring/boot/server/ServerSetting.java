@@ -130,6 +130,43 @@ public final class ServerSetting<T> {
             "Work a connection has offloaded (Connection.offload) and not yet replied, at most: at the bound the"
                     + " connection stops reading until a reply goes out, and work offloaded beyond it starts only then.");
 
+    public static final ServerSetting<String> SSL_BUNDLE = new ServerSetting<>("ssl.bundle", String.class, false,
+            "", STREAM, (bundle, s) -> null,
+            "Name of the Spring Boot SSL bundle (spring.ssl.bundle.*) that puts TLS on the connections, as"
+                    + " server.ssl.bundle does for the web server; empty: no TLS. A server presents the bundle's key"
+                    + " store; a client trusts the servers its trust store accepts (and presents its key store, if"
+                    + " any). The bundle's protocols and ciphers apply (else TLS 1.3 and 1.2 and the JDK's ciphers);"
+                    + " with reload-on-update, new connections use the new material.");
+
+    public static final ServerSetting<ClientAuth> SSL_CLIENT_AUTH = new ServerSetting<>("ssl.client-auth",
+            ClientAuth.class, false, ClientAuth.NONE, STREAM, (auth, s) -> null,
+            "TLS servers: whether clients must present a certificate the bundle's trust store accepts: none, want"
+                    + " or need.");
+
+    public static final ServerSetting<String> SSL_APPLICATION_PROTOCOLS = new ServerSetting<>(
+            "ssl.application-protocols", String.class, false, "", STREAM, (protocols, s) -> {
+                for (String protocol : protocols.split(",", -1)) {
+                    if (protocol.isBlank() && !protocols.isBlank()) {
+                        return "has an empty protocol name: '" + protocols + "'";
+                    }
+                }
+                return null;
+            },
+            "TLS: ALPN protocols offered, comma-separated, most preferred first (h2,http/1.1); empty: no"
+                    + " ALPN. The one agreed is Connection.applicationProtocol().");
+
+    public static final ServerSetting<Duration> HANDSHAKE_TIMEOUT = new ServerSetting<>("handshake-timeout",
+            Duration.class, false, Duration.ofSeconds(10), STREAM, positive(),
+            "TLS and the PROXY protocol: the header and the TLS handshake must be complete within this after"
+                    + " accept (or connect), else the connection closes (proxy-protocol-timeout,"
+                    + " tls-handshake-timeout).");
+
+    public static final ServerSetting<ProxyProtocol> PROXY_PROTOCOL = new ServerSetting<>("proxy-protocol",
+            ProxyProtocol.class, false, ProxyProtocol.OFF, STREAM, (version, s) -> null,
+            "Whether every connection starts with a PROXY protocol header (behind HAProxy or a network load"
+                    + " balancer): off, v1, v2 or any. The header comes before TLS; the connection's remote address is"
+                    + " the client it names; a missing or malformed header closes it (proxy-protocol-error).");
+
     private static final List<ServerSetting<?>> ALL = List.copyOf(DECLARED);
 
     final int index;

@@ -169,6 +169,20 @@ public final class ServerSettings {
         return get(ServerSetting.MAX_IN_FLIGHT);
     }
 
+    /** The SSL bundle's name, or null when the server does not use TLS. */
+    public String sslBundle() {
+        String bundle = get(ServerSetting.SSL_BUNDLE);
+        return bundle.isBlank() ? null : bundle.trim();
+    }
+
+    public Duration handshakeTimeout() {
+        return get(ServerSetting.HANDSHAKE_TIMEOUT);
+    }
+
+    public ProxyProtocol proxyProtocol() {
+        return get(ServerSetting.PROXY_PROTOCOL);
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof ServerSettings that && Arrays.equals(values, that.values);

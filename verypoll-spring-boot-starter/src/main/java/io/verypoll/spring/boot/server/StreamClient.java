@@ -4,6 +4,7 @@ import io.verypoll.net.SocketStream;
 import io.verypoll.spring.boot.loop.PollLoop;
 import io.verypoll.spring.boot.loop.PollLoopGroup;
 import org.springframework.beans.factory.BeanNameAware;
+import org.springframework.boot.ssl.SslBundles;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -32,6 +33,11 @@ import java.util.function.UnaryOperator;
  * as the loop of a server connection that needs a backend (a proxy: see {@link Relay}). A host name is
  * resolved on the client's executor, never on a loop.
  *
+ * <p>With {@code ssl.bundle} every connection is TLS ({@link ClientLayers}): the handler opens once the
+ * handshake is done, and the server's certificate must name the host unless {@code ssl.verify-hostname}
+ * is off. A failed handshake closes the connection with {@link CloseReason#TLS_ERROR} (or
+ * {@link CloseReason#TLS_HANDSHAKE_TIMEOUT}), told to the handler as {@code onClose} alone.
+ *
  * <p>Connect failures reach the handler as {@code onClose} with {@link CloseReason#CONNECT_REFUSED},
  * {@link CloseReason#CONNECT_TIMEOUT}, {@link CloseReason#UNRESOLVED} or {@link CloseReason#CONNECT_FAILED},
  * on a connection that never opened.
@@ -46,8 +52,9 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
     private volatile ClientSettings settings;
     private final ConnectionHandlerFactory handlerFactory;
     private final OffloadExecutor executor;
-    /** Wraps each connected socket: the place for a layer on the wire (TLS), as on the servers. */
+    /** Wraps each connected socket before its TLS layer; tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
+    private final ClientLayers layers;
     private final ConnectionOwner owner = new ClientConnectionOwner(this);
     private volatile State state = State.NEW;
     private PollLoopGroup group;
@@ -68,13 +75,15 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
         final List<OutboundConnect> attempts = new ArrayList<>();
     }
 
-    StreamClient(String name, ClientSettings settings, ConnectionHandlerFactory handlerFactory, Executor executor) {
+    StreamClient(String name, ClientSettings settings, ConnectionHandlerFactory handlerFactory, Executor executor,
+                 SslBundles sslBundles) {
         this.name = name;
         this.nameFixed = name != null;
         this.declaredSettings = Objects.requireNonNull(settings, "settings");
         this.settings = settings;
         this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
         this.executor = new OffloadExecutor(executor);
+        this.layers = new ClientLayers(sslBundles);
     }
 
     @Override
@@ -196,6 +205,21 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
         executor.fromStarter(value);
     }
 
+    /** Where {@code ssl.bundle} is looked up when the builder gave no {@code sslBundles}; the starter passes the context's. */
+    public void defaultSslBundles(SslBundles bundles) {
+        layers.defaultBundles(bundles);
+    }
+
+    /** True while the client runs with TLS (ssl.bundle set). */
+    public boolean isTls() {
+        return layers.isTls();
+    }
+
+    /** TLS failures of this client's connections for {@code cause}, each closed with {@code tls-error}. */
+    public long tlsFailures(TlsFailure cause) {
+        return counters.tlsFailures(cause);
+    }
+
     // ---------------------------------------------------------------- life
 
     /** Starts on {@code loops}: the link (if on) connects. Again after a stop. Called by the starter's lifecycle. */
@@ -210,6 +234,9 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
         if (group != null && group != loops) {
             throw new IllegalStateException("client '" + name() + "' was started on another loop group");
         }
+        // The SSL bundle first: a missing or unusable one fails the start before anything runs.
+        layers.prepare(name(), settings, tlsPeerHost(), tlsPeerPort(), task -> offloadExecutorForUse().execute(task),
+                loops.loops().size());
         group = loops;
         loops.ensureStarted();
         if (counters == ServerCounters.NONE) {
@@ -368,6 +395,16 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
 
     /** Starts a non-blocking connect. */
     abstract SocketStream open(SocketAddress address) throws IOException;
+
+    /** The host TLS verifies and sends as SNI (null: none), and its port (-1: none). */
+    abstract String tlsPeerHost();
+
+    abstract int tlsPeerPort();
+
+    /** {@code socket}, just connected on {@code loop}, with the client's TLS layer if it has one. */
+    StreamChannel withLayers(StreamChannel socket, PollLoop loop) {
+        return layers.wrap(channelLayer.apply(socket), loop);
+    }
 
     /** Options on a socket just connected (TCP_NODELAY). */
     void prepareConnected(SocketStream stream) throws IOException {

@@ -3,6 +3,8 @@ package io.verypoll.spring.boot.server;
 import io.verypoll.spring.boot.frame.FrameDecoder;
 import io.verypoll.spring.boot.frame.FrameDecoders;
 
+import org.springframework.boot.ssl.SslBundles;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -24,6 +26,8 @@ public abstract class StreamClientBuilder<B extends StreamClientBuilder<B>> {
     String name;
     ClientSettings settings = ClientSettings.defaults();
     Executor executor;
+    /** Where ssl.bundle is looked up; null: the starter's (the context's SslBundles). */
+    SslBundles sslBundles;
     private ConnectionHandlerFactory factory;
     private Supplier<? extends FrameDecoder> decoders;
     private MessageHandlerFactory messages;
@@ -134,6 +138,41 @@ public abstract class StreamClientBuilder<B extends StreamClientBuilder<B>> {
     /** The link connects once and never again. */
     public B noReconnect() {
         return set(ClientSetting.RECONNECT, false);
+    }
+
+    /**
+     * Makes every connection TLS with the SSL bundle {@code name} ({@code spring.ssl.bundle.*} in a Boot
+     * context): its trust store decides which servers are trusted, its key store (if any) is the client's
+     * certificate; see {@link ServerSetting#SSL_BUNDLE}. The handler opens once the handshake is done.
+     */
+    public B sslBundle(String name) {
+        return set(ServerSetting.SSL_BUNDLE, Objects.requireNonNull(name, "name"));
+    }
+
+    /** Where {@link #sslBundle} is looked up outside a Boot context (in one, the context's bundles are used). */
+    public B sslBundles(SslBundles bundles) {
+        sslBundles = Objects.requireNonNull(bundles, "bundles");
+        return self();
+    }
+
+    /** ALPN protocols offered, most preferred first; see {@link ServerSetting#SSL_APPLICATION_PROTOCOLS}. */
+    public B applicationProtocols(String... protocols) {
+        return set(ServerSetting.SSL_APPLICATION_PROTOCOLS, String.join(",", protocols));
+    }
+
+    /** The TLS handshake must be done within this after the connect; see {@link ServerSetting#HANDSHAKE_TIMEOUT}. */
+    public B handshakeTimeout(Duration value) {
+        return set(ServerSetting.HANDSHAKE_TIMEOUT, value);
+    }
+
+    /** The name the server's certificate must carry, sent as SNI; by default the host. See {@link ClientSetting#SSL_SERVER_NAME}. */
+    public B serverName(String name) {
+        return set(ClientSetting.SSL_SERVER_NAME, Objects.requireNonNull(name, "name"));
+    }
+
+    /** Whether the server's certificate must name the host (default on); see {@link ClientSetting#SSL_VERIFY_HOSTNAME}. */
+    public B verifyHostname(boolean on) {
+        return set(ClientSetting.SSL_VERIFY_HOSTNAME, on);
     }
 
     public B idleTimeout(Duration value) {

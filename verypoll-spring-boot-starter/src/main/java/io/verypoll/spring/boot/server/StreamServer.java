@@ -10,6 +10,7 @@ import io.verypoll.net.SocketStream;
 import io.verypoll.Token;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.ssl.SslBundles;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -39,7 +40,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
 
     private final ConnectionHandlerFactory handlerFactory;
     private final OffloadExecutor offload;
-    /** Wraps each accepted socket: the place for a layer on the wire (TLS, one day); tests count calls with it. */
+    /** Wraps each accepted socket before its layers (PROXY, TLS: see ServerLayers); tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final AtomicInteger active = new AtomicInteger();
     /** What its connections see of this server. */
@@ -60,7 +61,6 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private long backoffNanos;
     private volatile boolean acceptPaused;
     private volatile boolean listenerClosed;
-    private long nextConnectionId;
     private long errorsInEpisode;
 
     // Listener-loop counters, read by meters.
@@ -68,14 +68,37 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     private volatile long rejectedMaxConnections;
     private volatile long rejectedAcceptError;
 
+    /** PROXY header and TLS on accepted sockets. */
+    private final ServerLayers layers;
+
     private ConnectionList[] connections;
     /** Bytes of heap held for input by all framed connections, across loops: what max-buffered-input caps. */
     final AtomicLong bufferedInput = new AtomicLong();
 
-    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory, Executor offloadExecutor) {
+    StreamServer(String name, ServerSettings settings, ConnectionHandlerFactory handlerFactory, Executor offloadExecutor,
+                 SslBundles sslBundles) {
         super(name, settings);
         this.handlerFactory = Objects.requireNonNull(handlerFactory, "handler");
         this.offload = new OffloadExecutor(offloadExecutor);
+        this.layers = new ServerLayers(sslBundles);
+    }
+
+    /**
+     * Where {@code ssl.bundle} is looked up when the builder gave no {@code sslBundles}: the starter
+     * passes the context's {@link SslBundles} (Boot's {@code spring.ssl.bundle.*}) before each start.
+     */
+    public void defaultSslBundles(SslBundles bundles) {
+        layers.defaultBundles(bundles);
+    }
+
+    /** True while the server runs with TLS (ssl.bundle set). */
+    public boolean isTls() {
+        return layers.isTls();
+    }
+
+    /** TLS failures of this server's connections for {@code cause}, each closed with {@code tls-error}. */
+    public long tlsFailures(TlsFailure cause) {
+        return counters.tlsFailures(cause);
     }
 
     /** Binds the listening socket with the current settings. */
@@ -184,6 +207,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         acceptPaused = false;
         resumeQueued.set(false);
         errorsInEpisode = 0;
+        layers.prepare(name(), settings(), task -> offloadExecutorForUse().execute(task), loops);
         listener = bindListener();
         try {
             boundAddress = listener.localAddress();
@@ -244,15 +268,33 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         active.incrementAndGet();
         accepted++;
         PollLoop target = group.next();
-        Connection connection = new Connection(owner, target, channel, nextConnectionId++,
-                counters.stripe(target.index()));
         if (target == listenerLoop) {
-            connection.open(handlerFactory);
-        } else if (!target.runtime().executeInternal(() -> connection.open(handlerFactory))) {
+            open(channel, target);
+        } else if (!target.runtime().executeInternal(() -> open(channel, target))) {
             // The target loop has run its last tasks (it is stopping or failed).
             closeQuietly(channel);
             active.decrementAndGet();
         }
+    }
+
+    /** On the connection's loop: its layers (which use the loop's buffers) and the connection. */
+    private void open(StreamChannel socket, PollLoop loop) {
+        StreamChannel channel;
+        try {
+            channel = layers.wrap(socket, loop);
+        } catch (RuntimeException e) {
+            log.warn("server '" + name() + "': could not set up the connection's TLS engine; closing it", e);
+            closeQuietly(socket);
+            active.decrementAndGet();
+            return;
+        }
+        new Connection(owner, loop, channel, nextConnectionId(), counters.stripe(loop.index())).open(handlerFactory);
+    }
+
+    private final AtomicLong connectionIds = new AtomicLong();
+
+    private long nextConnectionId() {
+        return connectionIds.getAndIncrement();
     }
 
     private void acceptFailed(IOException error) {

@@ -3,6 +3,8 @@ package io.verypoll.spring.boot.server;
 import io.verypoll.spring.boot.frame.FrameDecoder;
 import io.verypoll.spring.boot.frame.FrameDecoders;
 
+import org.springframework.boot.ssl.SslBundles;
+
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -23,6 +25,8 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
     ConnectionHandlerFactory factory;
     /** Where {@link Connection#offload} runs work; null: the starter's choice (see {@link StreamServer#offloadExecutor()}). */
     Executor offloadExecutor;
+    /** Where ssl.bundle is looked up; null: the starter's (the context's SslBundles). */
+    SslBundles sslBundles;
     private Supplier<? extends FrameDecoder> decoders;
     private MessageHandlerFactory messages;
 
@@ -123,6 +127,41 @@ public abstract class StreamServerBuilder<B extends StreamServerBuilder<B>> exte
     /** Close a connection whose pending bytes go over {@code value}. */
     public B maxPendingBytes(long value) {
         return set(ServerSetting.MAX_PENDING_BYTES, value);
+    }
+
+    /**
+     * Makes this a TLS server with the SSL bundle {@code name} ({@code spring.ssl.bundle.*} in a Boot
+     * context); see {@link ServerSetting#SSL_BUNDLE}. The handler opens once the handshake is done and
+     * sees the session through {@link Connection#sslSession()}.
+     */
+    public B sslBundle(String name) {
+        return set(ServerSetting.SSL_BUNDLE, Objects.requireNonNull(name, "name"));
+    }
+
+    /** Where {@link #sslBundle} is looked up outside a Boot context (in one, the context's bundles are used). */
+    public B sslBundles(SslBundles bundles) {
+        sslBundles = Objects.requireNonNull(bundles, "bundles");
+        return self();
+    }
+
+    /** Whether TLS clients must present a certificate; see {@link ServerSetting#SSL_CLIENT_AUTH}. */
+    public B clientAuth(ClientAuth value) {
+        return set(ServerSetting.SSL_CLIENT_AUTH, Objects.requireNonNull(value, "value"));
+    }
+
+    /** ALPN protocols offered, most preferred first; see {@link ServerSetting#SSL_APPLICATION_PROTOCOLS}. */
+    public B applicationProtocols(String... protocols) {
+        return set(ServerSetting.SSL_APPLICATION_PROTOCOLS, String.join(",", protocols));
+    }
+
+    /** The PROXY header and the TLS handshake must be done within this; see {@link ServerSetting#HANDSHAKE_TIMEOUT}. */
+    public B handshakeTimeout(Duration value) {
+        return set(ServerSetting.HANDSHAKE_TIMEOUT, value);
+    }
+
+    /** Every connection starts with a PROXY protocol header of this version; see {@link ServerSetting#PROXY_PROTOCOL}. */
+    public B proxyProtocol(ProxyProtocol value) {
+        return set(ServerSetting.PROXY_PROTOCOL, Objects.requireNonNull(value, "value"));
     }
 
     /** Pause accepting for {@code initial} after an accept error, doubling up to {@code max}. */

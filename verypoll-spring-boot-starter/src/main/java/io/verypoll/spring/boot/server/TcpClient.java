@@ -3,6 +3,8 @@ package io.verypoll.spring.boot.server;
 import io.verypoll.net.SocketStream;
 import io.verypoll.net.TcpStream;
 
+import org.springframework.boot.ssl.SslBundles;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -25,8 +27,9 @@ public final class TcpClient extends StreamClient {
     /** IPv4 dotted quads and anything with a colon (IPv6): literals, which need no resolving. */
     private static final Pattern LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|.*:.*");
 
-    private TcpClient(String name, ClientSettings settings, ConnectionHandlerFactory factory, Executor executor) {
-        super(name, settings, factory, executor);
+    private TcpClient(String name, ClientSettings settings, ConnectionHandlerFactory factory, Executor executor,
+                      SslBundles sslBundles) {
+        super(name, settings, factory, executor, sslBundles);
     }
 
     public static Builder builder() {
@@ -72,6 +75,16 @@ public final class TcpClient extends StreamClient {
     }
 
     @Override
+    String tlsPeerHost() {
+        return settings().tlsServerName();
+    }
+
+    @Override
+    int tlsPeerPort() {
+        return settings().port();
+    }
+
+    @Override
     void prepareConnected(SocketStream stream) throws IOException {
         if (settings().connection().tcpNoDelay()) {
             ((TcpStream) stream).setNodelay(true);
@@ -96,7 +109,7 @@ public final class TcpClient extends StreamClient {
         }
 
         public TcpClient build() {
-            return new TcpClient(name, settings, requireFactory("TcpClient"), executor);
+            return new TcpClient(name, settings, requireFactory("TcpClient"), executor, sslBundles);
         }
     }
 }

@@ -5,6 +5,8 @@ import io.verypoll.net.SocketStream;
 import io.verypoll.net.TcpListener;
 import io.verypoll.net.TcpStream;
 
+import org.springframework.boot.ssl.SslBundles;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
@@ -21,8 +23,9 @@ import java.util.concurrent.Executor;
  */
 public final class TcpServer extends StreamServer {
 
-    private TcpServer(String name, ServerSettings settings, ConnectionHandlerFactory factory, Executor offloadExecutor) {
-        super(name, settings, factory, offloadExecutor);
+    private TcpServer(String name, ServerSettings settings, ConnectionHandlerFactory factory, Executor offloadExecutor,
+                      SslBundles sslBundles) {
+        super(name, settings, factory, offloadExecutor, sslBundles);
     }
 
     public static Builder builder() {
@@ -65,7 +68,7 @@ public final class TcpServer extends StreamServer {
         }
 
         public TcpServer build() {
-            return new TcpServer(name, settings, requireFactory("TcpServer"), offloadExecutor);
+            return new TcpServer(name, settings, requireFactory("TcpServer"), offloadExecutor, sslBundles);
         }
     }
 }

@@ -3,10 +3,14 @@ package io.verypoll.spring.boot.server;
 import io.verypoll.net.SocketStream;
 import io.verypoll.net.UnixStream;
 
+import org.springframework.boot.ssl.SslBundles;
+
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
@@ -20,8 +24,9 @@ import java.util.concurrent.Executor;
  */
 public final class UnixClient extends StreamClient {
 
-    private UnixClient(String name, ClientSettings settings, ConnectionHandlerFactory factory, Executor executor) {
-        super(name, settings, factory, executor);
+    private UnixClient(String name, ClientSettings settings, ConnectionHandlerFactory factory, Executor executor,
+                       SslBundles sslBundles) {
+        super(name, settings, factory, executor, sslBundles);
     }
 
     public static Builder builder() {
@@ -53,6 +58,30 @@ public final class UnixClient extends StreamClient {
         return address;
     }
 
+    /** As for any client, and with TLS verifying the host name, the name to verify: a socket file has none. */
+    @Override
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>(super.problems());
+        ClientSettings s = settings();
+        if (s.connection().sslBundle() != null && s.get(ClientSetting.SSL_VERIFY_HOSTNAME)
+                && s.get(ClientSetting.SSL_SERVER_NAME).isBlank()) {
+            problems.add("verypoll client '" + name() + "': ssl.server-name must be set for TLS over a Unix-domain"
+                    + " socket (the name the server's certificate carries), or ssl.verify-hostname turned off");
+        }
+        return problems;
+    }
+
+    @Override
+    String tlsPeerHost() {
+        String name = settings().get(ClientSetting.SSL_SERVER_NAME);
+        return name.isBlank() ? null : name;
+    }
+
+    @Override
+    int tlsPeerPort() {
+        return -1;
+    }
+
     @Override
     SocketStream open(SocketAddress address) throws IOException {
         try {
@@ -82,7 +111,7 @@ public final class UnixClient extends StreamClient {
         }
 
         public UnixClient build() {
-            return new UnixClient(name, settings, requireFactory("UnixClient"), executor);
+            return new UnixClient(name, settings, requireFactory("UnixClient"), executor, sslBundles);
         }
     }
 }

@@ -5,6 +5,8 @@ import io.verypoll.net.UnixListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.boot.ssl.SslBundles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +22,9 @@ public final class UnixServer extends StreamServer {
 
     private Path boundPath;
 
-    private UnixServer(String name, ServerSettings settings, ConnectionHandlerFactory factory, Executor offloadExecutor) {
-        super(name, settings, factory, offloadExecutor);
+    private UnixServer(String name, ServerSettings settings, ConnectionHandlerFactory factory, Executor offloadExecutor,
+                      SslBundles sslBundles) {
+        super(name, settings, factory, offloadExecutor, sslBundles);
     }
 
     public static Builder builder() {
@@ -71,7 +74,7 @@ public final class UnixServer extends StreamServer {
         }
 
         public UnixServer build() {
-            return new UnixServer(name, settings, requireFactory("UnixServer"), offloadExecutor);
+            return new UnixServer(name, settings, requireFactory("UnixServer"), offloadExecutor, sslBundles);
         }
     }
 }

@@ -133,6 +133,9 @@ class ServerSettingsMetadataTest {
         if (value instanceof String s) {
             return s.isEmpty() ? null : quote(s);
         }
+        if (value instanceof Enum<?> e) {
+            return quote(e.name().toLowerCase(java.util.Locale.ROOT));
+        }
         return String.valueOf(value);
     }
 

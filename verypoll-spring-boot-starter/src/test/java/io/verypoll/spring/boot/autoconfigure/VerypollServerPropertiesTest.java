@@ -67,6 +67,7 @@ class VerypollServerPropertiesTest {
         environment.getPropertySources().addLast(new SystemEnvironmentPropertySource(
                 StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
                         "VERYPOLL_SERVERS_ECHO_TCPNODELAY", "false",
+                        "VERYPOLL_SERVERS_ECHO_SSL_BUNDLE", "web",
                         "VERYPOLL_SERVERS_ECHO_LOWWATERMARK", "1KB")));
         var bound = new VerypollServerProperties();
         bound.setEnvironment(environment);
@@ -74,7 +75,7 @@ class VerypollServerPropertiesTest {
                 Map.entry(ServerSetting.IDLE_TIMEOUT, Duration.ofMillis(250)));
         // The application's value wins over the environment variable, as for any property.
         assertThat(bound.forServer("echo")).containsOnly(Map.entry(ServerSetting.TCP_NO_DELAY, false),
-                Map.entry(ServerSetting.LOW_WATERMARK, 4L * 1024));
+                Map.entry(ServerSetting.LOW_WATERMARK, 4L * 1024), Map.entry(ServerSetting.SSL_BUNDLE, "web"));
         assertThat(bound.problems(List.of("chatServer", "echo"))).isEmpty();
     }
 
@@ -130,6 +131,11 @@ class VerypollServerPropertiesTest {
         }
         if (value instanceof String s) {
             return new Object[] {s + "x", s + "x"};
+        }
+        if (value instanceof Enum<?> e) {
+            // The last constant, written in lower case as in a property file.
+            Object last = e.getDeclaringClass().getEnumConstants()[e.getDeclaringClass().getEnumConstants().length - 1];
+            return new Object[] {((Enum<?>) last).name().toLowerCase(java.util.Locale.ROOT), last};
         }
         throw new AssertionError("no sample for " + setting + " of " + setting.type());
     }

@@ -40,6 +40,9 @@ public final class ChildEchoServer {
         } else {
             builder.handler((connection, data) -> connection.write(data));
         }
+        if (args.length > 0 && args[0].equals("tls")) {
+            builder.sslBundle("server").sslBundles(TlsMaterial.registry());
+        }
         TcpServer server = builder.build();
         server.start(group);
         System.out.println("PORT " + server.port());

@@ -102,8 +102,20 @@ class ClientLinkTest {
         assertThat(first.isOutbound()).isTrue();
         assertThat(server.activeConnections()).isEqualTo(1);
         // The server side drops every connection: the link comes back.
+        int port = server.port();
         server.forceClose(Duration.ofSeconds(2));
-        server.start(group);
+        // The server binds its last port again, which the kernel refuses while the server's side of the
+        // dropped connection waits for the client's FIN (FIN_WAIT2): then the server would move to a new
+        // port the client does not know. So: once the client has closed too, restart until it has the port.
+        await().atMost(WAIT).until(() -> !first.isOpen());
+        await().atMost(WAIT).until(() -> {
+            server.start(group);
+            if (server.port() == port) {
+                return true;
+            }
+            server.forceClose(Duration.ofSeconds(2));
+            return false;
+        });
         await().atMost(WAIT).until(() -> client.isConnected() && client.linkConnection() != first);
         assertThat(client.reconnects()).isGreaterThanOrEqualTo(1);
         assertThat(client.linkConnection().remoteAddress().toString()).endsWith(":" + server.port());

@@ -39,10 +39,15 @@ class ServerSettingsTest {
         bad(ServerSetting.MAX_BUFFERED_INPUT, 1024L,
                 "max-buffered-input (1024 bytes) must not be below max-frame-length (65536 bytes)");
         bad(ServerSetting.MAX_IN_FLIGHT, 0, "max-in-flight must be at least 1, was 0");
+        bad(ServerSetting.SSL_APPLICATION_PROTOCOLS, "h2,,http/1.1",
+                "ssl.application-protocols has an empty protocol name: 'h2,,http/1.1'");
+        bad(ServerSetting.HANDSHAKE_TIMEOUT, Duration.ZERO, "handshake-timeout must be positive, was PT0S");
     }
 
-    /** Settings with no value to reject. */
-    private static final List<ServerSetting<?>> UNCONSTRAINED = List.of(ServerSetting.TCP_NO_DELAY);
+    /** Settings with no value to reject, and a value other than the default for each. */
+    private static final Map<ServerSetting<?>, Object> UNCONSTRAINED = Map.of(ServerSetting.TCP_NO_DELAY, false,
+            ServerSetting.SSL_BUNDLE, "server", ServerSetting.SSL_CLIENT_AUTH, ClientAuth.NEED,
+            ServerSetting.PROXY_PROTOCOL, ProxyProtocol.V2);
 
     private static void bad(ServerSetting<?> setting, Object value, String message) {
         BAD.put(setting, new Object[] {value, message});
@@ -51,7 +56,7 @@ class ServerSettingsTest {
     @Test
     void everySettingIsDeclaredCompletely() {
         assertThat(ServerSetting.all()).extracting(ServerSetting::name).doesNotHaveDuplicates()
-                .allMatch(name -> name.matches("[a-z]+(-[a-z]+)*"), "kebab-case");
+                .allMatch(name -> name.matches("([a-z]+\\.)?[a-z]+(-[a-z]+)*"), "kebab-case, in a group at most");
         for (ServerSetting<?> setting : ServerSetting.all()) {
             assertThat(setting.defaultValue()).as(setting.name()).isInstanceOf(setting.type());
             assertThat(setting.description()).as(setting.name()).isNotBlank().endsWith(".");
@@ -61,7 +66,8 @@ class ServerSettingsTest {
         assertThat(ServerSetting.all()).extracting(ServerSetting::name).containsExactly("address", "port", "path",
                 "backlog", "max-connections", "idle-timeout", "linger-timeout", "high-watermark", "low-watermark",
                 "max-pending-bytes", "tcp-no-delay", "accept-backoff", "accept-backoff-max", "max-frame-length",
-                "frame-timeout", "max-buffered-input", "max-in-flight");
+                "frame-timeout", "max-buffered-input", "max-in-flight", "ssl.bundle", "ssl.client-auth",
+                "ssl.application-protocols", "handshake-timeout", "proxy-protocol");
     }
 
     @Test
@@ -77,7 +83,7 @@ class ServerSettingsTest {
     void theValidatorRejectsABadValueOfEverySettingNamingServerAndProperty() {
         assertThat(BAD.keySet()).as("a bad value for each constrained setting")
                 .containsExactlyInAnyOrderElementsOf(ServerSetting.all().stream()
-                        .filter(setting -> !UNCONSTRAINED.contains(setting)).toList());
+                        .filter(setting -> !UNCONSTRAINED.containsKey(setting)).toList());
         BAD.forEach((setting, bad) -> {
             ServerKind kind = setting.kinds().iterator().next();
             ServerSettings settings = withRaw(ServerSettings.defaults(), setting, bad[0]);
@@ -101,6 +107,8 @@ class ServerSettingsTest {
                 .idleTimeout(Duration.ofSeconds(7)).lingerTimeout(Duration.ofSeconds(8)).watermarks(100, 200)
                 .maxPendingBytes(300).tcpNoDelay(false).acceptBackoff(Duration.ofMillis(9), Duration.ofMillis(10))
                 .maxFrameLength(400).frameTimeout(Duration.ofSeconds(11)).maxBufferedInput(500).maxInFlight(12)
+                .sslBundle("server").clientAuth(ClientAuth.WANT).applicationProtocols("h2", "http/1.1")
+                .handshakeTimeout(Duration.ofSeconds(5)).proxyProtocol(ProxyProtocol.V1)
                 .handler((connection, data) -> { }).build();
         Map<ServerSetting<?>, Object> tcpValues = new LinkedHashMap<>();
         tcpValues.put(ServerSetting.ADDRESS, "127.0.0.2");
@@ -119,6 +127,11 @@ class ServerSettingsTest {
         tcpValues.put(ServerSetting.FRAME_TIMEOUT, Duration.ofSeconds(11));
         tcpValues.put(ServerSetting.MAX_BUFFERED_INPUT, 500L);
         tcpValues.put(ServerSetting.MAX_IN_FLIGHT, 12);
+        tcpValues.put(ServerSetting.SSL_BUNDLE, "server");
+        tcpValues.put(ServerSetting.SSL_CLIENT_AUTH, ClientAuth.WANT);
+        tcpValues.put(ServerSetting.SSL_APPLICATION_PROTOCOLS, "h2,http/1.1");
+        tcpValues.put(ServerSetting.HANDSHAKE_TIMEOUT, Duration.ofSeconds(5));
+        tcpValues.put(ServerSetting.PROXY_PROTOCOL, ProxyProtocol.V1);
         assertThat(tcp.settings()).isEqualTo(ServerSettings.defaults().with(tcpValues));
         // Every TCP setting has a named method, and each of them set a value other than its default.
         assertThat(tcpValues.keySet()).containsExactlyInAnyOrderElementsOf(
@@ -135,7 +148,7 @@ class ServerSettingsTest {
     @Test
     void setReachesEverySettingOfTheKindAndNothingElse() {
         for (ServerSetting<?> setting : ServerSetting.all()) {
-            Object value = BAD.containsKey(setting) ? BAD.get(setting)[0] : !(Boolean) setting.defaultValue();
+            Object value = BAD.containsKey(setting) ? BAD.get(setting)[0] : UNCONSTRAINED.get(setting);
             for (ServerKind kind : ServerKind.values()) {
                 ServerBuilder<?> builder = switch (kind) {
                     case TCP -> TcpServer.builder();
