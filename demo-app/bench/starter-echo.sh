@@ -9,7 +9,8 @@
 # echo server's connection cap above the harness's 10000 idle connections. METRICS=off leaves out
 # the starter's meters (its metrics auto-configuration), to measure what metrics cost.
 # JAVA picks the JVM (default $JAVA17); BACKEND=epoll (or auto) runs the starter on that core backend
-# (Java 22+; the demo jar's manifest enables native access). The demo's other servers take free ports.
+# (Java 22+; the demo jar's manifest enables native access). The demo's other servers take free ports
+# (OTHER_PORTS= for an older jar without the RESP, proxy and TLS servers).
 # -XX:AutoBoxCacheMax: the JDK boxes file descriptors >= 128 in select(Consumer); a larger cache
 # keeps the poll allocation-free with thousands of connections (see verypoll-core's notes).
 set -euo pipefail
@@ -31,5 +32,5 @@ exec "${JAVA:-${JAVA17:-java}}" ${JVM_OPTS:--Xms512m -Xmx512m} -XX:AutoBoxCacheM
   --verypoll.servers.echo.max-connections=20000 \
   --verypoll.servers.echo.idle-timeout=0 \
   --verypoll.servers.chat.port=0 --verypoll.servers.udp-echo.port=0 \
-  ${OTHER_PORTS---verypoll.servers.resp.port=0 --verypoll.servers.proxy.port=0} \
+  ${OTHER_PORTS---verypoll.servers.resp.port=0 --verypoll.servers.proxy.port=0 --verypoll.servers.tls-echo.port=0} \
   "${extra[@]}"
