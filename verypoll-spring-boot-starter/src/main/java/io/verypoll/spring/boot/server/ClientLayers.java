@@ -1,16 +1,10 @@
 package io.verypoll.spring.boot.server;
 
 import io.verypoll.spring.boot.loop.PollLoop;
-import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
@@ -21,32 +15,20 @@ import java.util.concurrent.Executor;
  */
 final class ClientLayers {
 
-    private static final Log log = LogFactory.getLog(StreamClient.class);
-
-    /** Where ssl.bundle is looked up: the builder's, else the starter's (the context's SslBundles). */
-    private volatile SslBundles bundles;
-    private final boolean ownBundles;
-    /** Update handlers added, per registry: SslBundles cannot remove one, so each is added once. */
-    private final Map<SslBundles, Set<String>> watched = new IdentityHashMap<>();
-    private volatile String clientName;
-    private volatile TlsContext tls;
-    private volatile String bundleName;
+    private final BundleMaterial material;
     private volatile String peerHost;
     private volatile int peerPort = -1;
 
     ClientLayers(SslBundles bundles) {
-        this.bundles = bundles;
-        this.ownBundles = bundles != null;
+        this.material = new BundleMaterial(bundles, "client", LogFactory.getLog(StreamClient.class));
     }
 
     void defaultBundles(SslBundles starterBundles) {
-        if (!ownBundles) {
-            bundles = starterBundles;
-        }
+        material.defaultBundles(starterBundles);
     }
 
     boolean isTls() {
-        return tls != null;
+        return material.current() != null;
     }
 
     /**
@@ -54,46 +36,22 @@ final class ClientLayers {
      * when none). Fails (IllegalStateException) when the bundle cannot be found or used.
      */
     synchronized void prepare(String client, ClientSettings settings, String host, int port, Executor tasks, int loops) {
-        clientName = client;
-        tls = null;
-        String name = settings.connection().sslBundle();
-        if (name == null) {
-            return;
-        }
-        SslBundles registry = bundles;
-        SslBundle bundle = ServerLayers.lookUp(registry, name, "client '" + client + "'");
-        String alpn = settings.get(ServerSetting.SSL_APPLICATION_PROTOCOLS);
-        String[] protocols = alpn.isBlank() ? new String[0]
-                : Arrays.stream(alpn.split(",")).map(String::trim).toArray(String[]::new);
-        boolean verify = settings.get(ClientSetting.SSL_VERIFY_HOSTNAME);
-        tls = TlsContext.forClient(bundle, protocols, verify, tasks, loops);
-        String serverName = settings.get(ClientSetting.SSL_SERVER_NAME);
-        peerHost = serverName.isBlank() ? host : serverName;
-        peerPort = port;
-        bundleName = name;
-        if (watched.computeIfAbsent(registry, r -> new HashSet<>()).add(name)) {
-            // Called on the registry's thread (a file watcher).
-            registry.addBundleUpdateHandler(name, updated -> bundleUpdated(name, updated));
-        }
-    }
-
-    private void bundleUpdated(String name, SslBundle bundle) {
-        TlsContext context = tls;
-        if (context == null || !name.equals(bundleName)) {
-            return; // a handler of an earlier run, for a bundle this run does not use
-        }
-        try {
-            context.update(bundle);
-            log.info("client '" + clientName + "': SSL bundle '" + name + "' reloaded; new connections use it");
-        } catch (RuntimeException e) {
-            log.warn("client '" + clientName + "': the update of SSL bundle '" + name + "' cannot be used ("
-                    + e.getMessage() + "); new connections keep the previous material", e);
-        }
+        material.prepare(client, settings.connection().sslBundle(), bundle -> {
+            String alpn = settings.get(ServerSetting.SSL_APPLICATION_PROTOCOLS);
+            String[] protocols = alpn.isBlank() ? new String[0]
+                    : Arrays.stream(alpn.split(",")).map(String::trim).toArray(String[]::new);
+            boolean verify = settings.get(ClientSetting.SSL_VERIFY_HOSTNAME);
+            TlsContext context = TlsContext.forClient(bundle, protocols, verify, tasks, loops);
+            String serverName = settings.get(ClientSetting.SSL_SERVER_NAME);
+            peerHost = serverName.isBlank() ? host : serverName;
+            peerPort = port;
+            return context;
+        });
     }
 
     /** {@code socket} with TLS on it, if any; on the connection's loop, whose packet buffers TLS uses. */
     StreamChannel wrap(StreamChannel socket, PollLoop loop) {
-        TlsContext context = tls;
+        TlsContext context = material.current();
         if (context == null) {
             return socket;
         }
