@@ -73,8 +73,6 @@ final class DatagramSource extends EpollSource {
         long n;
         try {
             n = Transfer.sendTo(s, fd.fd, src, to, toLen);
-        } catch (Throwable t) {
-            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -110,8 +108,6 @@ final class DatagramSource extends EpollSource {
         try {
             // A datagram longer than the room left is cut, as NIO's receive cuts it.
             n = Transfer.read(s, fd.fd, dst, true);
-        } catch (Throwable t) {
-            throw Transfer.failure(t);
         } finally {
             fd.release();
         }

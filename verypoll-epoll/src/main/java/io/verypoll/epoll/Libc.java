@@ -17,11 +17,26 @@ import java.lang.invoke.MethodHandle;
  * constants are the generic ones that x86_64 and aarch64 share; only {@code epoll_event} differs
  * between the two ({@link #EVENT_SIZE}).
  *
- * <p>Every call that can fail captures {@code errno} into the calling thread's {@link Scratch}:
- * the JVM may change {@code errno} between two calls, so reading it afterwards is not safe. Calls
- * that never block (I/O on non-blocking descriptors, {@code epoll_ctl}, {@code epoll_wait(0)}) are
- * linked {@code critical}, which lets them take heap memory directly (no copy through a temporary
- * direct buffer, as NIO makes); blocking calls are not, since a critical call delays safepoints.
+ * <p>Calls that can fail leave {@code errno} in the calling thread's {@link Scratch}. Most capture
+ * it ({@code captureCallState}): the JVM may change {@code errno} between two calls, so reading it
+ * afterwards is not safe in general. Calls that never block (I/O on non-blocking descriptors,
+ * {@code epoll_ctl}, {@code epoll_wait(0)}) are linked {@code critical}, which lets them take heap
+ * memory directly (no copy through a temporary direct buffer, as NIO makes); blocking calls are
+ * not, since a critical call delays safepoints.
+ *
+ * <p><b>The byte-moving calls do not capture.</b> A capturing downcall slices the capture segment
+ * on every call, inside the JDK ({@code SharedUtils.checkCaptureSegment}: {@code asSlice}, 40
+ * bytes), and only C2's escape analysis removes that object: with {@code -XX:-DoEscapeAnalysis}
+ * every read and write allocated 40 bytes (TCP, UDP, Unix, pipe; measured), and in one full test
+ * run a polluted profile left it on the pipe path (20 B per call). So read, write, send, sendto
+ * and recvfrom are linked critical and without capture, and on -1 only, {@link #errnoNow} reads
+ * the thread's {@code errno} through {@code __errno_location} at once, itself a critical call. A
+ * critical call makes no thread-state transition and polls no safepoint, so nothing of the JVM
+ * runs on the thread between the two calls once C2 has compiled the path; before that, a
+ * safepoint taken in between could leave the futex's EAGAIN or EINTR (HotSpot's signal handlers
+ * keep errno), which the callers treat as would-block and re-arm: a persistent error comes back at
+ * the next call, a reset then reads as the end of the stream, with the kernel's ERROR hint on the
+ * event. Virtual threads: the two calls run on one carrier (nothing between them parks).
  *
  * <p>Loading this class links libc: call nothing here before native access is known to be enabled
  * ({@link EpollBackend#unavailableReason()}), or the JDK prints its restricted-method warning.
@@ -124,21 +139,26 @@ final class Libc {
     static final long ERRNO_OFFSET =
             Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle READ = link("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = link("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SEND = link("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    // The byte-moving calls: errno read on failure only (see above).
+    private static final MethodHandle READ = linkIo("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle WRITE = linkIo("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SEND = linkIo("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SENDTO =
-            link("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+            linkIo("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle RECVFROM =
-            link("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+            linkIo("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
     // The same calls with the buffer as a raw address (direct buffers: no segment made per call).
-    private static final MethodHandle READ_AT = link("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE_AT = link("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SEND_AT = link("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle READ_AT = linkIo("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE_AT = linkIo("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SEND_AT = linkIo("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
     private static final MethodHandle SENDTO_AT =
-            link("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+            linkIo("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle RECVFROM_AT =
-            link("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+            linkIo("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+    /** The calling thread's errno, as an address (a returned segment would be an object per call). */
+    private static final MethodHandle ERRNO_LOCATION = linkIo("__errno_location", JAVA_LONG);
+    @SuppressWarnings("restricted") // native access is checked before this class loads
+    private static final MemorySegment EVERYWHERE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final MethodHandle SOCKET = link("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle SOCKETPAIR = link("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle PIPE2 = link("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
@@ -171,13 +191,30 @@ final class Libc {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, args), ERRNO, CRITICAL);
     }
 
+    /** A byte-moving call that never blocks: critical, errno not captured (see {@link #errnoNow}). */
+    private static MethodHandle linkIo(String name, ValueLayout result, ValueLayout... args) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, args), CRITICAL);
+    }
+
+    /**
+     * For a byte-moving call's result: on -1, the thread's errno, read now and kept in the scratch
+     * as a captured one would be. Right after the call and on the same thread, with no JVM code in
+     * between once compiled (see the class comment).
+     */
+    private static long errnoNow(Scratch s, long result) throws Throwable {
+        if (result < 0) {
+            s.errnoState.set(JAVA_INT, ERRNO_OFFSET, EVERYWHERE.get(JAVA_INT, (long) ERRNO_LOCATION.invokeExact()));
+        }
+        return result;
+    }
+
     private static AssertionError linkFailure(Throwable t) {
         return new AssertionError("a libc downcall failed to run", t);
     }
 
     static long read(Scratch s, int fd, MemorySegment buf, long len) {
         try {
-            return (long) READ.invokeExact(s.errnoState, fd, buf, len);
+            return errnoNow(s, (long) READ.invokeExact(fd, buf, len));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -185,7 +222,7 @@ final class Libc {
 
     static long write(Scratch s, int fd, MemorySegment buf, long len) {
         try {
-            return (long) WRITE.invokeExact(s.errnoState, fd, buf, len);
+            return errnoNow(s, (long) WRITE.invokeExact(fd, buf, len));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -193,7 +230,7 @@ final class Libc {
 
     static long send(Scratch s, int fd, MemorySegment buf, long len, int flags) {
         try {
-            return (long) SEND.invokeExact(s.errnoState, fd, buf, len, flags);
+            return errnoNow(s, (long) SEND.invokeExact(fd, buf, len, flags));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -201,7 +238,7 @@ final class Libc {
 
     static long sendTo(Scratch s, int fd, MemorySegment buf, long len, MemorySegment addr, int addrLen) {
         try {
-            return (long) SENDTO.invokeExact(s.errnoState, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+            return errnoNow(s, (long) SENDTO.invokeExact(fd, buf, len, MSG_NOSIGNAL, addr, addrLen));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -216,7 +253,7 @@ final class Libc {
     static long recvFrom(Scratch s, int fd, MemorySegment buf, long len, int flags) {
         s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
         try {
-            return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, flags, s.addr, s.addrLen);
+            return errnoNow(s, (long) RECVFROM.invokeExact(fd, buf, len, flags, s.addr, s.addrLen));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -224,7 +261,7 @@ final class Libc {
 
     static long readAt(Scratch s, int fd, long buf, long len) {
         try {
-            return (long) READ_AT.invokeExact(s.errnoState, fd, buf, len);
+            return errnoNow(s, (long) READ_AT.invokeExact(fd, buf, len));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -232,7 +269,7 @@ final class Libc {
 
     static long writeAt(Scratch s, int fd, long buf, long len) {
         try {
-            return (long) WRITE_AT.invokeExact(s.errnoState, fd, buf, len);
+            return errnoNow(s, (long) WRITE_AT.invokeExact(fd, buf, len));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -240,7 +277,7 @@ final class Libc {
 
     static long sendAt(Scratch s, int fd, long buf, long len, int flags) {
         try {
-            return (long) SEND_AT.invokeExact(s.errnoState, fd, buf, len, flags);
+            return errnoNow(s, (long) SEND_AT.invokeExact(fd, buf, len, flags));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -248,7 +285,7 @@ final class Libc {
 
     static long sendToAt(Scratch s, int fd, long buf, long len, MemorySegment addr, int addrLen) {
         try {
-            return (long) SENDTO_AT.invokeExact(s.errnoState, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+            return errnoNow(s, (long) SENDTO_AT.invokeExact(fd, buf, len, MSG_NOSIGNAL, addr, addrLen));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -257,7 +294,7 @@ final class Libc {
     static long recvFromAt(Scratch s, int fd, long buf, long len) {
         s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
         try {
-            return (long) RECVFROM_AT.invokeExact(s.errnoState, fd, buf, len, 0, s.addr, s.addrLen);
+            return errnoNow(s, (long) RECVFROM_AT.invokeExact(fd, buf, len, 0, s.addr, s.addrLen));
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -154,8 +154,6 @@ final class StreamSource extends EpollSource {
         long n;
         try {
             n = Transfer.read(s, fd.fd, dst, false);
-        } catch (Throwable t) {
-            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -309,8 +307,6 @@ final class StreamSource extends EpollSource {
         long n;
         try {
             n = Transfer.write(s, fd.fd, src, socket);
-        } catch (Throwable t) {
-            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
