@@ -446,7 +446,7 @@ abstract class EpollSource implements IoSource {
     }
 
     @Override
-    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface, InetAddress source) throws IOException {
         throw notHere("joinMulticast");
     }
 

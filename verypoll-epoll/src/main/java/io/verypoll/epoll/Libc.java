@@ -100,6 +100,11 @@ final class Libc {
     static final int IP_DROP_MEMBERSHIP = 36;
     static final int IPV6_ADD_MEMBERSHIP = 20;
     static final int IPV6_DROP_MEMBERSHIP = 21;
+    // Protocol-independent source filtering (RFC 3678), the same numbers at IPPROTO_IP and IPPROTO_IPV6.
+    static final int MCAST_BLOCK_SOURCE = 43;
+    static final int MCAST_UNBLOCK_SOURCE = 44;
+    static final int MCAST_JOIN_SOURCE_GROUP = 46;
+    static final int MCAST_LEAVE_SOURCE_GROUP = 47;
     static final int SHUT_RD = 0;
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;
