@@ -134,7 +134,7 @@ final class DatagramSource extends EpollSource {
         fd.acquire();
         try {
             MemorySegment into = s.bounce(Math.max(room, 1));
-            n = Libc.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
+            n = IoCalls.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
             if (n > 0) {
                 MemorySegment.copy(into, 0, MemorySegment.ofBuffer(dst), 0, n);
             }

@@ -262,11 +262,11 @@ final class EpollPoller implements Poller {
         int n;
         try {
             if (timeoutMillis == 0) {
-                n = Libc.epollWaitNow(s, epfd.fd, events, max);
+                n = IoCalls.epollWaitNow(s, epfd.fd, events, max);
             } else {
                 interrupter.enter();
                 try {
-                    n = Libc.epollWait(s, epfd.fd, events, max, timeoutMillis);
+                    n = IoCalls.epollWait(s, epfd.fd, events, max, timeoutMillis);
                 } finally {
                     interrupter.exit();
                 }
@@ -276,7 +276,8 @@ final class EpollPoller implements Poller {
         }
         ensureOpen(); // a close wakes the wait: report it
         if (n < 0) {
-            if (s.errno() == Libc.EINTR) {
+            // EAGAIN too: what a safepoint taken on the way back may leave in errno (see IoCalls)
+            if (s.errno() == Libc.EINTR || s.errno() == Libc.EAGAIN) {
                 return 0;
             }
             throw Errno.io(s.errno());
@@ -348,7 +349,7 @@ final class EpollPoller implements Poller {
             return;
         }
         try {
-            Libc.write(Scratch.get(), eventfd.fd, one, 8);
+            IoCalls.write(Scratch.get(), eventfd.fd, one, 8);
         } finally {
             eventfd.release();
         }

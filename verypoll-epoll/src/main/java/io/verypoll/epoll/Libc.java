@@ -24,19 +24,8 @@ import java.lang.invoke.MethodHandle;
  * memory directly (no copy through a temporary direct buffer, as NIO makes); blocking calls are
  * not, since a critical call delays safepoints.
  *
- * <p><b>The byte-moving calls do not capture.</b> A capturing downcall slices the capture segment
- * on every call, inside the JDK ({@code SharedUtils.checkCaptureSegment}: {@code asSlice}, 40
- * bytes), and only C2's escape analysis removes that object: with {@code -XX:-DoEscapeAnalysis}
- * every read and write allocated 40 bytes (TCP, UDP, Unix, pipe; measured), and in one full test
- * run a polluted profile left it on the pipe path (20 B per call). So read, write, send, sendto
- * and recvfrom are linked critical and without capture, and on -1 only, {@link #errnoNow} reads
- * the thread's {@code errno} through {@code __errno_location} at once, itself a critical call. A
- * critical call makes no thread-state transition and polls no safepoint, so nothing of the JVM
- * runs on the thread between the two calls once C2 has compiled the path; before that, a
- * safepoint taken in between could leave the futex's EAGAIN or EINTR (HotSpot's signal handlers
- * keep errno), which the callers treat as would-block and re-arm: a persistent error comes back at
- * the next call, a reset then reads as the end of the stream, with the kernel's ERROR hint on the
- * event. Virtual threads: the two calls run on one carrier (nothing between them parks).
+ * <p>The calls that run per read, write and poll are in {@link IoCalls}: linked without capture,
+ * since a capturing downcall allocates unless escape analysis removes the object.
  *
  * <p>Loading this class links libc: call nothing here before native access is known to be enabled
  * ({@link EpollBackend#unavailableReason()}), or the JDK prints its restricted-method warning.
@@ -137,33 +126,13 @@ final class Libc {
         EVENT_DATA_OFFSET = x86 ? 4 : 8;
     }
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    static final Linker LINKER = Linker.nativeLinker();
+    static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
+    static final Linker.Option CRITICAL = Linker.Option.critical(true);
     static final long ERRNO_OFFSET =
             Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
-    // The byte-moving calls: errno read on failure only (see above).
-    private static final MethodHandle READ = linkIo("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = linkIo("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SEND = linkIo("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle SENDTO =
-            linkIo("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle RECVFROM =
-            linkIo("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
-    // The same calls with the buffer as a raw address (direct buffers: no segment made per call).
-    private static final MethodHandle READ_AT = linkIo("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle WRITE_AT = linkIo("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
-    private static final MethodHandle SEND_AT = linkIo("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle SENDTO_AT =
-            linkIo("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle RECVFROM_AT =
-            linkIo("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
-    /** The calling thread's errno, as an address (a returned segment would be an object per call). */
-    private static final MethodHandle ERRNO_LOCATION = linkIo("__errno_location", JAVA_LONG);
-    @SuppressWarnings("restricted") // native access is checked before this class loads
-    private static final MemorySegment EVERYWHERE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     private static final MethodHandle SOCKET = link("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle SOCKETPAIR = link("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle PIPE2 = link("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
@@ -181,9 +150,6 @@ final class Libc {
     private static final MethodHandle CLOSE = link("close", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL = link("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_WAIT_NOW = link("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle EPOLL_WAIT = LINKER.downcallHandle(LIBC.find("epoll_wait").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO);
     private static final MethodHandle EVENTFD = link("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -196,113 +162,8 @@ final class Libc {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, args), ERRNO, CRITICAL);
     }
 
-    /** A byte-moving call that never blocks: critical, errno not captured (see {@link #errnoNow}). */
-    private static MethodHandle linkIo(String name, ValueLayout result, ValueLayout... args) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, args), CRITICAL);
-    }
-
-    /**
-     * For a byte-moving call's result: on -1, the thread's errno, read now and kept in the scratch
-     * as a captured one would be. Right after the call and on the same thread, with no JVM code in
-     * between once compiled (see the class comment).
-     */
-    private static long errnoNow(Scratch s, long result) throws Throwable {
-        if (result < 0) {
-            s.errnoState.set(JAVA_INT, ERRNO_OFFSET, EVERYWHERE.get(JAVA_INT, (long) ERRNO_LOCATION.invokeExact()));
-        }
-        return result;
-    }
-
-    private static AssertionError linkFailure(Throwable t) {
+    static AssertionError linkFailure(Throwable t) {
         return new AssertionError("a libc downcall failed to run", t);
-    }
-
-    static long read(Scratch s, int fd, MemorySegment buf, long len) {
-        try {
-            return errnoNow(s, (long) READ.invokeExact(fd, buf, len));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long write(Scratch s, int fd, MemorySegment buf, long len) {
-        try {
-            return errnoNow(s, (long) WRITE.invokeExact(fd, buf, len));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long send(Scratch s, int fd, MemorySegment buf, long len, int flags) {
-        try {
-            return errnoNow(s, (long) SEND.invokeExact(fd, buf, len, flags));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long sendTo(Scratch s, int fd, MemorySegment buf, long len, MemorySegment addr, int addrLen) {
-        try {
-            return errnoNow(s, (long) SENDTO.invokeExact(fd, buf, len, MSG_NOSIGNAL, addr, addrLen));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    /** recvfrom with the sender's address in {@code s.addr}. */
-    static long recvFrom(Scratch s, int fd, MemorySegment buf, long len) {
-        return recvFrom(s, fd, buf, len, 0);
-    }
-
-    /** recvfrom with {@code flags} ({@link #MSG_PEEK}), the sender's address in {@code s.addr}. */
-    static long recvFrom(Scratch s, int fd, MemorySegment buf, long len, int flags) {
-        s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
-        try {
-            return errnoNow(s, (long) RECVFROM.invokeExact(fd, buf, len, flags, s.addr, s.addrLen));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long readAt(Scratch s, int fd, long buf, long len) {
-        try {
-            return errnoNow(s, (long) READ_AT.invokeExact(fd, buf, len));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long writeAt(Scratch s, int fd, long buf, long len) {
-        try {
-            return errnoNow(s, (long) WRITE_AT.invokeExact(fd, buf, len));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long sendAt(Scratch s, int fd, long buf, long len, int flags) {
-        try {
-            return errnoNow(s, (long) SEND_AT.invokeExact(fd, buf, len, flags));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long sendToAt(Scratch s, int fd, long buf, long len, MemorySegment addr, int addrLen) {
-        try {
-            return errnoNow(s, (long) SENDTO_AT.invokeExact(fd, buf, len, MSG_NOSIGNAL, addr, addrLen));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    static long recvFromAt(Scratch s, int fd, long buf, long len) {
-        s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
-        try {
-            return errnoNow(s, (long) RECVFROM_AT.invokeExact(fd, buf, len, 0, s.addr, s.addrLen));
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
     }
 
     static int socket(Scratch s, int family, int type) {
@@ -448,24 +309,6 @@ final class Libc {
         s.event.set(ValueLayout.JAVA_LONG_UNALIGNED, EVENT_DATA_OFFSET, data);
         try {
             return (int) EPOLL_CTL.invokeExact(s.errnoState, epfd, op, fd, s.event);
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    /** epoll_wait without blocking: critical. */
-    static int epollWaitNow(Scratch s, int epfd, MemorySegment events, int max) {
-        try {
-            return (int) EPOLL_WAIT_NOW.invokeExact(s.errnoState, epfd, events, max, 0);
-        } catch (Throwable t) {
-            throw linkFailure(t);
-        }
-    }
-
-    /** epoll_wait that may block: not critical, so the JVM reaches safepoints meanwhile. */
-    static int epollWait(Scratch s, int epfd, MemorySegment events, int max, int timeoutMillis) {
-        try {
-            return (int) EPOLL_WAIT.invokeExact(s.errnoState, epfd, events, max, timeoutMillis);
         } catch (Throwable t) {
             throw linkFailure(t);
         }

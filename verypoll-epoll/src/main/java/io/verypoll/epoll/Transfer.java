@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  * array and memory belong to the thread ({@link Scratch}).
  *
  * <p>The one object left was the JDK's slice of the errno capture, made inside every capturing
- * downcall and removed only by escape analysis: the calls here capture nothing ({@link Libc}
+ * downcall and removed only by escape analysis: the calls here capture nothing ({@link IoCalls}
  * reads errno on failure only), so no call allocates with escape analysis off either
  * (IoAllocationTest runs so). A non-blocking call returns EINTR hardly ever, and the callers treat
  * it as would-block, so no loop retries it.
@@ -42,13 +42,13 @@ final class Transfer {
         long len = dst.remaining();
         if (dst.isDirect()) {
             long at = s.directBase(dst) + dst.position();
-            long n = datagram ? Libc.recvFromAt(s, fd, at, len) : Libc.readAt(s, fd, at, len);
+            long n = datagram ? IoCalls.recvFromAt(s, fd, at, len) : IoCalls.readAt(s, fd, at, len);
             Reference.reachabilityFence(dst); // its memory is in use until here
             return n;
         }
         boolean whole = fromStart(dst);
         MemorySegment into = whole ? s.arraySegment(dst.array()) : s.bounce((int) len);
-        long n = datagram ? Libc.recvFrom(s, fd, into, len) : Libc.read(s, fd, into, len);
+        long n = datagram ? IoCalls.recvFrom(s, fd, into, len) : IoCalls.read(s, fd, into, len);
         if (n > 0 && !whole) {
             MemorySegment.copy(into, JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
         }
@@ -60,23 +60,23 @@ final class Transfer {
         long len = src.remaining();
         if (src.isDirect()) {
             long at = s.directBase(src) + src.position();
-            long n = socket ? Libc.sendAt(s, fd, at, len, Libc.MSG_NOSIGNAL) : Libc.writeAt(s, fd, at, len);
+            long n = socket ? IoCalls.sendAt(s, fd, at, len, Libc.MSG_NOSIGNAL) : IoCalls.writeAt(s, fd, at, len);
             Reference.reachabilityFence(src);
             return n;
         }
         MemorySegment from = outgoing(s, src, len);
-        return socket ? Libc.send(s, fd, from, len, Libc.MSG_NOSIGNAL) : Libc.write(s, fd, from, len);
+        return socket ? IoCalls.send(s, fd, from, len, Libc.MSG_NOSIGNAL) : IoCalls.write(s, fd, from, len);
     }
 
     /** sendto(2) of the remaining bytes of {@code src}; {@code to} may be NULL (a connected socket). */
     static long sendTo(Scratch s, int fd, ByteBuffer src, MemorySegment to, int toLen) {
         long len = src.remaining();
         if (src.isDirect()) {
-            long n = Libc.sendToAt(s, fd, s.directBase(src) + src.position(), len, to, toLen);
+            long n = IoCalls.sendToAt(s, fd, s.directBase(src) + src.position(), len, to, toLen);
             Reference.reachabilityFence(src);
             return n;
         }
-        return Libc.sendTo(s, fd, outgoing(s, src, len), len, to, toLen);
+        return IoCalls.sendTo(s, fd, outgoing(s, src, len), len, to, toLen);
     }
 
     /** A heap buffer's remaining bytes, from element 0 of a segment. */
