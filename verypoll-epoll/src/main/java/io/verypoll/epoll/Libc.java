@@ -17,15 +17,16 @@ import java.lang.invoke.MethodHandle;
  * constants are the generic ones that x86_64 and aarch64 share; only {@code epoll_event} differs
  * between the two ({@link #EVENT_SIZE}).
  *
- * <p>Calls that can fail leave {@code errno} in the calling thread's {@link Scratch}. Most capture
+ * <p>Calls that can fail leave {@code errno} in the calling thread's {@link Scratch}. These capture
  * it ({@code captureCallState}): the JVM may change {@code errno} between two calls, so reading it
- * afterwards is not safe in general. Calls that never block (I/O on non-blocking descriptors,
- * {@code epoll_ctl}, {@code epoll_wait(0)}) are linked {@code critical}, which lets them take heap
- * memory directly (no copy through a temporary direct buffer, as NIO makes); blocking calls are
- * not, since a critical call delays safepoints.
+ * afterwards is not safe in general. Calls that never block ({@code epoll_ctl}, {@code socket},
+ * options) are linked {@code critical}; blocking ones are not, since a critical call delays
+ * safepoints.
  *
- * <p>The calls that run per read, write and poll are in {@link IoCalls}: linked without capture,
- * since a capturing downcall allocates unless escape analysis removes the object.
+ * <p>The calls that run per read, write and poll are in {@link IoCalls}: critical where they never
+ * block, which lets them take heap memory directly (no copy through a temporary direct buffer, as
+ * NIO makes), and linked without capture, since a capturing downcall allocates unless escape
+ * analysis removes the object; why their errno is still right is said there.
  *
  * <p>Loading this class links libc: call nothing here before native access is known to be enabled
  * ({@link EpollBackend#unavailableReason()}), or the JDK prints its restricted-method warning.
