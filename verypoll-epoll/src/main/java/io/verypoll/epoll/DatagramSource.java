@@ -73,6 +73,8 @@ final class DatagramSource extends EpollSource {
         long n;
         try {
             n = Transfer.sendTo(s, fd.fd, src, to, toLen);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -108,6 +110,8 @@ final class DatagramSource extends EpollSource {
         try {
             // A datagram longer than the room left is cut, as NIO's receive cuts it.
             n = Transfer.read(s, fd.fd, dst, true);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -134,7 +138,7 @@ final class DatagramSource extends EpollSource {
         fd.acquire();
         try {
             MemorySegment into = s.bounce(Math.max(room, 1));
-            n = IoCalls.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
+            n = Libc.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
             if (n > 0) {
                 MemorySegment.copy(into, 0, MemorySegment.ofBuffer(dst), 0, n);
             }

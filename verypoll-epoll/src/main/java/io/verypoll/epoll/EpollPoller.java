@@ -262,11 +262,11 @@ final class EpollPoller implements Poller {
         int n;
         try {
             if (timeoutMillis == 0) {
-                n = IoCalls.epollWaitNow(s, epfd.fd, events, max);
+                n = Libc.epollWaitNow(s, epfd.fd, events, max);
             } else {
                 interrupter.enter();
                 try {
-                    n = IoCalls.epollWait(s, epfd.fd, events, max, timeoutMillis);
+                    n = Libc.epollWait(s, epfd.fd, events, max, timeoutMillis);
                 } finally {
                     interrupter.exit();
                 }
@@ -276,8 +276,7 @@ final class EpollPoller implements Poller {
         }
         ensureOpen(); // a close wakes the wait: report it
         if (n < 0) {
-            // EAGAIN too: what a safepoint taken on the way back may leave in errno (see IoCalls)
-            if (s.errno() == Libc.EINTR || s.errno() == Libc.EAGAIN) {
+            if (s.errno() == Libc.EINTR) {
                 return 0;
             }
             throw Errno.io(s.errno());
@@ -349,7 +348,7 @@ final class EpollPoller implements Poller {
             return;
         }
         try {
-            IoCalls.write(Scratch.get(), eventfd.fd, one, 8);
+            Libc.write(Scratch.get(), eventfd.fd, one, 8);
         } finally {
             eventfd.release();
         }

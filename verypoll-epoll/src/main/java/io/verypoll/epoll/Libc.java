@@ -17,16 +17,18 @@ import java.lang.invoke.MethodHandle;
  * constants are the generic ones that x86_64 and aarch64 share; only {@code epoll_event} differs
  * between the two ({@link #EVENT_SIZE}).
  *
- * <p>Calls that can fail leave {@code errno} in the calling thread's {@link Scratch}. These capture
- * it ({@code captureCallState}): the JVM may change {@code errno} between two calls, so reading it
- * afterwards is not safe in general. Calls that never block ({@code epoll_ctl}, {@code socket},
- * options) are linked {@code critical}; blocking ones are not, since a critical call delays
- * safepoints.
+ * <p>Every call that can fail captures {@code errno} into the calling thread's {@link Scratch}:
+ * the JVM may change {@code errno} between two calls, so reading it afterwards is not safe. Calls
+ * that never block (I/O on non-blocking descriptors, {@code epoll_ctl}, {@code epoll_wait(0)}) are
+ * linked {@code critical}, which lets them take heap memory directly (no copy through a temporary
+ * direct buffer, as NIO makes); blocking calls are not, since a critical call delays safepoints.
  *
- * <p>The calls that run per read, write and poll are in {@link IoCalls}: critical where they never
- * block, which lets them take heap memory directly (no copy through a temporary direct buffer, as
- * NIO makes), and linked without capture, since a capturing downcall allocates unless escape
- * analysis removes the object; why their errno is still right is said there.
+ * <p>Capture has a price the JIT usually removes: the JDK slices the capture segment on every call
+ * (40 bytes), and only escape analysis takes that object away. With {@code -XX:-DoEscapeAnalysis},
+ * or a profile that defeats it, each read and write allocates it. Reading errno through
+ * {@code __errno_location} after an uncaptured call would avoid it, but a safepoint taken between
+ * the two calls can leave the futex's EAGAIN there, and a reset read as would-block is a connection
+ * no edge ever wakes again. An exact errno is worth 40 bytes the JIT nearly always saves.
  *
  * <p>Loading this class links libc: call nothing here before native access is known to be enabled
  * ({@link EpollBackend#unavailableReason()}), or the JDK prints its restricted-method warning.
@@ -127,13 +129,28 @@ final class Libc {
         EVENT_DATA_OFFSET = x86 ? 4 : 8;
     }
 
-    static final Linker LINKER = Linker.nativeLinker();
-    static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    static final Linker.Option CRITICAL = Linker.Option.critical(true);
+    private static final Linker.Option CRITICAL = Linker.Option.critical(true);
     static final long ERRNO_OFFSET =
             Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
+    private static final MethodHandle READ = link("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle WRITE = link("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle SEND = link("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO =
+            link("sendto", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVFROM =
+            link("recvfrom", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
+    // The same calls with the buffer as a raw address (direct buffers: no segment made per call).
+    private static final MethodHandle READ_AT = link("read", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle WRITE_AT = link("write", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SEND_AT = link("send", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle SENDTO_AT =
+            link("sendto", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVFROM_AT =
+            link("recvfrom", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle SOCKET = link("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle SOCKETPAIR = link("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle PIPE2 = link("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
@@ -151,6 +168,9 @@ final class Libc {
     private static final MethodHandle CLOSE = link("close", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CREATE1 = link("epoll_create1", JAVA_INT, JAVA_INT);
     private static final MethodHandle EPOLL_CTL = link("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle EPOLL_WAIT_NOW = link("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final MethodHandle EPOLL_WAIT = LINKER.downcallHandle(LIBC.find("epoll_wait").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO);
     private static final MethodHandle EVENTFD = link("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -163,8 +183,96 @@ final class Libc {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(), FunctionDescriptor.of(result, args), ERRNO, CRITICAL);
     }
 
-    static AssertionError linkFailure(Throwable t) {
+    private static AssertionError linkFailure(Throwable t) {
         return new AssertionError("a libc downcall failed to run", t);
+    }
+
+    static long read(Scratch s, int fd, MemorySegment buf, long len) {
+        try {
+            return (long) READ.invokeExact(s.errnoState, fd, buf, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long write(Scratch s, int fd, MemorySegment buf, long len) {
+        try {
+            return (long) WRITE.invokeExact(s.errnoState, fd, buf, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long send(Scratch s, int fd, MemorySegment buf, long len, int flags) {
+        try {
+            return (long) SEND.invokeExact(s.errnoState, fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long sendTo(Scratch s, int fd, MemorySegment buf, long len, MemorySegment addr, int addrLen) {
+        try {
+            return (long) SENDTO.invokeExact(s.errnoState, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** recvfrom with the sender's address in {@code s.addr}. */
+    static long recvFrom(Scratch s, int fd, MemorySegment buf, long len) {
+        return recvFrom(s, fd, buf, len, 0);
+    }
+
+    /** recvfrom with {@code flags} ({@link #MSG_PEEK}), the sender's address in {@code s.addr}. */
+    static long recvFrom(Scratch s, int fd, MemorySegment buf, long len, int flags) {
+        s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
+        try {
+            return (long) RECVFROM.invokeExact(s.errnoState, fd, buf, len, flags, s.addr, s.addrLen);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long readAt(Scratch s, int fd, long buf, long len) {
+        try {
+            return (long) READ_AT.invokeExact(s.errnoState, fd, buf, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long writeAt(Scratch s, int fd, long buf, long len) {
+        try {
+            return (long) WRITE_AT.invokeExact(s.errnoState, fd, buf, len);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long sendAt(Scratch s, int fd, long buf, long len, int flags) {
+        try {
+            return (long) SEND_AT.invokeExact(s.errnoState, fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long sendToAt(Scratch s, int fd, long buf, long len, MemorySegment addr, int addrLen) {
+        try {
+            return (long) SENDTO_AT.invokeExact(s.errnoState, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    static long recvFromAt(Scratch s, int fd, long buf, long len) {
+        s.addrLen.set(JAVA_INT, 0, Scratch.ADDR_SIZE);
+        try {
+            return (long) RECVFROM_AT.invokeExact(s.errnoState, fd, buf, len, 0, s.addr, s.addrLen);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
     }
 
     static int socket(Scratch s, int family, int type) {
@@ -310,6 +418,24 @@ final class Libc {
         s.event.set(ValueLayout.JAVA_LONG_UNALIGNED, EVENT_DATA_OFFSET, data);
         try {
             return (int) EPOLL_CTL.invokeExact(s.errnoState, epfd, op, fd, s.event);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** epoll_wait without blocking: critical. */
+    static int epollWaitNow(Scratch s, int epfd, MemorySegment events, int max) {
+        try {
+            return (int) EPOLL_WAIT_NOW.invokeExact(s.errnoState, epfd, events, max, 0);
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** epoll_wait that may block: not critical, so the JVM reaches safepoints meanwhile. */
+    static int epollWait(Scratch s, int epfd, MemorySegment events, int max, int timeoutMillis) {
+        try {
+            return (int) EPOLL_WAIT.invokeExact(s.errnoState, epfd, events, max, timeoutMillis);
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -156,6 +156,8 @@ final class StreamSource extends EpollSource {
         long n;
         try {
             n = Transfer.read(s, fd.fd, dst, false);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }
@@ -273,7 +275,7 @@ final class StreamSource extends EpollSource {
         fd.acquire();
         try {
             MemorySegment into = s.bounce(room);
-            n = IoCalls.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
+            n = Libc.recvFrom(s, fd.fd, into, room, Libc.MSG_PEEK);
             if (n > 0) {
                 MemorySegment.copy(into, 0, MemorySegment.ofBuffer(dst), 0, n);
             }
@@ -309,6 +311,8 @@ final class StreamSource extends EpollSource {
         long n;
         try {
             n = Transfer.write(s, fd.fd, src, socket);
+        } catch (Throwable t) {
+            throw Transfer.failure(t);
         } finally {
             fd.release();
         }

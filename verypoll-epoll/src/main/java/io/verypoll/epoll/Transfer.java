@@ -3,6 +3,9 @@ package io.verypoll.epoll;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 
@@ -19,16 +22,49 @@ import java.nio.ByteBuffer;
  * native memory kept per thread and a copy, as NIO does for every heap buffer. The cached buffer,
  * array and memory belong to the thread ({@link Scratch}).
  *
- * <p>The one object left was the JDK's slice of the errno capture, made inside every capturing
- * downcall and removed only by escape analysis: the calls here capture nothing ({@link IoCalls}
- * reads errno on failure only), so no call allocates with escape analysis off either
- * (IoAllocationTest runs so). A non-blocking call returns EINTR hardly ever, and the callers treat
- * it as would-block, so no loop retries it.
+ * <p>The one object left is the JDK's slice of the errno capture, made inside the downcall. It
+ * goes when the JIT inlines the whole downcall path, about ten levels of JDK methods; inlined into
+ * a deep caller, the JIT runs out of depth inside it. So the raw calls are reached through method
+ * handles in fields that are not final, on purpose: the JIT compiles them on their own, from depth
+ * zero. No loop surrounds a call either (a retry loop defeated escape analysis too, measured): a
+ * non-blocking call returns EINTR hardly ever, and the callers treat it as would-block.
  *
  * <p>Each method returns the call's result: bytes, or -1 with errno in the scratch; the caller
  * moves the buffer's position.
  */
 final class Transfer {
+    // Not final: see above. Written once, here. Seg: the buffer as a segment; At: as an address.
+    static MethodHandle readSeg;
+    static MethodHandle readAt;
+    static MethodHandle writeSeg;
+    static MethodHandle writeAt;
+    static MethodHandle sendSeg;
+    static MethodHandle sendAt;
+    static MethodHandle recvFromSeg;
+    static MethodHandle recvFromAt;
+    static MethodHandle sendToSeg;
+    static MethodHandle sendToAt;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodType seg = MethodType.methodType(long.class, Scratch.class, int.class, MemorySegment.class, long.class);
+            MethodType at = MethodType.methodType(long.class, Scratch.class, int.class, long.class, long.class);
+            readSeg = lookup.findStatic(Transfer.class, "readSeg0", seg);
+            readAt = lookup.findStatic(Transfer.class, "readAt0", at);
+            writeSeg = lookup.findStatic(Transfer.class, "writeSeg0", seg);
+            writeAt = lookup.findStatic(Transfer.class, "writeAt0", at);
+            sendSeg = lookup.findStatic(Transfer.class, "sendSeg0", seg);
+            sendAt = lookup.findStatic(Transfer.class, "sendAt0", at);
+            recvFromSeg = lookup.findStatic(Transfer.class, "recvFromSeg0", seg);
+            recvFromAt = lookup.findStatic(Transfer.class, "recvFromAt0", at);
+            sendToSeg = lookup.findStatic(Transfer.class, "sendToSeg0", seg.appendParameterTypes(MemorySegment.class, int.class));
+            sendToAt = lookup.findStatic(Transfer.class, "sendToAt0", at.appendParameterTypes(MemorySegment.class, int.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private Transfer() {
     }
 
@@ -38,17 +74,17 @@ final class Transfer {
     }
 
     /** read(2) into the remaining room of {@code dst} (writable). */
-    static long read(Scratch s, int fd, ByteBuffer dst, boolean datagram) {
+    static long read(Scratch s, int fd, ByteBuffer dst, boolean datagram) throws Throwable {
         long len = dst.remaining();
         if (dst.isDirect()) {
             long at = s.directBase(dst) + dst.position();
-            long n = datagram ? IoCalls.recvFromAt(s, fd, at, len) : IoCalls.readAt(s, fd, at, len);
+            long n = datagram ? (long) recvFromAt.invokeExact(s, fd, at, len) : (long) readAt.invokeExact(s, fd, at, len);
             Reference.reachabilityFence(dst); // its memory is in use until here
             return n;
         }
         boolean whole = fromStart(dst);
         MemorySegment into = whole ? s.arraySegment(dst.array()) : s.bounce((int) len);
-        long n = datagram ? IoCalls.recvFrom(s, fd, into, len) : IoCalls.read(s, fd, into, len);
+        long n = datagram ? (long) recvFromSeg.invokeExact(s, fd, into, len) : (long) readSeg.invokeExact(s, fd, into, len);
         if (n > 0 && !whole) {
             MemorySegment.copy(into, JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
         }
@@ -56,27 +92,27 @@ final class Transfer {
     }
 
     /** send(2) with MSG_NOSIGNAL ({@code socket}: EPIPE rather than SIGPIPE) or write(2) of the remaining bytes of {@code src}. */
-    static long write(Scratch s, int fd, ByteBuffer src, boolean socket) {
+    static long write(Scratch s, int fd, ByteBuffer src, boolean socket) throws Throwable {
         long len = src.remaining();
         if (src.isDirect()) {
             long at = s.directBase(src) + src.position();
-            long n = socket ? IoCalls.sendAt(s, fd, at, len, Libc.MSG_NOSIGNAL) : IoCalls.writeAt(s, fd, at, len);
+            long n = socket ? (long) sendAt.invokeExact(s, fd, at, len) : (long) writeAt.invokeExact(s, fd, at, len);
             Reference.reachabilityFence(src);
             return n;
         }
         MemorySegment from = outgoing(s, src, len);
-        return socket ? IoCalls.send(s, fd, from, len, Libc.MSG_NOSIGNAL) : IoCalls.write(s, fd, from, len);
+        return socket ? (long) sendSeg.invokeExact(s, fd, from, len) : (long) writeSeg.invokeExact(s, fd, from, len);
     }
 
     /** sendto(2) of the remaining bytes of {@code src}; {@code to} may be NULL (a connected socket). */
-    static long sendTo(Scratch s, int fd, ByteBuffer src, MemorySegment to, int toLen) {
+    static long sendTo(Scratch s, int fd, ByteBuffer src, MemorySegment to, int toLen) throws Throwable {
         long len = src.remaining();
         if (src.isDirect()) {
-            long n = IoCalls.sendToAt(s, fd, s.directBase(src) + src.position(), len, to, toLen);
+            long n = (long) sendToAt.invokeExact(s, fd, s.directBase(src) + src.position(), len, to, toLen);
             Reference.reachabilityFence(src);
             return n;
         }
-        return IoCalls.sendTo(s, fd, outgoing(s, src, len), len, to, toLen);
+        return (long) sendToSeg.invokeExact(s, fd, outgoing(s, src, len), len, to, toLen);
     }
 
     /** A heap buffer's remaining bytes, from element 0 of a segment. */
@@ -92,5 +128,49 @@ final class Transfer {
             bounce.asByteBuffer().put(src.duplicate());
         }
         return bounce;
+    }
+
+    private static long readSeg0(Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.read(s, fd, buf, len);
+    }
+
+    private static long readAt0(Scratch s, int fd, long buf, long len) {
+        return Libc.readAt(s, fd, buf, len);
+    }
+
+    private static long writeSeg0(Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.write(s, fd, buf, len);
+    }
+
+    private static long writeAt0(Scratch s, int fd, long buf, long len) {
+        return Libc.writeAt(s, fd, buf, len);
+    }
+
+    private static long sendSeg0(Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.send(s, fd, buf, len, Libc.MSG_NOSIGNAL);
+    }
+
+    private static long sendAt0(Scratch s, int fd, long buf, long len) {
+        return Libc.sendAt(s, fd, buf, len, Libc.MSG_NOSIGNAL);
+    }
+
+    private static long recvFromSeg0(Scratch s, int fd, MemorySegment buf, long len) {
+        return Libc.recvFrom(s, fd, buf, len);
+    }
+
+    private static long recvFromAt0(Scratch s, int fd, long buf, long len) {
+        return Libc.recvFromAt(s, fd, buf, len);
+    }
+
+    private static long sendToSeg0(Scratch s, int fd, MemorySegment buf, long len, MemorySegment to, int toLen) {
+        return Libc.sendTo(s, fd, buf, len, to, toLen);
+    }
+
+    private static long sendToAt0(Scratch s, int fd, long buf, long len, MemorySegment to, int toLen) {
+        return Libc.sendToAt(s, fd, buf, len, to, toLen);
+    }
+
+    static AssertionError failure(Throwable t) {
+        return new AssertionError("a transfer call failed to run", t);
     }
 }
