@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import io.verypoll.TestUtil.TcpPair;
 import io.verypoll.net.TcpStream;
 import io.verypoll.net.UdpSocket;
+import io.verypoll.net.UnixStream;
 import io.verypoll.pipe.Pipe;
 import java.lang.management.ManagementFactory;
 import java.net.SocketAddress;
@@ -173,6 +174,24 @@ class IoAllocationTest {
                 sender.write(out.clear());
                 receiver.read(in.clear());
                 long cost = allocated() - a;
+                assertThat(in.position()).isEqualTo(32);
+                return cost;
+            }, 2);
+            assertThat(per).isLessThanOrEqualTo(MAX_BYTES_PER_CALL);
+        }
+    }
+
+    @Test
+    void unixStreamWriteAndRead() throws Exception {
+        UnixStream[] ends = UnixStream.pair();
+        try (UnixStream a = ends[0]; UnixStream b = ends[1]) {
+            ByteBuffer out = ByteBuffer.allocate(32);
+            ByteBuffer in = ByteBuffer.allocate(32);
+            double per = perCall("unix heap", () -> {
+                long start = allocated();
+                a.write(out.clear());
+                b.read(in.clear());
+                long cost = allocated() - start;
                 assertThat(in.position()).isEqualTo(32);
                 return cost;
             }, 2);

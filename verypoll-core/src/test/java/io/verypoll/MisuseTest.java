@@ -86,9 +86,11 @@ class MisuseTest {
         assertNpeNaming("channel", () -> TcpStream.fromChannel(null));
         assertNpeNaming("address", () -> UdpSocket.bind(null));
         assertNpeNaming("channel", () -> UdpSocket.fromChannel(null));
-        assertNpeNaming("path", () -> UnixListener.bind(null));
+        assertNpeNaming("path", () -> UnixListener.bind((java.nio.file.Path) null));
+        assertNpeNaming("address", () -> UnixListener.bind((java.net.SocketAddress) null));
         assertNpeNaming("channel", () -> UnixListener.fromChannel(null));
-        assertNpeNaming("path", () -> UnixStream.connect(null));
+        assertNpeNaming("path", () -> UnixStream.connect((java.nio.file.Path) null));
+        assertNpeNaming("address", () -> UnixStream.connect((java.net.SocketAddress) null));
         assertNpeNaming("channel", () -> UnixStream.fromChannel(null));
 
         try (TcpPair pair = TcpPair.open()) {

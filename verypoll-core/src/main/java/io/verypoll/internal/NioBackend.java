@@ -1,11 +1,13 @@
 package io.verypoll.internal;
 
+import io.verypoll.net.UnixAbstractAddress;
 import io.verypoll.spi.Backend;
 import io.verypoll.spi.IoSource;
 import io.verypoll.spi.Poller;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
@@ -84,10 +86,11 @@ public final class NioBackend implements Backend {
     }
 
     @Override
-    public IoSource unixBind(Path path, int backlog) throws IOException {
+    public IoSource unixBind(SocketAddress address, int backlog) throws IOException {
+        checkNotAbstract(address, "UnixListener.bind");
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            channel.bind(UnixDomainSocketAddress.of(path), backlog);
+            channel.bind(address, backlog);
             return new NioSource(channel);
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -96,8 +99,17 @@ public final class NioBackend implements Backend {
     }
 
     @Override
-    public IoSource unixConnect(Path path) throws IOException {
-        return connect(SocketChannel.open(StandardProtocolFamily.UNIX), UnixDomainSocketAddress.of(path));
+    public IoSource unixConnect(SocketAddress address) throws IOException {
+        checkNotAbstract(address, "UnixStream.connect");
+        return connect(SocketChannel.open(StandardProtocolFamily.UNIX), address);
+    }
+
+    /** The JDK's Unix-domain channels take file paths only. */
+    private static void checkNotAbstract(SocketAddress address, String what) {
+        if (address instanceof UnixAbstractAddress) {
+            throw IoSource.needsEpoll(what + " with a UnixAbstractAddress",
+                    "a JDK Unix-domain channel binds and connects to file paths only (UnixDomainSocketAddress cannot name Linux's abstract namespace)");
+        }
     }
 
     /** NIO has no {@code socketpair}: connects through a listener on a private temporary path, deleted before returning. */

@@ -192,8 +192,8 @@ final class NioSource implements IoSource {
     }
 
     @Override
-    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
-        return datagram.join(group, networkInterface);
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface, InetAddress source) throws IOException {
+        return source == null ? datagram.join(group, networkInterface) : datagram.join(group, networkInterface, source);
     }
 
     // ---- any socket ----

@@ -165,12 +165,12 @@ public final class UdpSocket implements Source, Closeable {
     }
 
     /**
-     * Joins {@code group} on {@code networkInterface} (any source); drop the returned key to leave.
-     * Joining the same group on the same interface again returns the same key. One API on both
-     * backends: the key is a {@link MembershipKey}, the JDK's on NIO and verypoll's subclass on
-     * epoll ({@code IP_ADD_MEMBERSHIP} / {@code IPV6_ADD_MEMBERSHIP}), where {@code channel()}
-     * (there is no JDK channel) and source filtering ({@code block}, {@code unblock}) throw
-     * {@link UnsupportedOperationException}.
+     * Joins {@code group} on {@code networkInterface} (any source); drop the returned key to leave,
+     * {@link MembershipKey#block block} a source to stop its datagrams. Joining the same group on the
+     * same interface again returns the same key. One API on both backends: the key is a {@link
+     * MembershipKey}, the JDK's on NIO and verypoll's subclass on epoll ({@code IP_ADD_MEMBERSHIP} /
+     * {@code IPV6_ADD_MEMBERSHIP}, {@code MCAST_BLOCK_SOURCE}), where only {@code channel()} throws
+     * {@link UnsupportedOperationException} (there is no JDK channel).
      *
      * <pre>{@code
      * UdpSocket socket = UdpSocket.bind(new InetSocketAddress(group, 5000));
@@ -182,7 +182,27 @@ public final class UdpSocket implements Source, Closeable {
      * @throws IllegalArgumentException if {@code group} is not a multicast address, or of another family than the socket
      */
     public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
-        return io.joinMulticast(Objects.requireNonNull(group, "group"), Objects.requireNonNull(networkInterface, "networkInterface"));
+        return io.joinMulticast(Objects.requireNonNull(group, "group"), Objects.requireNonNull(networkInterface, "networkInterface"), null);
+    }
+
+    /**
+     * Joins {@code group} on {@code networkInterface} to receive datagrams from {@code source} only
+     * (source-specific multicast, as the JDK's {@code MulticastChannel.join(group, interface,
+     * source)}); join again with another source to add one. On epoll: {@code
+     * MCAST_JOIN_SOURCE_GROUP}.
+     *
+     * <pre>{@code
+     * MembershipKey key = socket.joinMulticast(group, NetworkInterface.getByName("eth0"), InetAddress.getByName("192.0.2.7"));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code group} is not a multicast address, {@code source}
+     *     not a unicast one, or they are of different families
+     * @throws IllegalStateException if the socket is a member of the group on that interface for
+     *     every source already
+     */
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface, InetAddress source) throws IOException {
+        return io.joinMulticast(Objects.requireNonNull(group, "group"), Objects.requireNonNull(networkInterface, "networkInterface"),
+                Objects.requireNonNull(source, "source"));
     }
 
     /** The pending error, cleared; null if none. NIO reports UDP errors (such as port unreachable) by throwing from the I/O call instead. */

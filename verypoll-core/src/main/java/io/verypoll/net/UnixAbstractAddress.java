@@ -9,8 +9,10 @@ import java.util.Objects;
 /**
  * A Unix-domain socket address in Linux's abstract namespace: a name with no file behind it, gone
  * when the last socket bound to it closes (mio's {@code SocketAddr::from_abstract_name}). The JDK's
- * {@link java.net.UnixDomainSocketAddress} holds a path and cannot name one. Used by {@link
- * UnixDatagram} on the epoll backend; compared by its bytes.
+ * {@link java.net.UnixDomainSocketAddress} holds a path and cannot name one. Taken by {@link
+ * UnixDatagram}, {@link UnixListener#bind(java.net.SocketAddress)} and {@link
+ * UnixStream#connect(java.net.SocketAddress)} on the epoll backend, and returned as their local and
+ * peer addresses; on NIO those throw {@code UnsupportedOperationException}. Compared by its bytes.
  *
  * <pre>{@code
  * UnixDatagram server = UnixDatagram.bind(UnixAbstractAddress.of("verypoll-demo"));

@@ -3,7 +3,10 @@ package io.verypoll.net;
 import io.verypoll.internal.SelectedBackend;
 import io.verypoll.spi.IoSource;
 import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -24,8 +27,29 @@ public final class UnixStream extends SocketStream {
 
     /** Starts a non-blocking connect to the socket at {@code path}. */
     public static UnixStream connect(Path path) throws IOException {
-        Objects.requireNonNull(path, "path");
-        return new UnixStream(SelectedBackend.get().unixConnect(path));
+        return connect(UnixDomainSocketAddress.of(Objects.requireNonNull(path, "path")));
+    }
+
+    /**
+     * Starts a non-blocking connect to {@code address}: a {@link UnixDomainSocketAddress} (a socket
+     * file) or, on the epoll backend, a {@link UnixAbstractAddress}; {@link #peerAddress()} gives it
+     * back.
+     *
+     * @throws UnsupportedOperationException for a {@link UnixAbstractAddress} on the NIO backend,
+     *     whose JDK channels connect to file paths only
+     * @throws java.nio.channels.UnsupportedAddressTypeException for any other address
+     */
+    public static UnixStream connect(SocketAddress address) throws IOException {
+        return new UnixStream(SelectedBackend.get().unixConnect(checkUnix(address)));
+    }
+
+    /** {@code address}, if it is a Unix-domain one. */
+    static SocketAddress checkUnix(SocketAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (!(address instanceof UnixDomainSocketAddress) && !(address instanceof UnixAbstractAddress)) {
+            throw new UnsupportedAddressTypeException();
+        }
+        return address;
     }
 
     /**

@@ -3,7 +3,6 @@ package io.verypoll.spi;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SelectableChannel;
-import java.nio.file.Path;
 
 /**
  * What the public types need from an operating-system interface, as mio keeps each OS behind
@@ -34,9 +33,14 @@ public interface Backend {
     /** A UDP socket of the address's family, bound. */
     IoSource udpBind(SocketAddress address) throws IOException;
 
-    IoSource unixBind(Path path, int backlog) throws IOException;
+    /**
+     * A listening Unix-domain stream socket bound to {@code address}: a {@code
+     * UnixDomainSocketAddress}, or an {@code io.verypoll.net.UnixAbstractAddress} (epoll only).
+     */
+    IoSource unixBind(SocketAddress address, int backlog) throws IOException;
 
-    IoSource unixConnect(Path path) throws IOException;
+    /** A Unix-domain stream socket with a non-blocking connect to {@code address} (as for {@link #unixBind}) started. */
+    IoSource unixConnect(SocketAddress address) throws IOException;
 
     /** Two connected Unix-domain stream sockets. */
     IoSource[] unixPair() throws IOException;

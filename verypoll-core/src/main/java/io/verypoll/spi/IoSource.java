@@ -85,7 +85,8 @@ public interface IoSource {
     /** A connected datagram socket's send: {@link java.nio.channels.NotYetConnectedException} if not connected. */
     int send(ByteBuffer src) throws IOException;
 
-    MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException;
+    /** {@code source}: receive from that source only (source-specific), or from any if null. */
+    MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface, InetAddress source) throws IOException;
 
     // ---- any socket ----
 

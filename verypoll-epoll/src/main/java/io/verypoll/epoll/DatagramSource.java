@@ -202,12 +202,12 @@ final class DatagramSource extends EpollSource {
         return p;
     }
 
-    /** verypoll's {@link MembershipKey} ({@link Membership}); the same key again for the same group and interface. */
+    /** verypoll's {@link MembershipKey} ({@link Membership}); the same key again for the same group, interface and source. */
     @Override
-    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface, InetAddress source) throws IOException {
         if (family == Libc.AF_UNIX) {
             throw new UnsupportedOperationException("a Unix-domain socket has no multicast groups");
         }
-        return memberships.join(this, group, networkInterface);
+        return memberships.join(this, group, networkInterface, source);
     }
 }

@@ -6,7 +6,6 @@ import io.verypoll.spi.Poller;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.SelectableChannel;
-import java.nio.file.Path;
 
 /**
  * The epoll backend, as the service verypoll-core loads: {@code -Dverypoll.backend=epoll} (or
@@ -65,13 +64,13 @@ public final class EpollBackend implements Backend {
     }
 
     @Override
-    public IoSource unixBind(Path path, int backlog) throws IOException {
-        return Sockets.unixBind(path, backlog);
+    public IoSource unixBind(SocketAddress address, int backlog) throws IOException {
+        return Sockets.unixBind(address, backlog);
     }
 
     @Override
-    public IoSource unixConnect(Path path) throws IOException {
-        return Sockets.unixConnect(path);
+    public IoSource unixConnect(SocketAddress address) throws IOException {
+        return Sockets.unixConnect(address);
     }
 
     @Override

@@ -1,5 +1,18 @@
 package io.verypoll.epoll;
 
+import static io.verypoll.epoll.EdgeWord.armed;
+import static io.verypoll.epoll.EdgeWord.connecting;
+import static io.verypoll.epoll.EdgeWord.delivered;
+import static io.verypoll.epoll.EdgeWord.directions;
+import static io.verypoll.epoll.EdgeWord.kernelEvents;
+import static io.verypoll.epoll.EdgeWord.missedAny;
+import static io.verypoll.epoll.EdgeWord.priority;
+import static io.verypoll.epoll.EdgeWord.registered;
+import static io.verypoll.epoll.EdgeWord.registration;
+import static io.verypoll.epoll.EdgeWord.rearmed;
+import static io.verypoll.epoll.EdgeWord.unregistered;
+import static io.verypoll.epoll.EdgeWord.want;
+
 import io.verypoll.Interest;
 import io.verypoll.Token;
 import io.verypoll.net.Shutdown;
@@ -34,24 +47,16 @@ import java.util.Objects;
  * be there with no edge to come, and {@code EPOLL_CTL_MOD} asks the kernel to report the
  * descriptor again if it is ready.
  *
- * <p><b>One state word</b> ({@link #state}): armed directions (bits 0-1), missed (2-3), registered
- * interests (4-5), registered (6), connecting (7), priority interest (8), and a generation above, bumped by every
+ * <p><b>One state word</b> ({@link #state}, laid out in {@link EdgeWord}): armed and missed
+ * directions, the registration, a connect in progress, and a generation bumped by every
  * registration change so that a compare-and-set based on an older registration fails. Registration
  * changes are serialised on this object; arming (any thread) and delivering (the poll thread) are
  * lock-free.
  */
 abstract class EpollSource implements IoSource {
-    static final int R = Readiness.READABLE;
-    static final int W = Readiness.WRITABLE;
+    static final int R = EdgeWord.R;
+    static final int W = EdgeWord.W;
     static final long NO_KEY = -1;
-
-    private static final long MISSED_SHIFT = 2;
-    private static final long WANT_SHIFT = 4;
-    private static final long REGISTERED = 1 << 6;
-    static final long CONNECTING = 1 << 7;
-    /** Registered with Interest.PRIORITY: EPOLLPRI watched, and delivered on every kernel report (nothing drains it). */
-    private static final long PRIORITY = 1 << 8;
-    private static final long GENERATION = 1 << 9;
 
     private static final VarHandle STATE;
     private static final VarHandle HINTS;
@@ -88,47 +93,7 @@ abstract class EpollSource implements IoSource {
     EpollSource(Fd fd, int family, boolean connecting) {
         this.fd = fd;
         this.family = family;
-        this.state = connecting ? CONNECTING : 0;
-    }
-
-    static int armed(long s) {
-        return (int) s & 3;
-    }
-
-    static int want(long s) {
-        return (int) (s >>> WANT_SHIFT) & 3;
-    }
-
-    static boolean registered(long s) {
-        return (s & REGISTERED) != 0;
-    }
-
-    static boolean connecting(long s) {
-        return (s & CONNECTING) != 0;
-    }
-
-    private static long nextGeneration(long s) {
-        return ((s & -GENERATION) + GENERATION) | (s & CONNECTING);
-    }
-
-    /** A fresh registration for {@code interests}: all directions armed, nothing missed. */
-    private static long registration(long s, Interest interests) {
-        int dirs = directions(interests);
-        return nextGeneration(s) | REGISTERED | ((long) dirs << WANT_SHIFT) | dirs | (interests.isPriority() ? PRIORITY : 0);
-    }
-
-    private static int directions(Interest interests) {
-        return (interests.isReadable() ? R : 0) | (interests.isWritable() ? W : 0);
-    }
-
-    /**
-     * What the kernel watches: the registered directions, edge-triggered, the peer's shutdown (for
-     * the read-closed hint) and priority data if asked. Errors and hang-ups come anyway.
-     */
-    static int kernelEvents(long s) {
-        int w = want(s);
-        return Libc.EPOLLET | Libc.EPOLLRDHUP | ((w & R) != 0 ? Libc.EPOLLIN : 0) | ((w & W) != 0 ? Libc.EPOLLOUT : 0)
-                | ((s & PRIORITY) != 0 ? Libc.EPOLLPRI : 0);
+        this.state = EdgeWord.initial(connecting);
     }
 
     // ---- registration (any thread) -----------------------------------------------------------
@@ -150,7 +115,7 @@ abstract class EpollSource implements IoSource {
         try {
             p.control(Libc.EPOLL_CTL_ADD, fd, kernelEvents(ns), k);
         } catch (IOException | RuntimeException e) {
-            state = nextGeneration(ns) & ~REGISTERED;
+            state = unregistered(ns);
             this.key = NO_KEY;
             p.detach(k);
             throw e;
@@ -179,7 +144,7 @@ abstract class EpollSource implements IoSource {
     /** Drops the current registration (if any) from its poller. Holds the lock. */
     private void unregister() {
         long s = state;
-        state = nextGeneration(s) & ~REGISTERED;
+        state = unregistered(s);
         if (!registered(s)) {
             return;
         }
@@ -240,8 +205,8 @@ abstract class EpollSource implements IoSource {
             }
             int dirs = ready & want(s);
             int owed = fresh ? dirs : dirs & armed(s);
-            int priority = (events & Libc.EPOLLPRI) != 0 && (s & PRIORITY) != 0 ? Readiness.PRIORITY : 0;
-            long ns = (s & ~(owed | ((long) owed << MISSED_SHIFT))) | ((long) (dirs & ~owed) << MISSED_SHIFT);
+            int priority = (events & Libc.EPOLLPRI) != 0 && priority(s) ? Readiness.PRIORITY : 0;
+            long ns = delivered(s, dirs, owed);
             if (owed == 0 && priority == 0 && ns == s) {
                 return;
             }
@@ -298,9 +263,8 @@ abstract class EpollSource implements IoSource {
             if (add == 0 || !registered(s) || connecting(s)) {
                 return; // the common already-armed path costs one volatile read
             }
-            long missed = (long) add << MISSED_SHIFT;
-            if (STATE.weakCompareAndSet(this, s, (s | add) & ~missed)) {
-                if (recheck || (s & missed) != 0) {
+            if (STATE.weakCompareAndSet(this, s, rearmed(s, add))) {
+                if (recheck || missedAny(s, add)) {
                     retrigger();
                 }
                 return;
@@ -318,8 +282,7 @@ abstract class EpollSource implements IoSource {
 
     /** The connect is over: every registered direction armed, as after a registration. Holds the lock. */
     final void connected() {
-        long s = state;
-        state = (s & ~(CONNECTING | 3 | (3L << MISSED_SHIFT))) | want(s);
+        state = EdgeWord.connected(state);
     }
 
     @Override
@@ -446,7 +409,7 @@ abstract class EpollSource implements IoSource {
     }
 
     @Override
-    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface) throws IOException {
+    public MembershipKey joinMulticast(InetAddress group, NetworkInterface networkInterface, InetAddress source) throws IOException {
         throw notHere("joinMulticast");
     }
 

@@ -23,6 +23,13 @@ import java.lang.invoke.MethodHandle;
  * linked {@code critical}, which lets them take heap memory directly (no copy through a temporary
  * direct buffer, as NIO makes); blocking calls are not, since a critical call delays safepoints.
  *
+ * <p>Capture has a price the JIT usually removes: the JDK slices the capture segment on every call
+ * (40 bytes), and only escape analysis takes that object away. With {@code -XX:-DoEscapeAnalysis},
+ * or a profile that defeats it, each read and write allocates it. Reading errno through
+ * {@code __errno_location} after an uncaptured call would avoid it, but a safepoint taken between
+ * the two calls can leave the futex's EAGAIN there, and a reset read as would-block is a connection
+ * no edge ever wakes again. An exact errno is worth 40 bytes the JIT nearly always saves.
+ *
  * <p>Loading this class links libc: call nothing here before native access is known to be enabled
  * ({@link EpollBackend#unavailableReason()}), or the JDK prints its restricted-method warning.
  */
@@ -85,6 +92,11 @@ final class Libc {
     static final int IP_DROP_MEMBERSHIP = 36;
     static final int IPV6_ADD_MEMBERSHIP = 20;
     static final int IPV6_DROP_MEMBERSHIP = 21;
+    // Protocol-independent source filtering (RFC 3678), the same numbers at IPPROTO_IP and IPPROTO_IPV6.
+    static final int MCAST_BLOCK_SOURCE = 43;
+    static final int MCAST_UNBLOCK_SOURCE = 44;
+    static final int MCAST_JOIN_SOURCE_GROUP = 46;
+    static final int MCAST_LEAVE_SOURCE_GROUP = 47;
     static final int SHUT_RD = 0;
     static final int SHUT_WR = 1;
     static final int SHUT_RDWR = 2;

@@ -5,10 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import io.verypoll.spi.IoSource;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
-import java.nio.file.Path;
 
 /** Making sockets and pipes, and reading their addresses: non-blocking and close-on-exec from birth. */
 final class Sockets {
@@ -63,10 +61,11 @@ final class Sockets {
         return connect(open(family, Libc.SOCK_STREAM), family, address);
     }
 
-    static IoSource unixBind(Path path, int backlog) throws IOException {
+    /** A listener on a socket file or an abstract name (Sockaddr encodes either). */
+    static IoSource unixBind(SocketAddress address, int backlog) throws IOException {
         Fd fd = open(Libc.AF_UNIX, Libc.SOCK_STREAM);
         try {
-            bind(fd, Libc.AF_UNIX, UnixDomainSocketAddress.of(path));
+            bind(fd, Libc.AF_UNIX, address);
             listen(fd, backlog);
             return new ListenerSource(fd, Libc.AF_UNIX);
         } catch (IOException | RuntimeException e) {
@@ -75,8 +74,8 @@ final class Sockets {
         }
     }
 
-    static IoSource unixConnect(Path path) throws IOException {
-        return connect(open(Libc.AF_UNIX, Libc.SOCK_STREAM), Libc.AF_UNIX, UnixDomainSocketAddress.of(path));
+    static IoSource unixConnect(SocketAddress address) throws IOException {
+        return connect(open(Libc.AF_UNIX, Libc.SOCK_STREAM), Libc.AF_UNIX, address);
     }
 
     /** Starts a non-blocking connect; done at once (Unix sockets, often) or in progress. */

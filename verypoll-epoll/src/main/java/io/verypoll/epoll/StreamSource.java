@@ -1,5 +1,7 @@
 package io.verypoll.epoll;
 
+import static io.verypoll.epoll.EdgeWord.connecting;
+
 import io.verypoll.net.Shutdown;
 import io.verypoll.spi.Readiness;
 import java.io.IOException;
