@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static io.verypoll.spring.boot.context.LifecycleRestartTest.echoes;
 import static io.verypoll.spring.boot.context.LifecycleRestartTest.start;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** verypoll.servers.<name>.accept in a context: a restart, and a context that stops while clients connect. */
@@ -59,6 +61,17 @@ class ListenersAcrossLoopsContextTest {
         assertThat(echo.listeners()).isEqualTo(2);
         echoes(port);
         assertThat(echo.acceptedConnections()).as("counters go on").isEqualTo(2);
+    }
+
+    @Test
+    void aSecondInstanceOnTheSamePortFailsAsForAPortInUse() throws Exception {
+        context = start("verypoll.server-defaults.port=0", "verypoll.servers.echo.accept=reuseport");
+        int port = context.getBean(TcpServer.class).port();
+        // SO_REUSEPORT alone would let the second one bind and take half the connections.
+        assertThatThrownBy(() -> start("verypoll.servers.echo.port=" + port, "verypoll.servers.echo.accept=reuseport")
+                .close()).hasStackTraceContaining("verypoll server 'echo' could not bind 127.0.0.1:" + port)
+                .hasRootCauseInstanceOf(BindException.class);
+        echoes(port);
     }
 
     /**
