@@ -222,8 +222,10 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         }
         draining = false;
         layers.prepare(name(), settings(), task -> offloadExecutorForUse().execute(task), loops.size());
-        Acceptor[] bound = settings().get(ServerSetting.ACCEPT) == AcceptMode.REUSEPORT
-                ? reusePortAcceptors(loops) : new Acceptor[] {acceptor(bindListener(), group.next(), false)};
+        // A customizer may set accept on any server; where it does not apply (Unix) it is ignored, as properties are.
+        boolean reusePort = ServerSetting.ACCEPT.appliesTo(kind()) && settings().acceptMode() == AcceptMode.REUSEPORT;
+        Acceptor[] bound = reusePort ? reusePortAcceptors(loops)
+                : new Acceptor[] {acceptor(bindListener(), group.next(), false)};
         try {
             boundAddress = bound[0].listenerAddress();
             for (Acceptor acceptor : bound) {
@@ -242,6 +244,9 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** One listener for each loop that runs (a loop failed before this start gets none). */
     private Acceptor[] reusePortAcceptors(List<PollLoop> loops) throws IOException {
         List<PollLoop> running = loops.stream().filter(loop -> loop.failure() == null).toList();
+        if (running.isEmpty()) {
+            throw new IllegalStateException("server '" + name() + "': every loop has failed");
+        }
         List<SocketListener<?>> listeners = bindReusePortListeners(running.size());
         Acceptor[] bound = new Acceptor[listeners.size()];
         for (int i = 0; i < bound.length; i++) {

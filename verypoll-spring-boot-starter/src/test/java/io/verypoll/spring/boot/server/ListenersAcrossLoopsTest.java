@@ -158,6 +158,32 @@ class ListenersAcrossLoopsTest {
         }
     }
 
+    /** accept does not apply to a Unix-domain server: one set by a customizer is ignored, as a property would be. */
+    @Test
+    void aUnixServerKeepsOneListenerWhateverItsSettingsSay(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        loops(2);
+        UnixServer server = UnixServer.builder().name("local").path(dir.resolve("s.sock")).handler((c, data) -> c.write(data))
+                .build();
+        assertThatThrownBy(() -> UnixServer.builder().set(ServerSetting.ACCEPT, AcceptMode.REUSEPORT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("accept does not apply to a unix server");
+        server.configure(server.settings().with(ServerSetting.ACCEPT, AcceptMode.REUSEPORT));
+        server.start(group);
+        try {
+            assertThat(server.listeners()).isEqualTo(1);
+            try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(server.path()))) {
+                client.write(ByteBuffer.wrap(new byte[] {'u'}));
+                ByteBuffer back = ByteBuffer.allocate(1);
+                assertThat(client.read(back)).isEqualTo(1);
+                assertThat(back.get(0)).isEqualTo((byte) 'u');
+            }
+        } finally {
+            server.stopAccepting(Duration.ofSeconds(2));
+            server.forceClose(Duration.ofSeconds(2));
+        }
+    }
+
     /** What a client read from a connection the server took while stopping. */
     enum Ending { ECHO_THEN_END, END, RESET }
 
