@@ -89,6 +89,22 @@ class ListenersAcrossLoopsTest {
         return socket;
     }
 
+    /** Holds each of {@code loops} in a task until {@code release} (at most 30 s); returns once all are held. */
+    private static void hold(List<PollLoop> loops, CountDownLatch release) throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(loops.size());
+        for (PollLoop loop : loops) {
+            loop.execute(() -> {
+                held.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
     private static void echoes(int port, int b) throws IOException {
         try (Socket socket = connect(port)) {
             socket.getOutputStream().write(b);
@@ -199,19 +215,8 @@ class ListenersAcrossLoopsTest {
         loops(2);
         TcpServer server = startEcho("stopping", 0, mode, null);
         int listeners = server.listeners();
-        CountDownLatch held = new CountDownLatch(2);
         CountDownLatch release = new CountDownLatch(1);
-        for (PollLoop loop : group.loops()) {
-            loop.execute(() -> {
-                held.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
-        assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
+        hold(group.loops(), release);
         int clients = 40;
         List<Socket> sockets = new ArrayList<>();
         try {
@@ -273,17 +278,8 @@ class ListenersAcrossLoopsTest {
         AtomicIntegerArray perLoop = new AtomicIntegerArray(2);
         TcpServer server = startEcho("survivor", 0, AcceptMode.REUSEPORT, perLoop);
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch held = new CountDownLatch(1);
         PollLoop failing = group.loop(1);
-        failing.execute(() -> {
-            held.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
+        hold(List.of(failing), release);
         int clients = 20;
         List<Socket> sockets = new ArrayList<>();
         try {
