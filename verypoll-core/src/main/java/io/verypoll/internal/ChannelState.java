@@ -24,6 +24,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.Objects;
@@ -419,7 +420,11 @@ public final class ChannelState {
         }
     }
 
-    /** Closes the channel and wakes every selector holding its key, so the fd is released now. */
+    /**
+     * Closes the channel. The JDK releases the descriptor of a registered channel at the next select of
+     * each selector holding a key: selectors polling on other threads are woken for it, and for a
+     * listener the caller's own selector (between polls) selects at once.
+     */
     public void close() throws IOException {
         KeyNode[] keys;
         synchronized (this) {
@@ -430,6 +435,11 @@ public final class ChannelState {
         for (KeyNode n : keys) {
             if (n.selector.isOpen()) {
                 n.selector.wakeIfOtherThread();
+                if (channel instanceof ServerSocketChannel) {
+                    // A listener closed between polls on its poll thread closes now: what the kernel
+                    // queues on it until the next select would be reset (a stream socket needs no hurry).
+                    n.selector.applyCancelledKeys();
+                }
             }
         }
     }

@@ -142,13 +142,14 @@ public final class EdgeSelector implements Poller {
     }
 
     /**
-     * Delivers {@code n}'s readiness now if nothing older waits and there is room; otherwise queues
-     * it behind what waits (or merges it into its queued entry). Poll thread only.
+     * Delivers {@code n}'s readiness now if nothing older waits and there is room (and a poll is
+     * filling a list); otherwise queues it behind what waits (or merges it into its queued entry).
+     * Poll thread only.
      */
     void offer(ReadyNode n, int bits) {
         if (n.queued) {
             n.pending |= bits;
-        } else if (head == null && !out.isFull()) {
+        } else if (head == null && out != null && !out.isFull()) {
             n.deliver(bits, out);
         } else {
             n.queued = true;
@@ -159,6 +160,26 @@ public final class EdgeSelector implements Poller {
                 tail.next = n;
             }
             tail = n;
+        }
+    }
+
+    /**
+     * Between polls, on the thread that polls: lets the JDK apply the deregistrations it queued now
+     * rather than at the next select. A channel closed while registered is only really closed
+     * then, and a listening socket keeps taking connections meanwhile, which the kernel resets when
+     * it does close. Readiness this select finds waits in the deferred queue for the next poll, as
+     * readiness that did not fit does. Any other thread, or during a poll: nothing.
+     */
+    void applyCancelledKeys() {
+        if (Thread.currentThread() != owner || !polling.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            selector.selectNow(onSelected);
+        } catch (IOException | ClosedSelectorException e) {
+            // The next poll meets it and reports it.
+        } finally {
+            polling.set(false);
         }
     }
 

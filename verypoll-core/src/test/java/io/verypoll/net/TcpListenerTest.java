@@ -232,4 +232,26 @@ class TcpListenerTest {
             }
         }
     }
+
+    /**
+     * A listener closed on its poll thread between polls stops listening then: a connect right
+     * after is refused. (The JDK releases a registered channel's descriptor at the next select;
+     * until then the kernel would complete connections on it and reset them when it closes.)
+     */
+    @Test
+    void aListenerClosedOnItsPollThreadStopsListeningAtOnce() throws Exception {
+        try (Poll poll = Poll.open()) {
+            TcpListener listener = TcpListener.bind(anyLocalAddress());
+            SocketAddress address = listener.localAddress();
+            poll.registry().register(listener, ID1, Interest.READABLE);
+            Events events = Events.withCapacity(8);
+            poll.poll(events, java.time.Duration.ZERO); // this thread polls the listener's poll
+            poll.registry().deregister(listener);
+            listener.close();
+            try (Socket client = new Socket()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.connect(address, 2000))
+                        .isInstanceOf(java.net.ConnectException.class);
+            }
+        }
+    }
 }

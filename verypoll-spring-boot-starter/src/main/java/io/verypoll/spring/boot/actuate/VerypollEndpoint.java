@@ -57,9 +57,10 @@ public class VerypollEndpoint {
         Long accepted = server instanceof StreamServer s ? s.acceptedConnections() : null;
         Long rejected = server instanceof StreamServer s ? s.rejectedMaxConnections() + s.rejectedAcceptErrors() : null;
         Long datagrams = server instanceof UdpServer u ? u.datagramsReceived() : null;
+        Integer listeners = server instanceof StreamServer s ? s.listeners() : null;
         return new ServerReport(server.name(), server.protocol(), address, server.port(), server.isRunning(),
-                server.activeConnections(), accepted, rejected, datagrams, server.bytesReceived(), server.bytesSent(),
-                settings(server));
+                listeners, server.activeConnections(), accepted, rejected, datagrams, server.bytesReceived(),
+                server.bytesSent(), settings(server));
     }
 
     private static ClientReport client(StreamClient client) {
@@ -97,9 +98,13 @@ public class VerypollEndpoint {
                              long blockedIterations) {
     }
 
+    /**
+     * A server; {@code listeners} (stream servers): listening sockets open now, 1 with accept=hand-off,
+     * one per running loop with reuseport.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ServerReport(String name, String protocol, String address, int port, boolean running,
-                               int activeConnections, Long acceptedConnections, Long rejectedConnections,
+                               Integer listeners, int activeConnections, Long acceptedConnections, Long rejectedConnections,
                                Long datagramsReceived, long bytesReceived, long bytesSent,
                                Map<String, Object> settings) {
     }

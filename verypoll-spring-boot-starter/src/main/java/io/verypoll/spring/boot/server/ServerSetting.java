@@ -103,6 +103,14 @@ public final class ServerSetting<T> {
             },
             "Longest pause of accepting after repeated accept errors.");
 
+    public static final ServerSetting<AcceptMode> ACCEPT = new ServerSetting<>("accept", AcceptMode.class, false,
+            AcceptMode.HAND_OFF, Set.of(ServerKind.TCP), (mode, s) -> null,
+            "How connections reach the loops: hand-off (one listener on one loop hands each connection to the next"
+                    + " loop in turn) or reuseport (one listener per loop on the same port with SO_REUSEPORT, Linux;"
+                    + " each connection stays on the loop that accepted it). With reuseport, a second process of the"
+                    + " same user that also sets SO_REUSEPORT on the port is not refused: the kernel splits the"
+                    + " connections between the two.");
+
     /** Largest max-frame-length: a frame is held in one heap array at most, with room for its framing. */
     static final long MAX_FRAME_LENGTH_LIMIT = 1L << 30;
 

@@ -152,6 +152,10 @@ public final class ServerSettings {
         return get(ServerSetting.ACCEPT_BACKOFF_MAX);
     }
 
+    public AcceptMode acceptMode() {
+        return get(ServerSetting.ACCEPT);
+    }
+
     /** As an int: the validator keeps it at most {@link ServerSetting#MAX_FRAME_LENGTH_LIMIT}. */
     public int maxFrameLength() {
         return (int) Math.min(ServerSetting.MAX_FRAME_LENGTH_LIMIT, get(ServerSetting.MAX_FRAME_LENGTH));

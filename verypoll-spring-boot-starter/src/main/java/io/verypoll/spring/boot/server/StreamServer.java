@@ -1,42 +1,32 @@
 package io.verypoll.spring.boot.server;
 
-import io.verypoll.spring.boot.loop.EventHandler;
-import io.verypoll.spring.boot.loop.LoopTimer;
 import io.verypoll.spring.boot.loop.PollLoop;
-import io.verypoll.Event;
-import io.verypoll.Interest;
 import io.verypoll.net.SocketListener;
 import io.verypoll.net.SocketStream;
-import io.verypoll.Token;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.ssl.SslBundles;
 
 import java.io.IOException;
-import java.net.SocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 /**
- * A server of stream connections (TCP or Unix-domain). The listener lives on one loop; each accepted
- * connection goes to the next loop in turn and stays there.
+ * A server of stream connections (TCP or Unix-domain). With {@code accept=hand-off} its listener lives on
+ * one loop and each accepted connection goes to the next loop in turn; with {@code accept=reuseport}
+ * (TCP) each loop has a listener of its own and keeps what it accepts. A connection stays on its loop.
  */
 public abstract sealed class StreamServer extends SocketServer permits TcpServer, UnixServer {
 
     private static final Log log = LogFactory.getLog(StreamServer.class);
-
-    /** Accepts per readiness event before yielding to the loop's other work. */
-    private static final int MAX_ACCEPTS_PER_EVENT = 64;
 
     private final ConnectionHandlerFactory handlerFactory;
     private final OffloadExecutor offload;
@@ -46,27 +36,13 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** What its connections see of this server. */
     private final ConnectionOwner owner = new ServerConnectionOwner(this);
 
-    // Owned by the listener's loop. Everything on the accept-error path is made here, in advance:
-    // at EMFILE even loading a class can fail for want of a file descriptor.
-    private volatile PollLoop listenerLoop;
-    private SocketListener<?> listener;
-    private Token listenerToken;
-    private final EventHandler acceptHandler = this::onListenerEvent;
-    private final Runnable acceptAgain = this::acceptAgain;
-    private final Runnable resumeAcceptTask = this::resumeAccepting;
-    private final ResumeAcceptTimer resumeTimer = new ResumeAcceptTimer();
-    /** One resume-accept hand-off at a time, however many connections close meanwhile. */
-    private final AtomicBoolean resumeQueued = new AtomicBoolean();
+    /** The listeners of this run: one (hand-off) or one per loop (reuseport); replaced at each start. */
+    private volatile Acceptor[] acceptors = new Acceptor[0];
+    /** What the acceptors counted, by the index of the loop they started on; kept across restarts. */
+    private volatile Acceptor.Counts[] acceptCounts;
     private final Consumer<PollLoop> onLoopFailure = this::loopFailed;
-    private long backoffNanos;
-    private volatile boolean acceptPaused;
-    private volatile boolean listenerClosed;
-    private long errorsInEpisode;
-
-    // Listener-loop counters, read by meters.
-    private volatile long accepted;
-    private volatile long rejectedMaxConnections;
-    private volatile long rejectedAcceptError;
+    /** Set by beginDrain: a connection opened after it (taken from a closing listener's queue) closes gracefully at once. */
+    private volatile boolean draining;
 
     /** PROXY header and TLS on accepted sockets. */
     private final ServerLayers layers;
@@ -104,17 +80,25 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     /** Binds the listening socket with the current settings. */
     abstract SocketListener<?> bindListener() throws IOException;
 
+    /**
+     * Binds {@code count} listeners on one address with {@code SO_REUSEPORT}: for {@code accept=reuseport},
+     * which only TCP servers have.
+     */
+    List<SocketListener<?>> bindReusePortListeners(int count) throws IOException {
+        throw new UnsupportedOperationException("a " + kind().tag() + " server has no accept=reuseport");
+    }
+
     /** Sets options on a connection just accepted (TCP_NODELAY, say); closes it if that fails. */
     void prepareAccepted(SocketStream stream) throws IOException {
     }
 
-    /** Closes the listening socket (and whatever it left behind, such as a socket file). */
-    void closeListener() throws IOException {
+    /** Closes a listening socket (and whatever it left behind, such as a socket file). */
+    void closeListener(SocketListener<?> listener) throws IOException {
         listener.close();
     }
 
     /** Accepts one connection; null when none is waiting. */
-    private StreamChannel acceptOne() throws IOException {
+    StreamChannel acceptOne(SocketListener<?> listener) throws IOException {
         SocketStream stream = listener.accept();
         if (stream == null) {
             return null;
@@ -134,15 +118,37 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     }
 
     public long acceptedConnections() {
-        return accepted;
+        return sumCounts(c -> c.accepted);
     }
 
     public long rejectedMaxConnections() {
-        return rejectedMaxConnections;
+        return sumCounts(c -> c.rejectedMaxConnections);
     }
 
     public long rejectedAcceptErrors() {
-        return rejectedAcceptError;
+        return sumCounts(c -> c.rejectedAcceptErrors);
+    }
+
+    private long sumCounts(ToLongFunction<Acceptor.Counts> counter) {
+        Acceptor.Counts[] all = acceptCounts;
+        long sum = 0;
+        if (all != null) {
+            for (Acceptor.Counts counts : all) {
+                sum += counter.applyAsLong(counts);
+            }
+        }
+        return sum;
+    }
+
+    /** Listeners open now: 1 with accept=hand-off, one per running loop with reuseport, 0 when stopped. */
+    public int listeners() {
+        int open = 0;
+        for (Acceptor acceptor : acceptors) {
+            if (!acceptor.isClosed()) {
+                open++;
+            }
+        }
+        return open;
     }
 
     /** Connections closed so far for {@code reason}. */
@@ -191,89 +197,103 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         return offload.forUse(name());
     }
 
-    /** True while accepting is paused after an accept error. */
+    /** True while accepting is paused after an accept error (on any listener, with reuseport). */
     public boolean isAcceptPaused() {
-        return acceptPaused;
+        for (Acceptor acceptor : acceptors) {
+            if (acceptor.isPaused()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     final void bind() throws IOException {
-        int loops = group.loops().size();
-        connections = new ConnectionList[loops];
-        for (int i = 0; i < loops; i++) {
+        List<PollLoop> loops = group.loops();
+        connections = new ConnectionList[loops.size()];
+        for (int i = 0; i < loops.size(); i++) {
             connections[i] = new ConnectionList();
         }
-        listenerClosed = false;
-        acceptPaused = false;
-        resumeQueued.set(false);
-        errorsInEpisode = 0;
-        layers.prepare(name(), settings(), task -> offloadExecutorForUse().execute(task), loops);
-        listener = bindListener();
+        if (acceptCounts == null) {
+            acceptCounts = new Acceptor.Counts[loops.size()];
+            for (int i = 0; i < loops.size(); i++) {
+                acceptCounts[i] = new Acceptor.Counts();
+            }
+        }
+        draining = false;
+        layers.prepare(name(), settings(), task -> offloadExecutorForUse().execute(task), loops.size());
+        // A customizer may set accept on any server; where it does not apply (Unix) it is ignored, as properties are.
+        boolean reusePort = ServerSetting.ACCEPT.appliesTo(kind()) && settings().acceptMode() == AcceptMode.REUSEPORT;
+        Acceptor[] bound = reusePort ? reusePortAcceptors(loops)
+                : new Acceptor[] {acceptor(bindListener(), group.next(), false)};
         try {
-            boundAddress = listener.localAddress();
-            listenerLoop = group.next();
-            backoffNanos = settings().acceptBackoff().toNanos();
-            listenerToken = listenerLoop.register(listener, Interest.READABLE, acceptHandler);
+            boundAddress = bound[0].listenerAddress();
+            for (Acceptor acceptor : bound) {
+                acceptor.start();
+            }
         } catch (IOException | RuntimeException e) {
-            closeListener();
+            for (Acceptor acceptor : bound) {
+                runOnLoop(acceptor.loop(), () -> acceptor.close(false), Duration.ofSeconds(5));
+            }
             throw e;
         }
+        acceptors = bound;
         group.onLoopFailure(onLoopFailure);
     }
 
-    private void onListenerEvent(Event event) {
-        acceptSome();
-    }
-
-    private void acceptAgain() {
-        if (!listenerClosed && !acceptPaused) {
-            acceptSome();
+    /** One listener for each loop that runs (a loop failed before this start gets none). */
+    private Acceptor[] reusePortAcceptors(List<PollLoop> loops) throws IOException {
+        List<PollLoop> running = loops.stream().filter(loop -> loop.failure() == null).toList();
+        if (running.isEmpty()) {
+            throw new IllegalStateException("server '" + name() + "': every loop has failed");
         }
-    }
-
-    private void acceptSome() {
-        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
-            StreamChannel channel;
-            try {
-                channel = acceptOne();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                acceptFailed(e);
-                return;
-            }
-            if (channel == null) {
-                if (errorsInEpisode > 0) {
-                    log.info("server '" + name() + "': accepting again after " + errorsInEpisode + " accept error(s)");
-                    errorsInEpisode = 0;
-                }
-                backoffNanos = settings().acceptBackoff().toNanos();
-                return; // would block: accept is armed again
-            }
-            handOff(channel);
+        List<SocketListener<?>> listeners = bindReusePortListeners(running.size());
+        Acceptor[] bound = new Acceptor[listeners.size()];
+        for (int i = 0; i < bound.length; i++) {
+            bound[i] = acceptor(listeners.get(i), running.get(i), true);
         }
-        listenerLoop.runtime().runLater(acceptAgain);
+        return bound;
     }
 
-    private void handOff(StreamChannel channel) {
-        if (state != State.RUNNING) {
+    private Acceptor acceptor(SocketListener<?> listener, PollLoop loop, boolean keepsConnections) {
+        return new Acceptor(this, listener, loop, keepsConnections, acceptCounts[loop.index()]);
+    }
+
+    /**
+     * Serves a connection just accepted on {@code target}'s loop, or refuses it: above max-connections
+     * (counted), or when no loop runs any more. Any acceptor's thread.
+     */
+    void admit(StreamChannel channel, Acceptor.Counts counts, PollLoop target) {
+        if (target == null) {
             closeQuietly(channel);
             return;
         }
-        if (active.get() >= settings().maxConnections()) {
-            rejectedMaxConnections++;
+        if (!reserveConnection()) {
+            counts.rejectedMaxConnections++;
             closeQuietly(channel);
             return;
         }
-        active.incrementAndGet();
-        accepted++;
-        PollLoop target = group.next();
-        if (target == listenerLoop) {
+        counts.accepted++;
+        if (target.inLoop()) {
             open(channel, target);
         } else if (!target.runtime().executeInternal(() -> open(channel, target))) {
             // The target loop has run its last tasks (it is stopping or failed).
             closeQuietly(channel);
             active.decrementAndGet();
+        }
+    }
+
+    /** One more open connection unless that would pass max-connections; acceptors on several loops may ask at once. */
+    private boolean reserveConnection() {
+        int max = settings().maxConnections();
+        for (;;) {
+            int now = active.get();
+            if (now >= max) {
+                return false;
+            }
+            if (active.compareAndSet(now, now + 1)) {
+                return true;
+            }
         }
     }
 
@@ -288,60 +308,18 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             active.decrementAndGet();
             return;
         }
-        new Connection(owner, loop, channel, nextConnectionId(), counters.stripe(loop.index())).open(handlerFactory);
+        Connection connection = new Connection(owner, loop, channel, nextConnectionId(), counters.stripe(loop.index()));
+        connection.open(handlerFactory);
+        if (draining) {
+            // Taken from a closing listener's queue after the drain began: it ends as the others do.
+            connection.shutdownGracefully();
+        }
     }
 
     private final AtomicLong connectionIds = new AtomicLong();
 
     private long nextConnectionId() {
         return connectionIds.getAndIncrement();
-    }
-
-    private void acceptFailed(IOException error) {
-        rejectedAcceptError++;
-        long pauseNanos = backoffNanos;
-        backoffNanos = Math.min(backoffNanos * 2, settings().acceptBackoffMax().toNanos());
-        // One warning per episode, and a plain message: building a stack trace walks classes that
-        // may need file descriptors.
-        if (errorsInEpisode++ == 0) {
-            log.warn("server '" + name() + "': accept failed (" + error.getMessage() + "); pausing accept for "
-                    + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms, then retrying with backoff up to "
-                    + settings().acceptBackoffMax().toMillis() + " ms");
-        } else if (log.isDebugEnabled()) {
-            log.debug("server '" + name() + "': accept failed again (" + error.getMessage() + "); pausing "
-                    + TimeUnit.NANOSECONDS.toMillis(pauseNanos) + " ms");
-        }
-        try {
-            listenerLoop.deregister(listenerToken);
-        } catch (IOException | RuntimeException e) {
-            log.debug("deregistering the listener failed", e);
-        }
-        acceptPaused = true;
-        listenerLoop.runtime().armTimer(resumeTimer, System.nanoTime() + pauseNanos);
-    }
-
-    private void resumeAccepting() {
-        resumeQueued.set(false);
-        if (!acceptPaused || listenerClosed) {
-            return;
-        }
-        acceptPaused = false;
-        listenerLoop.runtime().cancelTimer(resumeTimer);
-        try {
-            // Registering again arms readiness again: connections that waited in the backlog show up.
-            listenerToken = listenerLoop.register(listener, Interest.READABLE, acceptHandler);
-        } catch (IOException | RuntimeException e) {
-            log.warn("server '" + name() + "': could not resume accepting (" + e.getMessage() + "); retrying");
-            acceptPaused = true;
-            listenerLoop.runtime().armTimer(resumeTimer, System.nanoTime() + backoffNanos);
-        }
-    }
-
-    private final class ResumeAcceptTimer extends LoopTimer {
-        @Override
-        protected void fire() {
-            resumeAccepting();
-        }
     }
 
     // ---------------------------------------------------------------- called by connections
@@ -368,37 +346,38 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             connections[connection.loop().index()].remove(connection);
         }
         active.decrementAndGet();
-        if (acceptPaused && resumeQueued.compareAndSet(false, true)) {
-            // A descriptor was just freed: try accepting now rather than at the end of the backoff.
-            if (!listenerLoop.runtime().executeInternal(resumeAcceptTask)) {
-                resumeQueued.set(false);
-            }
+        for (Acceptor acceptor : acceptors) {
+            acceptor.connectionClosed();
         }
     }
 
     // ---------------------------------------------------------------- shutdown
 
+    /**
+     * Closes every listener on its loop, each first taking and serving what its queue holds: those
+     * connections end gracefully with the others, where closing a listener with a queue resets them.
+     */
     @Override
     public void stopAccepting(Duration timeout) {
         if (state != State.RUNNING) {
             return;
         }
         state = State.STOPPING;
-        runOnLoop(listenerLoop, () -> {
-            listenerClosed = true;
-            acceptPaused = false;
-            listenerLoop.runtime().cancelTimer(resumeTimer);
-            try {
-                listenerLoop.deregister(listenerToken);
-            } catch (IOException | RuntimeException e) {
-                log.trace("listener already deregistered", e);
+        Acceptor[] closing = acceptors;
+        CountDownLatch closed = new CountDownLatch(closing.length);
+        for (Acceptor acceptor : closing) {
+            Runnable close = () -> {
+                try {
+                    acceptor.close(true);
+                } finally {
+                    closed.countDown();
+                }
+            };
+            if (!acceptor.loop().runtime().executeInternal(close)) {
+                close.run();
             }
-            try {
-                closeListener();
-            } catch (IOException e) {
-                log.warn("closing the listener of '" + name() + "' failed", e);
-            }
-        }, timeout);
+        }
+        await(closed, timeout);
     }
 
     @Override
@@ -406,6 +385,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
         if (state != State.STOPPING) {
             return;
         }
+        draining = true;
         for (PollLoop loop : group.loops()) {
             ConnectionList list = connections[loop.index()];
             loop.runtime().executeInternal(() -> list.forEachCopy(Connection::shutdownGracefully));
@@ -418,6 +398,7 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
             return 0;
         }
         stopAccepting(timeout);
+        draining = true; // a listener whose loop was too busy to close in time may still hand on its queue
         AtomicInteger forced = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(group.loops().size());
         for (PollLoop loop : group.loops()) {
@@ -445,19 +426,15 @@ public abstract sealed class StreamServer extends SocketServer permits TcpServer
     }
 
     /**
-     * On the thread of a loop whose machinery failed: its connections close, and a listener it served
-     * moves to a loop that still runs, so the server keeps accepting.
+     * On the thread of a loop whose machinery failed: its connections close, and a listener on it
+     * moves (hand-off) or hands its queue to the loops left and closes (reuseport), so the server
+     * keeps accepting.
      */
     private void loopFailed(PollLoop failed) {
         connections[failed.index()].forEachCopy(Connection::loopFailed);
-        if (failed != listenerLoop || listenerClosed) {
-            return;
+        for (Acceptor acceptor : acceptors) {
+            acceptor.loopFailed(failed);
         }
-        failed.runtime().cancelTimer(resumeTimer);
-        acceptPaused = false;
-        PollLoop target = group.next();
-        listenerLoop = target;
-        moveRegistration(failed, target, listenerToken, listener, acceptHandler, token -> listenerToken = token);
     }
 
     private static void closeQuietly(StreamChannel channel) {

@@ -48,9 +48,9 @@ public final class UnixServer extends StreamServer {
     }
 
     @Override
-    void closeListener() throws IOException {
+    void closeListener(SocketListener<?> listener) throws IOException {
         try {
-            super.closeListener();
+            super.closeListener(listener);
         } finally {
             try {
                 Files.deleteIfExists(boundPath);

@@ -134,7 +134,7 @@ class ServerSettingsMetadataTest {
             return s.isEmpty() ? null : quote(s);
         }
         if (value instanceof Enum<?> e) {
-            return quote(e.name().toLowerCase(java.util.Locale.ROOT));
+            return quote(e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')); // as properties write it
         }
         return String.valueOf(value);
     }

@@ -1,6 +1,7 @@
 package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.loop.PollLoopGroup;
+import io.verypoll.spring.boot.server.AcceptMode;
 import io.verypoll.spring.boot.server.ServerKind;
 import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.TcpServer;
@@ -264,6 +265,23 @@ class VerypollObservabilityAutoConfigurationTest {
                     .stream().filter(s -> s.appliesTo(ServerKind.TCP))
                     .map(ServerSetting::name).toList());
         });
+    }
+
+    @Test
+    void endpointShowsTheListenersOfEachAcceptMode() {
+        withEcho.withPropertyValues("management.endpoints.web.exposure.include=verypoll", "verypoll.loops=2")
+                .run(context -> {
+                    VerypollEndpoint.ServerReport server = context.getBean(VerypollEndpoint.class).report().servers().get(0);
+                    assertThat(server.listeners()).isEqualTo(1);
+                    assertThat(server.settings()).containsEntry("accept", AcceptMode.HAND_OFF);
+                });
+        withEcho.withPropertyValues("management.endpoints.web.exposure.include=verypoll", "verypoll.loops=2",
+                "verypoll.servers.echo.accept=reuseport").run(context -> {
+                    VerypollEndpoint.ServerReport server = context.getBean(VerypollEndpoint.class).report().servers().get(0);
+                    assertThat(server.listeners()).isEqualTo(2);
+                    assertThat(server.settings()).containsEntry("accept", AcceptMode.REUSEPORT);
+                    assertThat(context.getBean(TcpServer.class).listeners()).isEqualTo(2);
+                });
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.server.ServerKind;
+import io.verypoll.spring.boot.server.AcceptMode;
 import io.verypoll.spring.boot.server.ServerSetting;
 import io.verypoll.spring.boot.server.ServerSettings;
 import io.verypoll.spring.boot.server.TcpServer;
@@ -77,6 +78,19 @@ class VerypollServerPropertiesTest {
         assertThat(bound.forServer("echo")).containsOnly(Map.entry(ServerSetting.TCP_NO_DELAY, false),
                 Map.entry(ServerSetting.LOW_WATERMARK, 4L * 1024), Map.entry(ServerSetting.SSL_BUNDLE, "web"));
         assertThat(bound.problems(List.of("chatServer", "echo"))).isEmpty();
+    }
+
+    @Test
+    void theAcceptModeBindsAsItIsWrittenInTheReadme() {
+        assertThat(properties(Map.of("verypoll.servers.echo.accept", "hand-off")).forServer("echo"))
+                .containsExactly(Map.entry(ServerSetting.ACCEPT, AcceptMode.HAND_OFF));
+        assertThat(properties(Map.of("verypoll.servers.echo.accept", "reuseport")).forServer("echo"))
+                .containsExactly(Map.entry(ServerSetting.ACCEPT, AcceptMode.REUSEPORT));
+        assertThat(properties(Map.of("verypoll.server-defaults.accept", "reuseport")).defaults())
+                .containsExactly(Map.entry(ServerSetting.ACCEPT, AcceptMode.REUSEPORT));
+        assertThatExceptionOfType(BindException.class)
+                .isThrownBy(() -> properties(Map.of("verypoll.servers.echo.accept", "round-robin")).forServer("echo"))
+                .withMessageContaining("verypoll.servers.echo.accept");
     }
 
     @Test

@@ -56,7 +56,7 @@ class LifecycleRestartTest {
         }
     }
 
-    private static ConfigurableApplicationContext start(String... properties) {
+    static ConfigurableApplicationContext start(String... properties) {
         return new SpringApplicationBuilder(Servers.class).web(WebApplicationType.NONE)
                 .properties("spring.main.banner-mode=off", "verypoll.loops=2")
                 .properties(properties).run();

@@ -8,7 +8,7 @@ import java.io.InputStreamReader;
 import java.time.Duration;
 
 /**
- * A TCP echo server (or, with the argument {@code framed}, an echo of lines) in its own JVM, for tests that must look at a server from outside: under a low
+ * A TCP echo server (or, with the argument {@code framed}, an echo of lines; with {@code reuseport}, on two loops with a listener each) in its own JVM, for tests that must look at a server from outside: under a low
  * file descriptor limit ({@link AcceptErrorBackoffTest}), or weighing its heap without the clients'
  * objects in the same heap ({@link IdleConnectionHeapTest}). Prints its port, then answers "stats"
  * (accept counters) and "heap" (bytes of heap in use after a full collection) on stdin.
@@ -30,10 +30,13 @@ public final class ChildEchoServer {
     }
 
     public static void main(String[] args) throws Exception {
-        PollLoopGroup group = new PollLoopGroup(
-                new PollLoopGroup.Settings(1, 256, Duration.ofSeconds(2), Duration.ofSeconds(1), 1024, 65_536));
+        // With the argument reuseport: two loops, each with a listener of its own.
+        boolean reuseport = args.length > 0 && args[0].equals("reuseport");
+        PollLoopGroup group = new PollLoopGroup(new PollLoopGroup.Settings(reuseport ? 2 : 1, 256, Duration.ofSeconds(2),
+                Duration.ofSeconds(1), 1024, 65_536));
         TcpServer.Builder builder = TcpServer.builder().name("child").port(0).idleTimeout(Duration.ZERO)
-                .acceptBackoff(Duration.ofMillis(100), Duration.ofMillis(400));
+                .acceptBackoff(Duration.ofMillis(100), Duration.ofMillis(400))
+                .accept(reuseport ? AcceptMode.REUSEPORT : AcceptMode.HAND_OFF);
         if (args.length > 0 && args[0].equals("framed")) {
             // Echo of lines: each byte the client sends is a one-byte line ending in LF... or waiting for it.
             builder.decoder(FrameDecoders.lines(1024)).messageHandler((c, line) -> c.writeFrame(line, FrameEncoders.lines()));

@@ -47,7 +47,7 @@ class ServerSettingsTest {
     /** Settings with no value to reject, and a value other than the default for each. */
     private static final Map<ServerSetting<?>, Object> UNCONSTRAINED = Map.of(ServerSetting.TCP_NO_DELAY, false,
             ServerSetting.SSL_BUNDLE, "server", ServerSetting.SSL_CLIENT_AUTH, ClientAuth.NEED,
-            ServerSetting.PROXY_PROTOCOL, ProxyProtocol.V2);
+            ServerSetting.PROXY_PROTOCOL, ProxyProtocol.V2, ServerSetting.ACCEPT, AcceptMode.REUSEPORT);
 
     private static void bad(ServerSetting<?> setting, Object value, String message) {
         BAD.put(setting, new Object[] {value, message});
@@ -65,7 +65,7 @@ class ServerSettingsTest {
         }
         assertThat(ServerSetting.all()).extracting(ServerSetting::name).containsExactly("address", "port", "path",
                 "backlog", "max-connections", "idle-timeout", "linger-timeout", "high-watermark", "low-watermark",
-                "max-pending-bytes", "tcp-no-delay", "accept-backoff", "accept-backoff-max", "max-frame-length",
+                "max-pending-bytes", "tcp-no-delay", "accept-backoff", "accept-backoff-max", "accept", "max-frame-length",
                 "frame-timeout", "max-buffered-input", "max-in-flight", "ssl.bundle", "ssl.client-auth",
                 "ssl.application-protocols", "handshake-timeout", "proxy-protocol");
     }
@@ -106,7 +106,7 @@ class ServerSettingsTest {
         TcpServer tcp = TcpServer.builder().address("127.0.0.2").port(7).backlog(5).maxConnections(6)
                 .idleTimeout(Duration.ofSeconds(7)).lingerTimeout(Duration.ofSeconds(8)).watermarks(100, 200)
                 .maxPendingBytes(300).tcpNoDelay(false).acceptBackoff(Duration.ofMillis(9), Duration.ofMillis(10))
-                .maxFrameLength(400).frameTimeout(Duration.ofSeconds(11)).maxBufferedInput(500).maxInFlight(12)
+                .accept(AcceptMode.REUSEPORT).maxFrameLength(400).frameTimeout(Duration.ofSeconds(11)).maxBufferedInput(500).maxInFlight(12)
                 .sslBundle("server").clientAuth(ClientAuth.WANT).applicationProtocols("h2", "http/1.1")
                 .handshakeTimeout(Duration.ofSeconds(5)).proxyProtocol(ProxyProtocol.V1)
                 .handler((connection, data) -> { }).build();
@@ -123,6 +123,7 @@ class ServerSettingsTest {
         tcpValues.put(ServerSetting.TCP_NO_DELAY, false);
         tcpValues.put(ServerSetting.ACCEPT_BACKOFF, Duration.ofMillis(9));
         tcpValues.put(ServerSetting.ACCEPT_BACKOFF_MAX, Duration.ofMillis(10));
+        tcpValues.put(ServerSetting.ACCEPT, AcceptMode.REUSEPORT);
         tcpValues.put(ServerSetting.MAX_FRAME_LENGTH, 400L);
         tcpValues.put(ServerSetting.FRAME_TIMEOUT, Duration.ofSeconds(11));
         tcpValues.put(ServerSetting.MAX_BUFFERED_INPUT, 500L);
@@ -185,6 +186,7 @@ class ServerSettingsTest {
         assertThat(settings.frameTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(settings.maxBufferedInput()).isEqualTo(64L * 1024 * 1024);
         assertThat(settings.maxInFlight()).isEqualTo(16);
+        assertThat(settings.acceptMode()).isEqualTo(AcceptMode.HAND_OFF);
         assertThat(settings.asMap(ServerKind.UDP)).containsOnlyKeys("address", "port");
     }
 
