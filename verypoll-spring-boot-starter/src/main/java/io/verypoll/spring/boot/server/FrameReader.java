@@ -25,10 +25,10 @@ import java.util.function.Supplier;
  * read buffer joins the stash, so nothing is lost or reordered.
  *
  * <p>Once the decoder {@linkplain FrameDecoder#expectedLength announces} an incomplete frame's
- * length, the stash makes room for all of it at once and takes from each read exactly what the
- * frame still lacks: a large frame is copied once, from the read buffer into its final array, and
- * fills that array, which the handler may then {@linkplain Connection#detachFrame take} instead of
- * copying the frame again.
+ * length, the stash makes room for all of it at once (up to {@value #AHEAD} times the bytes of it
+ * held) and takes from each read exactly what the frame still lacks: a large frame is copied once,
+ * from the read buffer into its final array, and fills that array, which the handler may then
+ * {@linkplain Connection#detachFrame take} instead of copying the frame again.
  *
  * <p>Limits, each closing the connection gracefully after what the batch wrote: a frame's content
  * longer than max-frame-length, or an incomplete frame with more bytes waiting than that plus the
@@ -43,6 +43,12 @@ final class FrameReader implements ConnectionHandler {
 
     /** Bytes at least that a read adds to an incomplete frame in the stash before decoding again. */
     private static final int MIN_STEP = 256;
+    /**
+     * Room made for an announced frame: at most this many times the bytes of it held. A full read
+     * buffer (64 KiB) of a 1 MiB frame reserves all of it; a header alone cannot make the server
+     * reserve megabytes for a few bytes sent (today's doubling reserves up to twice what arrived).
+     */
+    private static final int AHEAD = 16;
 
     private final Connection connection;
     private final ConnectionStateMachine machine;
@@ -116,6 +122,11 @@ final class FrameReader implements ConnectionHandler {
         detachable = null;
         detached = true;
         return stash.detach().limit(detachableLimit).position(detachablePosition);
+    }
+
+    /** For tests: the connection's stash. */
+    InputStash stash() {
+        return stash;
     }
 
     /** The connection is closing or closed: its input is discarded from now on. */
@@ -247,7 +258,7 @@ final class FrameReader implements ConnectionHandler {
             // Exactly what the announced frame lacks; else a step doubling what waits, never past one byte over the limit.
             int take = (int) Math.min(n - off, expected > 0 ? expected - waiting
                     : Math.min(Math.max(waiting, MIN_STEP), maxIncomplete + 1 - waiting));
-            if (!stash.append(data, off, off + take, expected)) {
+            if (!stash.append(data, off, off + take, ahead(expected, waiting + take))) {
                 fail(CloseReason.INPUT_CAP, null);
                 return;
             }
@@ -270,7 +281,7 @@ final class FrameReader implements ConnectionHandler {
                     return;
                 }
                 long expected = expectedLength(view.limit(n).position(off), n - off);
-                if (expected >= 0 && !stash.append(data, off, n, expected)) {
+                if (expected >= 0 && !stash.append(data, off, n, ahead(expected, n - off))) {
                     fail(CloseReason.INPUT_CAP, null);
                 }
                 return;
@@ -328,6 +339,11 @@ final class FrameReader implements ConnectionHandler {
             return -1;
         }
         return expected > waiting ? expected : 0;
+    }
+
+    /** Room to make for an announced frame of which {@code held} bytes are in hand: see {@link #AHEAD}. */
+    private static long ahead(long expected, int held) {
+        return Math.min(expected, (long) AHEAD * held);
     }
 
     /** Hands on the frame between {@code frame}'s position and limit; false when framing must stop. */
