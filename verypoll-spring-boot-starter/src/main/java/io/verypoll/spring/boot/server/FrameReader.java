@@ -25,8 +25,8 @@ import java.util.function.Supplier;
  * read buffer joins the stash, so nothing is lost or reordered.
  *
  * <p>Once the decoder {@linkplain FrameDecoder#expectedLength announces} an incomplete frame's
- * length, the stash makes room for all of it at once (up to {@value #AHEAD} times the bytes of it
- * held) and takes from each read exactly what the frame still lacks: a large frame is copied once,
+ * length, the stash makes room for all of it at once (once {@value #AHEAD} times the bytes of it
+ * held cover it) and takes from each read exactly what the frame still lacks: a large frame is copied once,
  * from the read buffer into its final array, and fills that array, which the handler may then
  * {@linkplain Connection#detachFrame take} instead of copying the frame again.
  *
@@ -44,11 +44,13 @@ final class FrameReader implements ConnectionHandler {
     /** Bytes at least that a read adds to an incomplete frame in the stash before decoding again. */
     private static final int MIN_STEP = 256;
     /**
-     * Room made for an announced frame: at most this many times the bytes of it held. A full read
-     * buffer (64 KiB) of a 1 MiB frame reserves all of it; a header alone cannot make the server
-     * reserve megabytes for a few bytes sent (today's doubling reserves up to twice what arrived).
+     * An announced frame gets its room once at most this many times its bytes held cover it: a
+     * full read buffer (64 KiB) of a 1 MiB frame reserves all of it, while a header alone cannot
+     * make the server reserve megabytes for a few bytes sent. Until then the stash doubles as for
+     * any frame (reserving at most twice what arrived); never an array almost the frame's size,
+     * which would then double past it.
      */
-    private static final int AHEAD = 16;
+    private static final int AHEAD = 32;
 
     private final Connection connection;
     private final ConnectionStateMachine machine;
@@ -341,9 +343,9 @@ final class FrameReader implements ConnectionHandler {
         return expected > waiting ? expected : 0;
     }
 
-    /** Room to make for an announced frame of which {@code held} bytes are in hand: see {@link #AHEAD}. */
+    /** Room to make for an announced frame of which {@code held} bytes are in hand, or 0 for none yet: see {@link #AHEAD}. */
     private static long ahead(long expected, int held) {
-        return Math.min(expected, (long) AHEAD * held);
+        return expected <= (long) AHEAD * held ? expected : 0;
     }
 
     /** Hands on the frame between {@code frame}'s position and limit; false when framing must stop. */

@@ -150,6 +150,24 @@ class FramedLargeFrameTest {
     }
 
     @Test
+    void aHeaderAloneReservesLittleAndAFullReadTheWholeFrame() throws Exception {
+        Connection connection = start(lengthField(2 * MIB), 2 * MIB);
+        byte[] content = frame(MIB, 7);
+        byte[] stream = wire(content);
+        FramedChunkingTest.read(connection, Arrays.copyOfRange(stream, 0, 30));
+        assertThat(server.bufferedInputBytes()).as("26 bytes of a 1 MiB frame: no room made for the rest yet")
+                .isLessThanOrEqualTo(256);
+        FramedChunkingTest.read(connection, Arrays.copyOfRange(stream, 30, 30 + 64 * 1024));
+        assertThat(server.bufferedInputBytes()).as("64 KiB more: room for the whole frame, once")
+                .isBetween(MIB + 4L, MIB + 4L + 4096);
+        readInChunks(connection, Arrays.copyOfRange(stream, 30 + 64 * 1024, stream.length), 64 * 1024);
+        assertThat(arraysMade(connection)).as("a small array for the header, then one for the frame").isEqualTo(2);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0)).isEqualTo(content);
+        assertThat(server.bufferedInputBytes()).isZero();
+    }
+
+    @Test
     void theSameFrameUnannouncedRegrowsAsItArrives() throws Exception {
         LengthFieldDecoder lengthField = lengthField(2 * MIB);
         Connection connection = start(lengthField::decode, 2 * MIB); // a decoder that does not announce
