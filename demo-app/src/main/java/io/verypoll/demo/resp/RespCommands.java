@@ -46,6 +46,9 @@ final class RespCommands implements MessageHandler {
     private static final byte[][] CONFIG_NAMES = {RespReplies.ascii("save"), RespReplies.ascii("appendonly")};
     private static final byte[][] CONFIG_VALUES = {RespReplies.ascii(""), RespReplies.ascii("no")};
 
+    /** Values this long or longer are kept in the array they arrived in when possible, as Redis's PROTO_MBULK_BIG_ARG. */
+    static final int KEPT_VALUE = 32 * 1024;
+
     /** Longest expiry taken: keeps deadlines in nanoseconds far from overflowing. */
     private static final long MAX_TTL_MILLIS = 100L * 365 * 24 * 3600 * 1000;
     /** Longest DEBUG SLEEP taken. */
@@ -187,7 +190,7 @@ final class RespCommands implements MessageHandler {
             wrongArity(c, "get");
             return;
         }
-        byte[] value = store.get(args.key(1, probe));
+        Object value = store.get(args.key(1, probe));
         if (value == null) {
             reply.raw(c, RespReplies.NIL);
         } else {
@@ -220,8 +223,24 @@ final class RespCommands implements MessageHandler {
                 throw RespError.SYNTAX;
             }
         }
-        boolean done = store.set(args.key(1, probe), args.copy(2), ttlMillis * 1_000_000, condition);
+        RespKey key = args.key(1, probe);
+        ByteBuffer kept = args.length(2) >= KEPT_VALUE ? keep(c) : null;
+        boolean done = kept == null ? store.set(key, args.copy(2), ttlMillis * 1_000_000, condition)
+                : store.set(key, new RespStore.Slice(kept.array(), kept.arrayOffset() + args.start(2), args.length(2)),
+                        ttlMillis * 1_000_000, condition);
         reply.raw(c, done ? RespReplies.OK : RespReplies.NIL);
+    }
+
+    /**
+     * The command's frame taken from the connection, if its array holds little besides the value
+     * (argument 2): a large value that came in many reads then stays where it was read, as Redis
+     * keeps a big argument in its query buffer. Null when it would hold much more (a long key, the
+     * slack of a frame whose length was not announced) or cannot be taken: the value is copied.
+     */
+    private ByteBuffer keep(Connection c) {
+        ByteBuffer frame = args.frame();
+        int value = args.length(2);
+        return frame.capacity() - value <= value / 8 ? c.detachFrame(frame) : null;
     }
 
     private void delete(Connection c, int n) {

@@ -69,20 +69,30 @@ final class RespReplies {
     }
 
     /**
-     * {@code $length\r\n bytes \r\n}. A stored value is never changed (SET stores a new array), so a
-     * long one is handed over as it is ({@link Connection#writeOwned}): not copied, and not counted
-     * against max-pending-bytes, so a value larger than that reaches a slow reader whole.
+     * {@code $length\r\n bytes \r\n} for a stored value, a {@code byte[]} or a {@link RespStore.Slice}.
+     * A stored value is never changed (SET stores a new array), so a long one is handed over as it
+     * is ({@link Connection#writeOwned}): not copied, and not counted against max-pending-bytes, so a
+     * value larger than that reaches a slow reader whole.
      */
-    void bulk(Connection connection, byte[] value) {
-        if (value.length > ASSEMBLED) {
-            header(connection, value.length);
-            connection.writeOwned(ByteBuffer.wrap(value));
+    void bulk(Connection connection, Object stored) {
+        if (stored instanceof RespStore.Slice slice) {
+            bulk(connection, slice.array(), slice.offset(), slice.length());
+        } else {
+            byte[] value = (byte[]) stored;
+            bulk(connection, value, 0, value.length);
+        }
+    }
+
+    private void bulk(Connection connection, byte[] value, int offset, int length) {
+        if (length > ASSEMBLED) {
+            header(connection, length);
+            connection.writeOwned(ByteBuffer.wrap(value, offset, length));
             raw(connection, CRLF);
             return;
         }
         out.clear();
-        putBulkHeader(value.length);
-        out.put(value);
+        putBulkHeader(length);
+        out.put(value, offset, length);
         crlf();
         send(connection);
     }

@@ -28,6 +28,11 @@ import java.nio.ByteBuffer;
  * <p>Stateful: one per connection ({@code decoder(() -> new RespRequestDecoder(limits))}). While a
  * command is incomplete it remembers how far it got (the bulk strings already complete, or how far
  * an inline line was scanned), so a command arriving in many reads is parsed once, not once per read.
+ *
+ * <p>Once a bulk string's length is read, the command's length is known (or, with arguments still
+ * to come, a lower bound): {@link #expectedLength} tells the connection, which then makes one array
+ * for the whole command and copies each read into it, instead of growing its buffer as the value
+ * arrives, as Redis allocates a big argument from its {@code $<length>} header.
  */
 public final class RespRequestDecoder implements FrameDecoder {
 
@@ -49,6 +54,9 @@ public final class RespRequestDecoder implements FrameDecoder {
     /** Bytes offered to the last call that found the command incomplete. */
     private int seen;
 
+    /** An incomplete array whose current bulk string's length is read: the command takes at least this. */
+    private long expected;
+
     /** The value of the number {@link #number} parsed last. */
     private int number;
 
@@ -62,8 +70,18 @@ public final class RespRequestDecoder implements FrameDecoder {
         return 0;
     }
 
+    /**
+     * The incomplete command's length as far as its headers tell: up to the end of the bulk string
+     * being read, and the shortest possible argument for each still to come; 0 before a length is read.
+     */
+    @Override
+    public long expectedLength(ByteBuffer in) {
+        return expected;
+    }
+
     @Override
     public int decode(ByteBuffer in) {
+        expected = 0;
         int start = in.position();
         int available = in.limit() - start;
         if (available == 0) {
@@ -121,6 +139,7 @@ public final class RespRequestDecoder implements FrameDecoder {
             long after = (long) end + number + 2;
             checkCommand(after + (long) (left - 1) * MIN_ARGUMENT);
             if (after > available) {
+                expected = after + (long) (left - 1) * MIN_ARGUMENT; // within maxCommandLength: checked above
                 break; // the header is parsed again next time: a few bytes, no need to keep it
             }
             int crlf = start + end + number;

@@ -1,5 +1,6 @@
 package io.verypoll.demo.resp;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -9,15 +10,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * keys. Lookups take no lock; each update is one atomic map operation, retried if another loop got
  * in between (INCR is a compare-and-replace loop), so every command is atomic as in Redis.
  *
- * <p>A value is a {@code byte[]}, or an {@link Expiring} for a key set with EX or PX. Expired keys
+ * <p>A value is a {@code byte[]}, a {@link Slice} (a large value kept inside the array its SET
+ * command arrived in, not copied out of it), or an {@link Expiring} holding either for a key set
+ * with EX or PX. Stored values are never changed, so GET hands them out as they are. Expired keys
  * are removed when touched; besides, at most once a second a SET with an expiry sweeps the whole
  * map, so keys that expire and are never touched again do not pile up. There is no eviction: the
  * store holds what clients set (each value at most the server's max-frame-length).
  */
 public final class RespStore {
 
-    /** A value with a deadline ({@link System#nanoTime()}: monotonic, unlike the wall clock). */
-    record Expiring(byte[] value, long deadlineNanos) {
+    /** A value that is {@code array[offset, offset + length)}: the rest of the array is not the value's. */
+    record Slice(byte[] array, int offset, int length) {
+        ByteBuffer buffer() {
+            return ByteBuffer.wrap(array, offset, length);
+        }
+    }
+
+    /** A value ({@code byte[]} or {@link Slice}) with a deadline ({@link System#nanoTime()}: monotonic, unlike the wall clock). */
+    record Expiring(Object value, long deadlineNanos) {
         boolean expired(long now) {
             return now - deadlineNanos >= 0;
         }
@@ -30,8 +40,8 @@ public final class RespStore {
     private final ConcurrentHashMap<RespKey, Object> entries = new ConcurrentHashMap<>();
     private final AtomicLong nextSweep = new AtomicLong(System.nanoTime());
 
-    /** The value of {@code key}, or null. */
-    byte[] get(RespKey key) {
+    /** The value of {@code key}, a {@code byte[]} or a {@link Slice}, or null. */
+    Object get(RespKey key) {
         Object stored = live(key);
         return stored == null ? null : value(stored);
     }
@@ -46,6 +56,15 @@ public final class RespStore {
      * key is new.
      */
     boolean set(RespKey key, byte[] value, long ttlNanos, Condition condition) {
+        return put(key, value, ttlNanos, condition);
+    }
+
+    /** {@link #set(RespKey, byte[], long, Condition)} with a value kept inside a larger array. */
+    boolean set(RespKey key, Slice value, long ttlNanos, Condition condition) {
+        return put(key, value, ttlNanos, condition);
+    }
+
+    private boolean put(RespKey key, Object value, long ttlNanos, Condition condition) {
         long now = ttlNanos > 0 ? System.nanoTime() : 0;
         Object stored = ttlNanos > 0 ? new Expiring(value, now + ttlNanos) : value;
         if (ttlNanos > 0) {
@@ -95,7 +114,9 @@ public final class RespStore {
                 }
                 continue;
             }
-            long current = RespNumbers.parse(value(old));
+            Object value = value(old);
+            long current = value instanceof Slice s ? RespNumbers.parse(s.buffer(), s.offset(), s.length())
+                    : RespNumbers.parse((byte[]) value);
             if (current == Long.MAX_VALUE) {
                 throw RespError.OVERFLOW;
             }
@@ -127,8 +148,8 @@ public final class RespStore {
         return stored;
     }
 
-    private static byte[] value(Object stored) {
-        return stored instanceof Expiring e ? e.value() : (byte[]) stored;
+    private static Object value(Object stored) {
+        return stored instanceof Expiring e ? e.value() : stored;
     }
 
     /** At most once per interval, by whichever caller wins the race: removes every expired key. */

@@ -78,6 +78,27 @@ class RespLargeValueTest {
     }
 
     @Test
+    void largeValuesKeptInTheirCommandsArrayBehaveAsCopiedOnes() throws Exception {
+        byte[] a = random(MIB, 5);
+        byte[] b = random(64 * 1024, 6);
+        try (RespClient client = RespClient.connect(port)) {
+            client.send(Resp.command(ascii("SET"), ascii("large:ex"), a, ascii("EX"), ascii("100")));
+            assertThat(client.read()).isEqualTo("OK");
+            client.send(Resp.command(ascii("SET"), ascii("large:ex"), b, ascii("NX")));
+            assertThat(client.read()).as("NX on a key that has a value").isNull();
+            assertThat(client.call("GET", "large:ex")).isEqualTo(Resp.text(a));
+            client.send(Resp.command(ascii("SET"), ascii("large:xx"), b, ascii("XX")));
+            assertThat(client.read()).as("XX on a key that has none").isNull();
+            assertThat(client.call("GET", "large:xx")).isNull();
+            assertThat(client.call("INCR", "large:ex")).isEqualTo(new RespClient.Err("ERR value is not an integer or out of range"));
+            client.send(Resp.command(ascii("SET"), ascii("large:ex"), b));
+            assertThat(client.read()).isEqualTo("OK");
+            assertThat(client.call("GET", "large:ex")).isEqualTo(Resp.text(b));
+            assertThat(client.call("DEL", "large:ex")).isEqualTo(1L);
+        }
+    }
+
+    @Test
     void aValueLargerThanTheCapReachesASlowReaderWhole() throws Exception {
         byte[] value = random(beyondKernelBuffers(), 3);
         long capClosesBefore = resp.closedConnections(CloseReason.PENDING_CAP);

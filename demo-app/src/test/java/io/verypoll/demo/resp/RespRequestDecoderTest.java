@@ -211,4 +211,32 @@ class RespRequestDecoderTest {
         }
         throw new AssertionError("no FrameException for " + input);
     }
+
+    @Test
+    void anIncompleteCommandAnnouncesItsLengthOnceABulkLengthIsRead() {
+        byte[] value = new byte[100_000];
+        byte[] set = command(ascii("SET"), ascii("k"), value);
+        int valueHeaderEnd = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n".length();
+        RespRequestDecoder decoder = new RespRequestDecoder(LIMITS);
+        for (int have = 1; have < set.length; have += have < 40 ? 1 : 997) {
+            ByteBuffer in = ByteBuffer.wrap(set, 0, have).slice();
+            assertThat(decoder.decode(in)).isZero();
+            long announced = decoder.expectedLength(in);
+            if (have >= valueHeaderEnd) {
+                assertThat(announced).as("%d bytes in hand", have).isEqualTo(set.length);
+            } else {
+                // Known up to the bulk string being read, and the shortest argument for each still to come.
+                assertThat(announced).as("%d bytes in hand", have).isLessThanOrEqualTo(set.length);
+            }
+        }
+        assertThat(decoder.decode(ByteBuffer.wrap(set))).isEqualTo(set.length);
+        assertThat(decoder.expectedLength(ByteBuffer.wrap(set, 0, 3))).as("nothing once complete").isZero();
+        byte[] withOptions = command(ascii("SET"), ascii("k"), value, ascii("EX"), ascii("100"));
+        RespRequestDecoder fresh = new RespRequestDecoder(LIMITS);
+        ByteBuffer half = ByteBuffer.wrap(withOptions, 0, 50_000).slice();
+        assertThat(fresh.decode(half)).isZero();
+        assertThat(fresh.expectedLength(half)).as("a lower bound: the options may be longer than the shortest argument")
+                .isBetween(valueHeaderEnd + 100_002L, (long) withOptions.length);
+        assertThat(new RespRequestDecoder(LIMITS).expectedLength(ByteBuffer.wrap(ascii("PING")))).isZero();
+    }
 }

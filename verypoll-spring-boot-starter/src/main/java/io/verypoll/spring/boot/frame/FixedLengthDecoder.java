@@ -37,6 +37,12 @@ public final class FixedLengthDecoder implements FrameDecoder {
         return frameLength;
     }
 
+    /** Always known. */
+    @Override
+    public long expectedLength(ByteBuffer in) {
+        return frameLength;
+    }
+
     @Override
     public String toString() {
         return "FixedLengthDecoder[frameLength=" + frameLength + "]";

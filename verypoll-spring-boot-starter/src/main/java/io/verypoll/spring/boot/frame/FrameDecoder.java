@@ -76,6 +76,22 @@ public interface FrameDecoder {
         return DEFAULT_MAX_FRAMING_LENGTH;
     }
 
+    /**
+     * Called right after {@link #decode} found the frame at {@code in}'s position incomplete, with
+     * the same bytes: how many bytes, at least, that frame takes in the stream from the position
+     * (headers and terminators included), as far as the bytes seen tell; 0, the default, when they
+     * do not tell yet. A caller then makes room for the whole frame at once instead of growing its
+     * buffer as the bytes arrive, and takes from later reads exactly what the frame lacks, so that a
+     * large frame is copied once and fills its own array. An answer over {@code maxFrameLength}
+     * plus {@link #maxFramingLength()} fails the frame as too long before anything is reserved.
+     * Position and limit may be moved, as in {@link #decode}.
+     *
+     * <p>The 2-byte length prefix of the example above: {@code in.remaining() < 2 ? 0 : 2 + length}.
+     */
+    default long expectedLength(ByteBuffer in) {
+        return 0;
+    }
+
     /** What {@link #maxFramingLength()} answers unless a decoder knows better. */
     int DEFAULT_MAX_FRAMING_LENGTH = 64;
 }

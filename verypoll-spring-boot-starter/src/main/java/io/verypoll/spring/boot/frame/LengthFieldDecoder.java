@@ -71,6 +71,16 @@ public final class LengthFieldDecoder implements FrameDecoder {
         return (int) consumed;
     }
 
+    /** The whole frame, once the header is in: the field announces it. */
+    @Override
+    public long expectedLength(ByteBuffer in) {
+        int start = in.position();
+        if (in.limit() - start < headerLength) {
+            return 0;
+        }
+        return contentLength(readField(in, start + fieldOffset)) + strip;
+    }
+
     private long readField(ByteBuffer in, int at) {
         long value = 0;
         if (bigEndian) {

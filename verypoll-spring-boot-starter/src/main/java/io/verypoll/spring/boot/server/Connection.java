@@ -295,6 +295,26 @@ public final class Connection {
     }
 
     /**
+     * Takes {@code frame}, the frame being handled in {@link MessageHandler#onMessage}, to keep it
+     * without a copy: returns {@code frame} itself (position and limit at its content, as handed
+     * over), whose array is the caller's from now on and never written by the connection again; the
+     * connection starts a new array for the input that follows. Possible for a frame that came in
+     * several reads and ends the connection's own input: always for a frame whose length the decoder
+     * {@linkplain io.verypoll.spring.boot.frame.FrameDecoder#expectedLength announced}, as the array
+     * was made for it. Otherwise (a view of the loop's read buffer, or other input held behind it)
+     * returns null: copy what must be kept.
+     * <pre>{@code
+     * ByteBuffer kept = connection.detachFrame(frame);
+     * ByteBuffer mine = kept != null ? kept : ByteBuffer.allocate(frame.remaining()).put(frame).flip();
+     * }</pre>
+     */
+    public ByteBuffer detachFrame(ByteBuffer frame) {
+        checkLoop();
+        FrameReader framed = machine.framed();
+        return framed == null ? null : framed.detach(frame);
+    }
+
+    /**
      * Sends now what the current batch has gathered (a framed connection handling the frames of one
      * read), instead of when the batch ends. A no-op elsewhere: writes outside a batch go to the
      * socket at once. Writes waiting behind offloaded replies still wait for them.

@@ -24,6 +24,12 @@ import java.util.function.Supplier;
  * stash followed by the read buffer from {@code off}, and while reading is paused the rest of the
  * read buffer joins the stash, so nothing is lost or reordered.
  *
+ * <p>Once the decoder {@linkplain FrameDecoder#expectedLength announces} an incomplete frame's
+ * length, the stash makes room for all of it at once (once {@value #AHEAD} times the bytes of it
+ * held cover it) and takes from each read exactly what the frame still lacks: a large frame is copied once,
+ * from the read buffer into its final array, and fills that array, which the handler may then
+ * {@linkplain Connection#detachFrame take} instead of copying the frame again.
+ *
  * <p>Limits, each closing the connection gracefully after what the batch wrote: a frame's content
  * longer than max-frame-length, or an incomplete frame with more bytes waiting than that plus the
  * decoder's framing ({@link CloseReason#FRAME_TOO_LONG}); a started frame not complete within the
@@ -37,6 +43,14 @@ final class FrameReader implements ConnectionHandler {
 
     /** Bytes at least that a read adds to an incomplete frame in the stash before decoding again. */
     private static final int MIN_STEP = 256;
+    /**
+     * An announced frame gets its room once at most this many times its bytes held cover it: a
+     * full read buffer (64 KiB) of a 1 MiB frame reserves all of it, while a header alone cannot
+     * make the server reserve megabytes for a few bytes sent. Until then the stash doubles as for
+     * any frame (reserving at most twice what arrived); never an array almost the frame's size,
+     * which would then double past it.
+     */
+    private static final int AHEAD = 32;
 
     private final Connection connection;
     private final ConnectionStateMachine machine;
@@ -56,6 +70,12 @@ final class FrameReader implements ConnectionHandler {
     /** Why framing stopped in this batch, if it did: acted on once the batch is sent. */
     private CloseReason failure;
     private FrameTooLongException tooLong;
+    /** The stash's frame being handled, while its array may be handed over; its content's bounds. */
+    private ByteBuffer detachable;
+    private int detachablePosition;
+    private int detachableLimit;
+    /** The handler took {@link #detachable}'s array: the stash is empty. */
+    private boolean detached;
 
     FrameReader(Connection connection, FrameDecoder decoder, MessageHandler handler) {
         this.connection = connection;
@@ -93,6 +113,24 @@ final class FrameReader implements ConnectionHandler {
         return !stash.isEmpty();
     }
 
+    /**
+     * The array of the frame being handled, handed over, if that frame is {@link #detachable}: see
+     * {@link Connection#detachFrame}.
+     */
+    ByteBuffer detach(ByteBuffer frame) {
+        if (frame == null || frame != detachable) {
+            return null;
+        }
+        detachable = null;
+        detached = true;
+        return stash.detach().limit(detachableLimit).position(detachablePosition);
+    }
+
+    /** For tests: the connection's stash. */
+    InputStash stash() {
+        return stash;
+    }
+
     /** The connection is closing or closed: its input is discarded from now on. */
     void dropInput() {
         stash.release();
@@ -116,6 +154,8 @@ final class FrameReader implements ConnectionHandler {
         delivered = 0;
         failure = null;
         tooLong = null;
+        detachable = null;
+        detached = false;
         boolean completed = false;
         try {
             decode(data, view);
@@ -178,15 +218,28 @@ final class FrameReader implements ConnectionHandler {
                 return;
             }
             if (consumed > 0) {
+                int after = waiting - consumed;
+                // The array may go to the handler if nothing after the frame is held that this read does not still have.
+                if (after <= fromData) {
+                    detachable = in;
+                    detachablePosition = in.position();
+                    detachableLimit = in.limit();
+                }
                 boolean ok = deliver(in);
-                stash.consume(consumed);
-                int left = stash.size();
-                fromData = Math.min(fromData, left);
-                if (left > 0 && left == fromData) {
-                    // What is left came from this read and is still there: go on in place.
-                    off -= left;
+                detachable = null;
+                if (detached) {
+                    detached = false;
+                    off -= after; // the stash is empty; what followed the frame is still in this read
                     fromData = 0;
-                    stash.release();
+                } else {
+                    stash.consume(consumed);
+                    fromData = Math.min(fromData, after);
+                    if (after > 0 && after == fromData) {
+                        // What is left came from this read and is still there: go on in place.
+                        off -= after;
+                        fromData = 0;
+                        stash.release();
+                    }
                 }
                 if (!ok) {
                     return;
@@ -200,9 +253,14 @@ final class FrameReader implements ConnectionHandler {
             if (off == n) {
                 return; // everything is in the stash: wait for more
             }
-            // Add a step of this read, doubling what waits, but never past one byte over the limit.
-            int take = (int) Math.min(n - off, Math.min(Math.max(waiting, MIN_STEP), maxIncomplete + 1 - waiting));
-            if (!stash.append(data, off, off + take)) {
+            long expected = expectedLength(stash.bytes(), waiting);
+            if (expected < 0) {
+                return;
+            }
+            // Exactly what the announced frame lacks; else a step doubling what waits, never past one byte over the limit.
+            int take = (int) Math.min(n - off, expected > 0 ? expected - waiting
+                    : Math.min(Math.max(waiting, MIN_STEP), maxIncomplete + 1 - waiting));
+            if (!stash.append(data, off, off + take, ahead(expected, waiting + take))) {
                 fail(CloseReason.INPUT_CAP, null);
                 return;
             }
@@ -222,7 +280,10 @@ final class FrameReader implements ConnectionHandler {
             if (consumed == 0) {
                 if (n - off > maxIncomplete) {
                     fail(CloseReason.FRAME_TOO_LONG, incompleteTooLong(n - off));
-                } else if (!stash.append(data, off, n)) {
+                    return;
+                }
+                long expected = expectedLength(view.limit(n).position(off), n - off);
+                if (expected >= 0 && !stash.append(data, off, n, ahead(expected, n - off))) {
                     fail(CloseReason.INPUT_CAP, null);
                 }
                 return;
@@ -235,7 +296,7 @@ final class FrameReader implements ConnectionHandler {
     }
 
     /** An incomplete frame with {@code waiting} bytes: its content is at least that less the framing. */
-    private FrameTooLongException incompleteTooLong(int waiting) {
+    private FrameTooLongException incompleteTooLong(long waiting) {
         return new FrameTooLongException(waiting - (maxIncomplete - maxFrameLength), maxFrameLength);
     }
 
@@ -256,6 +317,35 @@ final class FrameReader implements ConnectionHandler {
             throw new IllegalStateException("decoder " + decoder + " consumed " + consumed + " of " + waiting + " bytes");
         }
         return consumed;
+    }
+
+    /**
+     * What the decoder announces the incomplete frame at {@code in} will take, when more than the
+     * {@code waiting} bytes there; 0 when it does not say; -1 after failing the connection (more
+     * than a frame may take, or a {@link FrameException}), before anything is reserved for it.
+     */
+    private long expectedLength(ByteBuffer in, int waiting) {
+        long expected;
+        try {
+            expected = decoder.expectedLength(in);
+        } catch (FrameTooLongException e) {
+            fail(CloseReason.FRAME_TOO_LONG, e);
+            return -1;
+        } catch (FrameException e) {
+            fail(CloseReason.FRAME_ERROR, null);
+            log.debug("connection " + connection.id() + " of " + connection.ownerName() + ": " + e.getMessage());
+            return -1;
+        }
+        if (expected > maxIncomplete) {
+            fail(CloseReason.FRAME_TOO_LONG, incompleteTooLong(expected));
+            return -1;
+        }
+        return expected > waiting ? expected : 0;
+    }
+
+    /** Room to make for an announced frame of which {@code held} bytes are in hand, or 0 for none yet: see {@link #AHEAD}. */
+    private static long ahead(long expected, int held) {
+        return expected <= (long) AHEAD * held ? expected : 0;
     }
 
     /** Hands on the frame between {@code frame}'s position and limit; false when framing must stop. */

@@ -32,7 +32,8 @@ public interface MessageHandler {
     /**
      * One complete frame: its content lies between {@code frame}'s position and limit. The buffer is
      * a view of the loop's read buffer (or, for a frame that came in several reads, of the
-     * connection's own input), valid only until this method returns: copy what must be kept.
+     * connection's own input), valid only until this method returns: copy what must be kept, or,
+     * for a frame that came in several reads, take it without a copy with {@link Connection#detachFrame}.
      * Writing it back with {@link Connection#write} is fine, and costs no copy.
      */
     void onMessage(Connection connection, ByteBuffer frame) throws Exception;

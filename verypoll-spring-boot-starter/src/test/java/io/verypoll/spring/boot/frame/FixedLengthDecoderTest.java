@@ -34,6 +34,11 @@ class FixedLengthDecoderTest {
     }
 
     @Test
+    void theLengthIsAlwaysAnnounced() {
+        assertThat(FrameDecoders.fixedLength(48).expectedLength(java.nio.ByteBuffer.wrap(bytes("ab")))).isEqualTo(48);
+    }
+
+    @Test
     void theLengthIsAtLeastOne() {
         assertThatThrownBy(() -> FrameDecoders.fixedLength(0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(FrameDecoders.fixedLength(1).frameLength()).isEqualTo(1);

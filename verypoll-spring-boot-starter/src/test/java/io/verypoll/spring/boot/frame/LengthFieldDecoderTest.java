@@ -152,6 +152,34 @@ class LengthFieldDecoderTest {
         assertThat(decoder.decode(ByteBuffer.wrap(new byte[0]))).isZero();
     }
 
+    @ParameterizedTest(name = "{0}-byte field, {1}, direct={2}")
+    @MethodSource("fields")
+    void anIncompleteFrameAnnouncesItsWholeLengthOnceTheHeaderIsIn(int fieldLength, ByteOrder order, boolean direct) {
+        int header = 3 + fieldLength;
+        byte[] whole = frame(header, fieldLength, order, 50, 50);
+        LengthFieldDecoder stripped = FrameDecoders.lengthField().fieldOffset(3).fieldLength(fieldLength).order(order)
+                .stripHeader(true).maxFrameLength(N).build();
+        LengthFieldDecoder kept = FrameDecoders.lengthField().fieldOffset(3).fieldLength(fieldLength).order(order)
+                .adjustment(-header).maxFrameLength(N).build(); // the field counts the whole frame
+        byte[] keptWhole = frame(header, fieldLength, order, header + 50, 50);
+        for (int have = 0; have < whole.length; have++) {
+            long announced = have < header ? 0 : header + 50;
+            ByteBuffer in = DecodingCaller.buffer(Arrays.copyOf(whole, have), direct);
+            assertThat(stripped.decode(in)).isZero();
+            assertThat(stripped.expectedLength(DecodingCaller.buffer(Arrays.copyOf(whole, have), direct)))
+                    .as("%d bytes in hand", have).isEqualTo(announced);
+            assertThat(kept.expectedLength(DecodingCaller.buffer(Arrays.copyOf(keptWhole, have), direct)))
+                    .as("%d bytes in hand, header kept", have).isEqualTo(announced);
+        }
+    }
+
+    @Test
+    void anAnnouncementOverTheLimitFailsAsTheFrameWould() {
+        LengthFieldDecoder decoder = stripping(4, ByteOrder.BIG_ENDIAN, N);
+        assertThatThrownBy(() -> decoder.expectedLength(ByteBuffer.wrap(frame(4, 4, ByteOrder.BIG_ENDIAN, 2_000_000_000L, 0))))
+                .isInstanceOf(FrameTooLongException.class);
+    }
+
     @Test
     void theBuilderRefusesWhatCannotWork() {
         assertThatThrownBy(() -> LengthFieldDecoder.builder().build()).isInstanceOf(IllegalStateException.class)

@@ -43,6 +43,11 @@ class FramedChunkingTest {
             new PollLoopGroup.Settings(1, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024, 65_536));
     private TcpServer server;
     private final List<byte[]> frames = Collections.synchronizedList(new ArrayList<>());
+    /** Frames whose arrays the handler took ({@link Connection#detachFrame}): read again at the end of each example. */
+    private final List<ByteBuffer> taken = Collections.synchronizedList(new ArrayList<>());
+    private final List<Integer> takenIndex = Collections.synchronizedList(new ArrayList<>());
+    /** Set per example: the handler takes every frame it can instead of copying it. */
+    private volatile boolean detaching;
     /** Set per example: the frame indices after which the handler pauses. */
     private volatile boolean[] pauseAfter = new boolean[0];
 
@@ -58,6 +63,11 @@ class FramedChunkingTest {
     /** A framing under test: its decoder and how it puts raw bytes on the wire (and what comes out). */
     private interface Framing {
         Supplier<FrameDecoder> decoders();
+
+        /** The longest content: the server's max-frame-length. */
+        default int maxFrameLength() {
+            return 1000;
+        }
 
         /** Appends the frame for {@code raw} to {@code wire}; returns the content the handler must get. */
         byte[] frame(byte[] raw, Random random, ByteArrayOutputStream wire);
@@ -104,9 +114,28 @@ class FramedChunkingTest {
         }
     };
 
+    /** Length-prefixed (4 bytes) frames up to 200 000 bytes: announced, so the stash makes room for them at once. */
+    private static final Framing LARGE_LENGTH_FIELD = new Framing() {
+        public Supplier<FrameDecoder> decoders() {
+            return FrameDecoders.shared(FrameDecoders.lengthField().fieldLength(4).stripHeader(true)
+                    .maxFrameLength(maxFrameLength()).build());
+        }
+
+        public int maxFrameLength() {
+            return 200_000;
+        }
+
+        public byte[] frame(byte[] raw, Random random, ByteArrayOutputStream wire) {
+            wire.writeBytes(ByteBuffer.allocate(4).putInt(raw.length).array());
+            wire.writeBytes(raw);
+            return raw;
+        }
+    };
+
     private Connection start(Framing framing) throws Exception {
         BlockingQueue<Connection> opened = new ArrayBlockingQueue<>(1);
-        server = TcpServer.builder().name("chunking").port(0).maxFrameLength(1000).decoder(framing.decoders())
+        server = TcpServer.builder().name("chunking").port(0).maxFrameLength(framing.maxFrameLength())
+                .decoder(framing.decoders())
                 .messageHandler(new MessageHandler() {
                     @Override
                     public void onOpen(Connection c) {
@@ -115,9 +144,17 @@ class FramedChunkingTest {
 
                     @Override
                     public void onMessage(Connection c, ByteBuffer frame) {
+                        ByteBuffer kept = detaching ? c.detachFrame(frame) : null;
                         byte[] copy = new byte[frame.remaining()];
-                        frame.get(copy);
+                        frame.duplicate().get(copy);
                         frames.add(copy);
+                        if (kept != null) {
+                            if (kept != frame || kept.remaining() != copy.length) {
+                                throw new AssertionError("detachFrame must return the frame, content unmoved");
+                            }
+                            taken.add(kept);
+                            takenIndex.add(frames.size() - 1);
+                        }
                         boolean[] pauses = pauseAfter;
                         if (frames.size() <= pauses.length && pauses[frames.size() - 1]) {
                             c.pauseReading();
@@ -144,7 +181,7 @@ class FramedChunkingTest {
     }
 
     /** One read of {@code chunk}, made on the loop as the connection makes it, once the connection reads again. */
-    private static void read(Connection connection, byte[] chunk) throws Exception {
+    static void read(Connection connection, byte[] chunk) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             CompletableFuture<Boolean> done = new CompletableFuture<>();
@@ -175,8 +212,12 @@ class FramedChunkingTest {
     }
 
     private void check(Framing framing) throws Exception {
+        check(framing, EXAMPLES);
+    }
+
+    private void check(Framing framing, int examples) throws Exception {
         Connection connection = start(framing);
-        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+        qt().withExamples(examples).forAll(longs().all()).checkAssert(seed -> {
             try {
                 example(connection, framing, new Random(seed));
             } catch (Exception e) {
@@ -187,12 +228,15 @@ class FramedChunkingTest {
     }
 
     private void example(Connection connection, Framing framing, Random random) throws Exception {
-        int count = 1 + random.nextInt(40);
+        boolean large = framing.maxFrameLength() > 1000;
+        int count = 1 + random.nextInt(large ? 8 : 40);
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         List<byte[]> expected = new ArrayList<>();
         boolean[] pauses = new boolean[count];
         for (int i = 0; i < count; i++) {
-            byte[] raw = new byte[random.nextInt(4) == 0 ? random.nextInt(1000) : random.nextInt(40)];
+            int largest = random.nextInt(4) == 0 ? framing.maxFrameLength()
+                    : large && random.nextBoolean() ? 1000 : 40;
+            byte[] raw = new byte[random.nextInt(largest)];
             for (int k = 0; k < raw.length; k++) {
                 raw[k] = (byte) "ab\r\n\0".charAt(random.nextInt(5));
             }
@@ -200,9 +244,12 @@ class FramedChunkingTest {
             pauses[i] = random.nextInt(5) == 0;
         }
         frames.clear();
+        taken.clear();
+        takenIndex.clear();
         pauseAfter = pauses;
+        detaching = random.nextBoolean();
         byte[] stream = wire.toByteArray();
-        int maxChunk = 1 + random.nextInt(random.nextBoolean() ? 16 : 2000);
+        int maxChunk = 1 + random.nextInt(large ? (random.nextBoolean() ? 4096 : 65_536) : random.nextBoolean() ? 16 : 2000);
         for (int at = 0; at < stream.length; ) {
             int n = Math.min(1 + random.nextInt(maxChunk), stream.length - at);
             byte[] chunk = new byte[n];
@@ -220,6 +267,12 @@ class FramedChunkingTest {
         for (int i = 0; i < expected.size(); i++) {
             assertThat(frames.get(i)).as("frame %d of %d", i, expected.size()).isEqualTo(expected.get(i));
         }
+        for (int k = 0; k < taken.size(); k++) {
+            byte[] now = new byte[taken.get(k).remaining()];
+            taken.get(k).duplicate().get(now);
+            assertThat(now).as("taken frame %d, never written by the connection again", takenIndex.get(k))
+                    .isEqualTo(expected.get(takenIndex.get(k)));
+        }
         assertThat(server.bufferedInputBytes()).as("nothing held between examples").isZero();
     }
 
@@ -236,5 +289,10 @@ class FramedChunkingTest {
     @Test
     void lengthPrefixedFramesComeOutWholeAndInOrderHoweverCutAndPaused() throws Exception {
         check(LENGTH_FIELD);
+    }
+
+    @Test
+    void largeAnnouncedFramesComeOutWholeAndTakenOnesStayIntactHoweverCutAndPaused() throws Exception {
+        check(LARGE_LENGTH_FIELD, 40);
     }
 }

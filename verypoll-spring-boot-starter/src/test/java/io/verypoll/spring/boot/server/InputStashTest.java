@@ -85,4 +85,74 @@ class InputStashTest {
         second.release();
         assertThat(total.get()).isZero();
     }
+
+    @Test
+    void makesRoomForAnAnnouncedLengthOnceAndFillsIt() {
+        int frame = (1 << 20) + 40;
+        InputStash stash = new InputStash(total, 64 << 20, frame + 1);
+        byte[] chunk = new byte[64 * 1024];
+        int held = 0;
+        while (held < frame) {
+            int n = Math.min(chunk.length, frame - held);
+            assertThat(stash.append(ByteBuffer.wrap(chunk), 0, n, frame)).isTrue();
+            held += n;
+        }
+        assertThat(stash.arraysMade()).as("one array for the whole frame, never regrown").isEqualTo(1);
+        assertThat(stash.size()).isEqualTo(frame);
+        assertThat(stash.capacity()).as("the frame and a little headroom").isBetween(frame, frame + 4096);
+        assertThat(total.get()).isEqualTo(stash.capacity());
+    }
+
+    @Test
+    void withoutAnAnnouncementTheSameFrameRegrowsByDoubling() {
+        int frame = (1 << 20) + 40;
+        InputStash stash = new InputStash(total, 64 << 20, frame + 1);
+        byte[] chunk = new byte[64 * 1024];
+        for (int held = 0; held < frame; held += chunk.length) {
+            assertThat(stash.append(ByteBuffer.wrap(chunk), 0, Math.min(chunk.length, frame - held))).isTrue();
+        }
+        assertThat(stash.arraysMade()).as("64 KiB, 128, 256, 512 KiB, 1 MiB, and past it").isEqualTo(6);
+    }
+
+    @Test
+    void lengthsAnnouncedBitByBitStillGrowByDoubling() {
+        InputStash stash = new InputStash(total, 64 << 20, 8 << 20);
+        byte[] chunk = new byte[10_000];
+        int held = 0;
+        for (int i = 0; i < 400; i++) { // each step announces 10 000 bytes more than it has: 4 MB in all
+            assertThat(stash.append(ByteBuffer.wrap(chunk), 0, chunk.length, held + 2L * chunk.length)).isTrue();
+            held += chunk.length;
+        }
+        assertThat(stash.arraysMade()).as("O(log) regrowths, not one per announcement").isLessThan(20);
+    }
+
+    @Test
+    void anAnnouncedLengthOverTheServerCapIsRefusedBeforeAnyArrayIsMade() {
+        InputStash stash = new InputStash(total, 1 << 20, 8 << 20);
+        assertThat(stash.append(direct("*3\r\n$3\r\nSET\r\n"), 0, 13, 2_000_000)).isFalse();
+        assertThat(stash.arraysMade()).isZero();
+        assertThat(stash.capacity()).isZero();
+        assertThat(total.get()).isZero();
+        assertThat(stash.append(direct("*3\r\n$3\r\nSET\r\n"), 0, 13, 900_000)).as("within the cap").isTrue();
+        assertThat(total.get()).isEqualTo(stash.capacity()).isGreaterThanOrEqualTo(900_000);
+    }
+
+    @Test
+    void detachingHandsTheArrayOverAndTheStashStartsAfresh() {
+        InputStash stash = new InputStash(total, 1 << 20, 4096);
+        stash.append(direct("xxhello"), 2, 7, 5);
+        ByteBuffer taken = stash.detach();
+        byte[] array = taken.array();
+        assertThat(StandardCharsets.US_ASCII.decode(taken.duplicate()).toString()).isEqualTo("hello");
+        assertThat(stash.isEmpty()).isTrue();
+        assertThat(stash.capacity()).isZero();
+        assertThat(total.get()).as("the application holds the array now, not the server").isZero();
+        stash.append(direct("world"), 0, 5);
+        assertThat(held(stash)).isEqualTo("world");
+        assertThat(stash.bytes().array()).isNotSameAs(array);
+        assertThat(new String(array, taken.position(), 5, StandardCharsets.US_ASCII)).as("never written again").isEqualTo("hello");
+        assertThat(total.get()).isEqualTo(stash.capacity());
+        stash.release();
+        assertThat(total.get()).isZero();
+    }
 }
