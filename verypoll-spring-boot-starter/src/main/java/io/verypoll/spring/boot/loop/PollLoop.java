@@ -10,7 +10,6 @@ import io.verypoll.Waker;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -57,20 +56,22 @@ public final class PollLoop {
     private final String threadName;
     private final PollLoopGroup.Settings settings;
     private final long blockedThresholdNanos;
-    private final HandlerErrorCounts handlerErrors;
     private final Consumer<PollLoop> onFailure;
     /** Starts the whole group on first use of any of its loops. */
     private final Runnable startOnFirstUse;
     private final TokenTable table;
     private final LoopQueues queues;
-    private final LoopQueues.Runner runner = new GuardedRunner();
+    private final LoopStats stats = new LoopStats();
+    /** Runs tasks and timers, and takes what handlers throw: the cold side of the loop. */
+    private final LoopGuard guard;
     private volatile CountDownLatch terminated = new CountDownLatch(1);
-    private final LoopRuntime runtime = new Runtime();
+    private final LoopRuntime runtime;
 
     private Poll poll;
     private Waker waker;
     private Events events;
-    private ByteBuffer readBuffer;
+    /** Read by {@link PollLoopRuntime}; set once, at the first open. */
+    ByteBuffer readBuffer;
     private Thread thread;
     private volatile State state = State.NEW;
     private volatile Throwable died;
@@ -78,8 +79,8 @@ public final class PollLoop {
     /** System.nanoTime() when the current iteration left poll(); 0 while blocked in poll(). */
     private volatile long busySinceNanos;
 
-    private final LoopStats stats = new LoopStats();
-    private long nowNanos;
+    /** When the current iteration left poll(): the loop's clock, read by {@link PollLoopRuntime}. */
+    long nowNanos;
     private int pollFailures;
 
     PollLoop(int index, PollLoopGroup.Settings settings, HandlerErrorCounts handlerErrors, Runnable startOnFirstUse,
@@ -88,11 +89,12 @@ public final class PollLoop {
         this.threadName = "verypoll-loop-" + index;
         this.settings = settings;
         this.blockedThresholdNanos = settings.blockedThreshold().toNanos();
-        this.handlerErrors = handlerErrors;
         this.onFailure = onFailure;
         this.startOnFirstUse = startOnFirstUse;
         this.table = new TokenTable(index);
         this.queues = new LoopQueues(settings.maxPendingTasks());
+        this.guard = new LoopGuard(threadName, handlerErrors, stats, table, queues);
+        this.runtime = new PollLoopRuntime(this, queues, guard);
     }
 
     // ---------------------------------------------------------------- lifecycle (called by the group)
@@ -251,7 +253,7 @@ public final class PollLoop {
     }
 
     /** Wakes the loop for an accepted offer from another thread; counts a refused one. */
-    private LoopTaskQueue.Offer counted(LoopTaskQueue.Offer offer) {
+    LoopTaskQueue.Offer counted(LoopTaskQueue.Offer offer) {
         if (offer == LoopTaskQueue.Offer.ACCEPTED) {
             if (!inLoop()) {
                 wake();
@@ -362,49 +364,6 @@ public final class PollLoop {
         }
     }
 
-    private final class Runtime implements LoopRuntime {
-        @Override
-        public ByteBuffer readBuffer() {
-            return readBuffer;
-        }
-
-        @Override
-        public long now() {
-            return nowNanos;
-        }
-
-        @Override
-        public void armTimer(LoopTimer timer, long deadlineNanos) {
-            queues.arm(timer, deadlineNanos);
-        }
-
-        @Override
-        public void cancelTimer(LoopTimer timer) {
-            queues.cancel(timer);
-        }
-
-        @Override
-        public void runLater(Runnable continuation) {
-            queues.runLater(continuation);
-        }
-
-        @Override
-        public boolean executeInternal(Runnable task) {
-            return counted(queues.offerInternal(task)) == LoopTaskQueue.Offer.ACCEPTED;
-        }
-
-        @Override
-        public void recordHandlerError(Throwable error) {
-            handlerError(error);
-        }
-    }
-
-    /** Counted twice: by type for the whole group, and for this loop. */
-    private void handlerError(Throwable error) {
-        handlerErrors.record(error);
-        stats.handlerError();
-    }
-
     private void checkRunning() {
         if (state == State.NEW) {
             startOnFirstUse.run();
@@ -450,7 +409,7 @@ public final class PollLoop {
                     onFailure.accept(this);
                 }
             } finally {
-                closeEverything();
+                guard.closeEverything(poll);
                 if (state != State.FAILED) {
                     state = State.STOPPED;
                 }
@@ -483,7 +442,7 @@ public final class PollLoop {
         nowNanos = start;
 
         dispatch();
-        queues.runDue(runner, settings.maxTasksPerIteration());
+        queues.runDue(guard, settings.maxTasksPerIteration());
 
         long end = System.nanoTime();
         long cycle = end - start;
@@ -525,73 +484,7 @@ public final class PollLoop {
             try {
                 registration.handler.onEvent(event);
             } catch (Throwable e) {
-                handlerFailed(registration, e);
-            }
-        }
-    }
-
-    /** Ends the registration whose handler threw, if it is still the live one. */
-    private void handlerFailed(TokenTable.Registration registration, Throwable error) {
-        handlerError(error);
-        log.warn("verypoll handler for " + registration.tokenObject + " on " + threadName
-                + " threw; closing its source " + registration.source, error);
-        // Released only if this registration still owns its slot: the handler may have ended it
-        // itself, and the slot may already serve another source.
-        if (table.release(registration.token) != registration) {
-            return;
-        }
-        try {
-            poll.registry().deregister(registration.source);
-        } catch (IOException | RuntimeException e) {
-            log.debug("deregister after handler error failed", e);
-        }
-        closeQuietly(registration.source);
-    }
-
-    /** Runs on the loop thread as it exits: nothing it owned may outlive it. */
-    private void closeEverything() {
-        queues.closeAndDrain(runner);
-        for (TokenTable.Registration registration : table.releaseAll()) {
-            closeQuietly(registration.source);
-        }
-        try {
-            // Closing the poll also flushes the JDK's deferred closes of registered channels.
-            poll.close();
-        } catch (IOException | RuntimeException e) {
-            log.warn("closing the poll of " + threadName + " failed", e);
-        }
-    }
-
-    /** Tasks and timers run here: whatever they throw is counted and logged, and the loop goes on. */
-    private final class GuardedRunner implements LoopQueues.Runner {
-        @Override
-        public void run(Runnable task) {
-            stats.taskRun();
-            try {
-                task.run();
-            } catch (Throwable e) {
-                handlerError(e);
-                log.warn("verypoll task on " + threadName + " threw", e);
-            }
-        }
-
-        @Override
-        public void fire(LoopTimer timer) {
-            try {
-                timer.fire();
-            } catch (Throwable e) {
-                handlerError(e);
-                log.warn("verypoll timer on " + threadName + " threw", e);
-            }
-        }
-    }
-
-    private void closeQuietly(Source source) {
-        if (source instanceof Closeable closeable) {
-            try {
-                closeable.close();
-            } catch (IOException | RuntimeException e) {
-                log.debug("closing " + source + " on " + threadName + " failed", e);
+                guard.handlerFailed(registration, e, poll);
             }
         }
     }

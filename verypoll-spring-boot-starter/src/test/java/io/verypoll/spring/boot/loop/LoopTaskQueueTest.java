@@ -160,7 +160,7 @@ class LoopTaskQueueTest {
                     count++;
                 }
             }
-            // ...then close and drain until empty, as PollLoop.closeEverything does.
+            // ...then close and drain until empty, as LoopGuard.closeEverything does.
             queue.close();
             Runnable task;
             while ((task = queue.poll()) != null) {
