@@ -20,9 +20,7 @@ import java.nio.ByteBuffer;
  * times; this class decides what the connection does next. The {@link Connection} itself is the
  * face applications see, and delegates here.
  *
- * <p>Graceful close: pending bytes go out, then the end of stream, then the connection lingers
- * (reading and discarding) until the peer ends too or falls quiet: closing a socket with unread
- * input would make the kernel reset it and drop what it has not sent yet.
+ * <p>The way out (half-close, graceful close with linger, the final close) is {@link ConnectionClosing}'s.
  */
 final class ConnectionStateMachine {
 
@@ -42,27 +40,27 @@ final class ConnectionStateMachine {
     final StreamChannel channel;
     final long id;
     final ServerSettings settings;
-    private final ServerCounters.Stripe counters;
+    final ServerCounters.Stripe counters;
     final ConnectionInput input;
     final ConnectionOutput output;
-    private final OutboundBuffer outbound;
-    private final ConnectionTimer timer = new ConnectionTimer(this);
+    final OutboundBuffer outbound;
+    final ConnectionTimer timer = new ConnectionTimer(this);
+    /** Half-close, graceful close, linger and the final close: the way out of {@link #state}. */
+    private final ConnectionClosing closing = new ConnectionClosing(this);
     private final EventHandler eventHandler = this::onEvent;
 
-    private ConnectionHandlerFactory factory;
-    private ConnectionHandler handler;
+    ConnectionHandlerFactory factory;
+    ConnectionHandler handler;
     /** The handler when it is the framing path, which is called on resume and close. */
     private FrameReader framed;
-    private Token token;
+    Token token;
     private Interest interest;
-    private State state = State.OPEN;
+    /** Moved here on the way in and by events, by {@link ConnectionClosing} on the way out. */
+    State state = State.OPEN;
     /** Last useful I/O: bytes to or from the handler. What the idle timeout measures. */
     private long lastActivityNanos;
-    /** Set when the connection is asked to close: the reason it closes with when all went well. */
-    private CloseReason closingReason;
-    private CloseReason closeReason;
     /** Made at the first offload. */
-    private ConnectionOffloads offloads;
+    ConnectionOffloads offloads;
     /** A layer of the channel (TLS, PROXY header) is still setting up: no handler yet. */
     private volatile boolean awaitingSetup;
     /** When the setup must be done by. */
@@ -90,7 +88,7 @@ final class ConnectionStateMachine {
         } catch (IOException | RuntimeException e) {
             log.debug("could not register a connection of " + owner.role() + " " + owner.name(), e);
             state = State.CLOSED;
-            closeChannelQuietly();
+            closing.closeChannelQuietly();
             owner.connectionAbandoned(connection);
             return;
         }
@@ -150,38 +148,19 @@ final class ConnectionStateMachine {
     }
 
 
-    /**
-     * An outbound connect failed ({@code reason} says how): the connection never opens, and the handler
-     * is made only to be told, with {@code onClose}. Counted like any close; the owner never counted it open.
-     */
+    /** An outbound connect failed: see {@link ConnectionClosing#connectFailed}. */
     void connectFailed(ConnectionHandlerFactory handlerFactory, CloseReason reason) {
-        state = State.CLOSED;
-        closeReason = reason;
-        counters.closed[reason.ordinal()]++;
-        closeChannelQuietly();
-        factory = handlerFactory;
-        call(Callback.CREATE, null);
-        if (handler != null) {
-            call(Callback.CLOSE, null);
-        }
+        closing.connectFailed(handlerFactory, reason);
     }
 
     /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
     void shutdownGracefully() {
-        beginClose(CloseReason.SHUTDOWN);
+        closing.beginClose(CloseReason.SHUTDOWN);
     }
 
-    /**
-     * At the shutdown timeout: bytes still unsent and replies still due are lost, running offloaded
-     * work is interrupted, and the close counts as forced.
-     */
+    /** At the shutdown timeout: see {@link ConnectionClosing#forceClose}. */
     boolean forceClose() {
-        boolean forced = !outbound.isEmpty() || offloadsOutstanding() > 0;
-        if (offloads != null) {
-            offloads.drop(true);
-        }
-        closeNow(forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
-        return forced;
+        return closing.forceClose();
     }
 
     /** The loop serving this connection failed: nothing more can be sent or read. */
@@ -210,7 +189,7 @@ final class ConnectionStateMachine {
     }
 
     CloseReason closingReason() {
-        return closingReason;
+        return closing.closingReason();
     }
 
     /** Bytes moved to or from the handler: the idle timeout counts from now. */
@@ -220,25 +199,12 @@ final class ConnectionStateMachine {
 
     /** See {@link Connection#shutdownOutput()}. */
     void shutdownOutput() {
-        if (state != State.OPEN) {
-            return;
-        }
-        if (offloads != null && offloads.deferShutdown()) {
-            return; // the replies still due go first
-        }
-        output.sendGathered();
-        if (state != State.OPEN) {
-            return;
-        }
-        state = State.OUTPUT_SHUTTING;
-        if (outbound.isEmpty()) {
-            outputDone();
-        }
+        closing.shutdownOutput();
     }
 
     /** See {@link Connection#close()}. */
     void close() {
-        beginClose(input.isReadClosed() ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
+        closing.beginClose(input.isReadClosed() ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
     }
 
     void pauseReading() {
@@ -253,7 +219,7 @@ final class ConnectionStateMachine {
     }
 
     CloseReason closeReason() {
-        return closeReason;
+        return closing.closeReason();
     }
 
     // ---------------------------------------------------------------- offloaded work
@@ -290,7 +256,7 @@ final class ConnectionStateMachine {
 
     /** A graceful close for a reason of the framing path (frame too long, timeout, error, input cap). */
     void closeFor(CloseReason reason) {
-        beginClose(reason);
+        closing.beginClose(reason);
     }
 
     // ---------------------------------------------------------------- events and states
@@ -326,23 +292,7 @@ final class ConnectionStateMachine {
 
     /** End of stream from the peer. */
     void peerEnded() {
-        if (handler == null) {
-            closeNow(CloseReason.PEER_CLOSED, null); // before the setup was done: nothing to tell
-            return;
-        }
-        switch (state) {
-            case OPEN, OUTPUT_SHUTTING -> call(Callback.READ_CLOSED, null);
-            case OUTPUT_SHUT -> {
-                // Both directions are done: nothing is left to wait for.
-                if (call(Callback.READ_CLOSED, null)) {
-                    closeNow(CloseReason.PEER_CLOSED, null);
-                }
-            }
-            case LINGERING -> closeNow(closingReason, null);
-            default -> {
-                // CLOSING: the pending bytes still go out; the close follows the end of stream.
-            }
-        }
+        closing.peerEnded();
     }
 
     /** Pending bytes fell to the low watermark after passing the high one: read again, tell the handler. */
@@ -362,67 +312,7 @@ final class ConnectionStateMachine {
 
     /** Everything written after a shutdown or close was asked: send the end of stream. */
     void outputDone() {
-        try {
-            channel.shutdownOutput();
-        } catch (IOException e) {
-            closeNow(CloseReason.IO_ERROR, e);
-            return;
-        }
-        if (state == State.OUTPUT_SHUTTING) {
-            state = State.OUTPUT_SHUT;
-            if (input.isReadClosed()) {
-                closeNow(CloseReason.PEER_CLOSED, null);
-            }
-            return;
-        }
-        endOfStreamSent();
-    }
-
-    /** A closing connection has sent its end of stream: close now if the peer has ended, else linger. */
-    private void endOfStreamSent() {
-        // With the peer's end of stream already read no reset can happen.
-        if (input.isReadClosed() || settings.lingerTimeout().isZero()) {
-            closeNow(closingReason, null);
-            return;
-        }
-        state = State.LINGERING;
-        input.quietFromNow();
-        timer.armForLinger();
-        updateInterest();
-        // Input may already wait in the socket with its edge consumed while it went to the handler.
-        input.continueLater();
-    }
-
-    private void beginClose(CloseReason reason) {
-        if (state == State.OPEN) {
-            output.sendGathered(); // what the batch so far wrote goes out before the end of stream
-        }
-        if (framed != null && state.deliversInput()) {
-            framed.dropInput(); // input is discarded from now on: no frames kept for a closing connection
-        }
-        if (state == State.OPEN && offloads != null && offloads.deferClose(reason)) {
-            return; // the replies still due go out first
-        }
-        switch (state) {
-            case OPEN, OUTPUT_SHUTTING -> {
-                state = State.CLOSING;
-                closingReason = reason;
-                if (outbound.isEmpty()) {
-                    outputDone();
-                } else {
-                    updateInterest();
-                    input.continueLater(); // discard what the paused reader left unread
-                }
-            }
-            case OUTPUT_SHUT -> {
-                state = State.CLOSING;
-                closingReason = reason;
-                endOfStreamSent();
-            }
-            default -> {
-                // Closing or closed already.
-            }
-        }
+        closing.outputDone();
     }
 
     void updateInterest() {
@@ -467,7 +357,7 @@ final class ConnectionStateMachine {
                 case DATA -> handler.onData(connection, data);
                 case READ_CLOSED -> handler.onReadClosed(connection);
                 case WRITABLE -> handler.onWritable(connection);
-                case CLOSE -> handler.onClose(connection, closeReason);
+                case CLOSE -> handler.onClose(connection, closing.closeReason());
             }
         } catch (Throwable e) {
             handlerFailed(e, state == State.CLOSED ? "onClose" : "handler");
@@ -490,50 +380,8 @@ final class ConnectionStateMachine {
         }
     }
 
+    /** Closes at once (no bytes wait, no linger): see {@link ConnectionClosing#closeNow}. */
     void closeNow(CloseReason reason, IOException cause) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        state = State.CLOSED;
-        if (cause instanceof LayerFailure failure) {
-            reason = failure.reason();
-            if (failure.tls() != null) {
-                counters.tlsFailures[failure.tls().ordinal()]++;
-            }
-        }
-        closeReason = reason;
-        if (cause != null && log.isDebugEnabled()) {
-            log.debug("connection " + id + " of " + owner.name() + " closed: " + reason.tag(), cause);
-        }
-        runtime.cancelTimer(timer);
-        try {
-            loop.deregister(token);
-        } catch (IOException | RuntimeException e) {
-            log.trace("deregister on close failed", e);
-        }
-        // Counted before the peer can see the close, so that a client reacting to it finds the count.
-        counters.closed[reason.ordinal()]++;
-        closeChannelQuietly();
-        output.clear();
-        if (offloads != null) {
-            offloads.drop(false); // late results are dropped (counted); work not started never runs
-        }
-        owner.connectionClosed(connection);
-        if (handler == null && awaitingSetup && owner.client() != null) {
-            // An outbound connection whose layer failed (a TLS handshake) never opened: its handler is
-            // made only to be told, with onClose, as for a failed connect.
-            call(Callback.CREATE, null);
-        }
-        if (handler != null) {
-            call(Callback.CLOSE, null);
-        }
-    }
-
-    private void closeChannelQuietly() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            log.trace("close failed", e);
-        }
+        closing.closeNow(reason, cause);
     }
 }
