@@ -30,9 +30,8 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class TlsChannel implements StreamChannel {
 
-    private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
-    /** Record type of a handshake: the first byte of every ClientHello. */
-    private static final int HANDSHAKE_RECORD = 22;
+    /** What the engine wraps when only it has something to say (handshake, close_notify, alerts). */
+    static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
     /** Engine steps per call at most: a guard against an engine that stops making progress. */
     private static final int MAX_STEPS = 64;
 
@@ -52,9 +51,8 @@ final class TlsChannel implements StreamChannel {
     private final SSLEngine engine;
     private final TlsContext context;
     private final TlsContext.Buffers buffers;
-    private final LoopRuntime runtime;
-    private final Runnable runTasks = this::runTasks;
-    private final Runnable tasksDone = this::tasksDone;
+    private final TlsDelegatedTasks tasks;
+    private final TlsAlerts alerts;
     private Runnable resume;
     private Phase phase = Phase.HANDSHAKING;
     /** Ciphertext read and not yet unwrapped (read mode), null when none. */
@@ -72,8 +70,8 @@ final class TlsChannel implements StreamChannel {
     /** First byte the peer sent, -1 before any: tells a plaintext client from a failed handshake. */
     private int firstByte = -1;
     private boolean tls13;
-    /** What a delegated task threw, handed to the loop. */
-    private volatile RuntimeException taskFailure;
+    /** What a delegated task threw, taken over on the loop when the tasks are done. */
+    private RuntimeException taskFailure;
 
     TlsChannel(StreamChannel inner, SSLEngine engine, TlsContext context, TlsContext.Buffers buffers,
                LoopRuntime runtime) {
@@ -81,7 +79,8 @@ final class TlsChannel implements StreamChannel {
         this.engine = engine;
         this.context = context;
         this.buffers = buffers;
-        this.runtime = runtime;
+        this.tasks = new TlsDelegatedTasks(engine, context.tasks(), runtime, this::tasksDone);
+        this.alerts = new TlsAlerts(engine, buffers, inner);
         if (engine.getUseClientMode()) {
             try {
                 engine.beginHandshake(); // the ClientHello goes out at the first read
@@ -178,7 +177,7 @@ final class TlsChannel implements StreamChannel {
             HandshakeStatus status = engine.getHandshakeStatus();
             if (status == HandshakeStatus.NEED_TASK) {
                 if (phase == Phase.OPEN) {
-                    runInline(); // TLS 1.3 after the handshake: small, rare
+                    TlsDelegatedTasks.runInline(engine); // TLS 1.3 after the handshake: small, rare
                 } else {
                     startTasks();
                     return;
@@ -245,12 +244,8 @@ final class TlsChannel implements StreamChannel {
     private LayerFailure handshakeEnded() {
         TlsFailure cause;
         try {
-            ByteBuffer net = buffers.netOut.clear();
-            engine.wrap(NOTHING, 0, 1, net);
-            net.flip();
             // The task's failure may already have been reported inside the engine: its alert says why.
-            cause = TlsFailure.ofAlert(net);
-            inner.write(net);
+            cause = alerts.sendAlert();
         } catch (IOException | RuntimeException e) {
             return fail(e);
         }
@@ -292,24 +287,10 @@ final class TlsChannel implements StreamChannel {
     private void startTasks() throws LayerFailure {
         phase = Phase.TASK;
         try {
-            context.tasks().execute(runTasks);
+            tasks.start();
         } catch (RejectedExecutionException e) {
             phase = Phase.HANDSHAKING;
             throw LayerFailure.tls(TlsFailure.HANDSHAKE, "the executor refused a TLS handshake task", e);
-        }
-    }
-
-    /** Off the loop. */
-    private void runTasks() {
-        try {
-            Runnable task;
-            while ((task = engine.getDelegatedTask()) != null) {
-                task.run();
-            }
-        } catch (RuntimeException e) {
-            taskFailure = e;
-        } finally {
-            runtime.executeInternal(tasksDone); // false: the loop is gone, and the connection with it
         }
     }
 
@@ -317,16 +298,10 @@ final class TlsChannel implements StreamChannel {
         if (phase != Phase.TASK) {
             return; // closed meanwhile
         }
+        taskFailure = tasks.failure(); // the next read reports it
         phase = Phase.HANDSHAKING;
         if (resume != null) {
             resume.run();
-        }
-    }
-
-    private void runInline() {
-        Runnable task;
-        while ((task = engine.getDelegatedTask()) != null) {
-            task.run();
         }
     }
 
@@ -466,18 +441,7 @@ final class TlsChannel implements StreamChannel {
         if (error instanceof LayerFailure failure) {
             return failure;
         }
-        try {
-            engine.closeOutbound();
-            ByteBuffer net = buffers.netOut.clear();
-            engine.wrap(NOTHING, 0, 1, net);
-            net.flip();
-            inner.write(net); // best effort: an alert tells the peer why
-        } catch (IOException | RuntimeException ignored) {
-            // the connection closes anyway
-        }
-        TlsFailure cause = firstByte >= 0 && firstByte != HANDSHAKE_RECORD && handshaking ? TlsFailure.NOT_TLS
-                : TlsFailure.of(error, handshaking);
-        return LayerFailure.tls(cause, error.getMessage(), error);
+        return alerts.failed(error, handshaking, firstByte);
     }
 
     @Override

@@ -1,0 +1,55 @@
+package io.verypoll.spring.boot.server;
+
+import javax.net.ssl.SSLEngine;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * How a {@link TlsChannel} fails: the engine's alert goes out (best effort: it tells the peer why) and
+ * the failure is named ({@link TlsFailure}). Apart from the channel because it runs once per failed
+ * connection, never on the read or write path.
+ */
+final class TlsAlerts {
+
+    /** Record type of a handshake: the first byte of every ClientHello. */
+    private static final int HANDSHAKE_RECORD = 22;
+
+    private final SSLEngine engine;
+    private final TlsContext.Buffers buffers;
+    private final StreamChannel inner;
+
+    TlsAlerts(SSLEngine engine, TlsContext.Buffers buffers, StreamChannel inner) {
+        this.engine = engine;
+        this.buffers = buffers;
+        this.inner = inner;
+    }
+
+    /**
+     * Closes the engine's output, sends its alert if the socket takes it at once, and names the failure:
+     * a peer whose first byte was not a handshake record did not speak TLS at all.
+     */
+    LayerFailure failed(Exception error, boolean handshaking, int firstByte) {
+        try {
+            engine.closeOutbound();
+            sendAlert();
+        } catch (IOException | RuntimeException ignored) {
+            // the connection closes anyway
+        }
+        TlsFailure cause = firstByte >= 0 && firstByte != HANDSHAKE_RECORD && handshaking ? TlsFailure.NOT_TLS
+                : TlsFailure.of(error, handshaking);
+        return LayerFailure.tls(cause, error.getMessage(), error);
+    }
+
+    /**
+     * Wraps what the engine has to say now (after a close or a failure: its alert), sends it, and
+     * returns the failure the alert names.
+     */
+    TlsFailure sendAlert() throws IOException {
+        ByteBuffer net = buffers.netOut.clear();
+        engine.wrap(TlsChannel.NOTHING, 0, 1, net);
+        net.flip();
+        TlsFailure cause = TlsFailure.ofAlert(net);
+        inner.write(net);
+        return cause;
+    }
+}
