@@ -12,9 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -50,27 +48,29 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
     private final boolean nameFixed;
     private final ClientSettings declaredSettings;
     private volatile ClientSettings settings;
-    private final ConnectionHandlerFactory handlerFactory;
+    final ConnectionHandlerFactory handlerFactory;
     private final OffloadExecutor executor;
     /** Wraps each connected socket before its TLS layer; tests count calls with it. */
     UnaryOperator<StreamChannel> channelLayer = UnaryOperator.identity();
     private final ClientLayers layers;
     private final ConnectionOwner owner = new ClientConnectionOwner(this);
     private volatile State state = State.NEW;
-    private PollLoopGroup group;
+    PollLoopGroup group;
     private volatile ServerCounters counters = ServerCounters.NONE;
-    private PerLoop[] loops;
-    private final AtomicInteger active = new AtomicInteger();
-    private final AtomicInteger connecting = new AtomicInteger();
+    PerLoop[] loops;
+    final AtomicInteger active = new AtomicInteger();
+    final AtomicInteger connecting = new AtomicInteger();
     private final AtomicLong nextId = new AtomicLong();
     private final AtomicLong connectAttempts = new AtomicLong();
     final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong bufferedInput = new AtomicLong();
-    private volatile ClientLink link;
-    private final Consumer<PollLoop> onLoopFailure = this::loopFailed;
+    volatile ClientLink link;
+    /** How connections end at a stop or with a failed loop. */
+    private final ClientShutdown shutdown = new ClientShutdown(this);
+    private final Consumer<PollLoop> onLoopFailure = shutdown::loopFailed;
 
     /** What one loop holds of this client; touched on that loop's thread only. */
-    private static final class PerLoop {
+    static final class PerLoop {
         final ConnectionList connections = new ConnectionList();
         final List<OutboundConnect> attempts = new ArrayList<>();
     }
@@ -305,81 +305,13 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
             }
             state = State.STOPPING;
         }
-        ClientLink l = link;
-        onEveryLoop(loop -> {
-            if (l != null && l.loop() == loop) {
-                l.stop();
-            }
-            PerLoop per = loops[loop.index()];
-            for (OutboundConnect attempt : List.copyOf(per.attempts)) {
-                attempt.cancel(CloseReason.SHUTDOWN);
-            }
-            per.connections.forEachCopy(Connection::shutdownGracefully);
-        }, timeout);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while ((active.get() > 0 || connecting.get() > 0) && System.nanoTime() - deadline < 0) {
-            // Bounded: connections finishing their graceful close.
-            try {
-                TimeUnit.MILLISECONDS.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        AtomicInteger forced = new AtomicInteger();
-        onEveryLoop(loop -> loops[loop.index()].connections.forEachCopy(connection -> {
-            connection.forceClose();
-            forced.incrementAndGet();
-        }), timeout);
+        AtomicInteger forced = shutdown.closeAll(timeout);
         executor.shutdownOwn(timeout);
         group.removeLoopFailureListener(onLoopFailure);
         synchronized (this) {
             state = State.STOPPED;
         }
         return forced.get();
-    }
-
-    /**
-     * On the thread of a loop whose machinery failed: its connects fail and its connections close
-     * ({@link CloseReason#LOOP_FAILED}); a link it served starts again on a loop that still runs.
-     */
-    private void loopFailed(PollLoop failed) {
-        ClientLink l = link;
-        boolean moveLink = l != null && l.loop() == failed;
-        if (moveLink) {
-            l.stop();
-        }
-        PerLoop per = loops[failed.index()];
-        for (OutboundConnect attempt : List.copyOf(per.attempts)) {
-            attempt.cancel(CloseReason.LOOP_FAILED);
-        }
-        per.connections.forEachCopy(Connection::loopFailed);
-        if (moveLink && takesConnects()) {
-            ClientLink moved = new ClientLink(this, group.next(), handlerFactory, settings.reconnect());
-            link = moved;
-            moved.start();
-        }
-    }
-
-    private void onEveryLoop(Consumer<PollLoop> action, Duration timeout) {
-        CountDownLatch done = new CountDownLatch(group.loops().size());
-        for (PollLoop loop : group.loops()) {
-            Runnable task = () -> {
-                try {
-                    action.accept(loop);
-                } finally {
-                    done.countDown();
-                }
-            };
-            if (!loop.runtime().executeInternal(task)) {
-                done.countDown();
-            }
-        }
-        try {
-            done.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // ---------------------------------------------------------------- for the connects
