@@ -11,7 +11,7 @@ import java.io.IOException;
  * The closing half of a {@link ConnectionStateMachine}: half-close, graceful close, linger and the
  * final close, each a move of the machine's {@link State} from {@code OPEN} on. Apart from the machine
  * because none of it runs per read or write: the machine keeps the state and the events, this class
- * the way out. Loop thread only, as the machine.
+ * the way out. Static, so that a connection holds nothing more for it; loop thread only, as the machine.
  *
  * <p>Graceful close: pending bytes go out, then the end of stream, then the connection lingers
  * (reading and discarding) until the peer ends too or falls quiet: closing a socket with unread
@@ -22,32 +22,18 @@ final class ConnectionClosing {
     /** The connection's category: these are the connection's messages. */
     private static final Log log = LogFactory.getLog(Connection.class);
 
-    private final ConnectionStateMachine machine;
-    /** Set when the connection is asked to close: the reason it closes with when all went well. */
-    private CloseReason closingReason;
-    private CloseReason closeReason;
-
-    ConnectionClosing(ConnectionStateMachine machine) {
-        this.machine = machine;
-    }
-
-    CloseReason closingReason() {
-        return closingReason;
-    }
-
-    CloseReason closeReason() {
-        return closeReason;
+    private ConnectionClosing() {
     }
 
     /**
      * An outbound connect failed ({@code reason} says how): the connection never opens, and the handler
      * is made only to be told, with {@code onClose}. Counted like any close; the owner never counted it open.
      */
-    void connectFailed(ConnectionHandlerFactory handlerFactory, CloseReason reason) {
+    static void connectFailed(ConnectionStateMachine machine, ConnectionHandlerFactory handlerFactory, CloseReason reason) {
         machine.state = State.CLOSED;
-        closeReason = reason;
+        machine.closeReason = reason;
         machine.counters.closed[reason.ordinal()]++;
-        closeChannelQuietly();
+        closeChannelQuietly(machine);
         machine.factory = handlerFactory;
         machine.call(Callback.CREATE, null);
         if (machine.handler != null) {
@@ -59,17 +45,17 @@ final class ConnectionClosing {
      * At the shutdown timeout: bytes still unsent and replies still due are lost, running offloaded
      * work is interrupted, and the close counts as forced.
      */
-    boolean forceClose() {
+    static boolean forceClose(ConnectionStateMachine machine) {
         boolean forced = !machine.outbound.isEmpty() || machine.offloadsOutstanding() > 0;
         if (machine.offloads != null) {
             machine.offloads.drop(true);
         }
-        closeNow(forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
+        closeNow(machine, forced ? CloseReason.SHUTDOWN_FORCED : CloseReason.SHUTDOWN, null);
         return forced;
     }
 
     /** See {@link Connection#shutdownOutput()}. */
-    void shutdownOutput() {
+    static void shutdownOutput(ConnectionStateMachine machine) {
         if (machine.state != State.OPEN) {
             return;
         }
@@ -82,14 +68,14 @@ final class ConnectionClosing {
         }
         machine.state = State.OUTPUT_SHUTTING;
         if (machine.outbound.isEmpty()) {
-            outputDone();
+            outputDone(machine);
         }
     }
 
     /** End of stream from the peer. */
-    void peerEnded() {
+    static void peerEnded(ConnectionStateMachine machine) {
         if (machine.handler == null) {
-            closeNow(CloseReason.PEER_CLOSED, null); // before the setup was done: nothing to tell
+            closeNow(machine, CloseReason.PEER_CLOSED, null); // before the setup was done: nothing to tell
             return;
         }
         switch (machine.state) {
@@ -97,10 +83,10 @@ final class ConnectionClosing {
             case OUTPUT_SHUT -> {
                 // Both directions are done: nothing is left to wait for.
                 if (machine.call(Callback.READ_CLOSED, null)) {
-                    closeNow(CloseReason.PEER_CLOSED, null);
+                    closeNow(machine, CloseReason.PEER_CLOSED, null);
                 }
             }
-            case LINGERING -> closeNow(closingReason, null);
+            case LINGERING -> closeNow(machine, machine.closingReason, null);
             default -> {
                 // CLOSING: the pending bytes still go out; the close follows the end of stream.
             }
@@ -108,28 +94,28 @@ final class ConnectionClosing {
     }
 
     /** Everything written after a shutdown or close was asked: send the end of stream. */
-    void outputDone() {
+    static void outputDone(ConnectionStateMachine machine) {
         try {
             machine.channel.shutdownOutput();
         } catch (IOException e) {
-            closeNow(CloseReason.IO_ERROR, e);
+            closeNow(machine, CloseReason.IO_ERROR, e);
             return;
         }
         if (machine.state == State.OUTPUT_SHUTTING) {
             machine.state = State.OUTPUT_SHUT;
             if (machine.input.isReadClosed()) {
-                closeNow(CloseReason.PEER_CLOSED, null);
+                closeNow(machine, CloseReason.PEER_CLOSED, null);
             }
             return;
         }
-        endOfStreamSent();
+        endOfStreamSent(machine);
     }
 
     /** A closing connection has sent its end of stream: close now if the peer has ended, else linger. */
-    private void endOfStreamSent() {
+    private static void endOfStreamSent(ConnectionStateMachine machine) {
         // With the peer's end of stream already read no reset can happen.
         if (machine.input.isReadClosed() || machine.settings.lingerTimeout().isZero()) {
-            closeNow(closingReason, null);
+            closeNow(machine, machine.closingReason, null);
             return;
         }
         machine.state = State.LINGERING;
@@ -140,7 +126,7 @@ final class ConnectionClosing {
         machine.input.continueLater();
     }
 
-    void beginClose(CloseReason reason) {
+    static void beginClose(ConnectionStateMachine machine, CloseReason reason) {
         if (machine.state == State.OPEN) {
             machine.output.sendGathered(); // what the batch so far wrote goes out before the end of stream
         }
@@ -154,9 +140,9 @@ final class ConnectionClosing {
         switch (machine.state) {
             case OPEN, OUTPUT_SHUTTING -> {
                 machine.state = State.CLOSING;
-                closingReason = reason;
+                machine.closingReason = reason;
                 if (machine.outbound.isEmpty()) {
-                    outputDone();
+                    outputDone(machine);
                 } else {
                     machine.updateInterest();
                     machine.input.continueLater(); // discard what the paused reader left unread
@@ -164,8 +150,8 @@ final class ConnectionClosing {
             }
             case OUTPUT_SHUT -> {
                 machine.state = State.CLOSING;
-                closingReason = reason;
-                endOfStreamSent();
+                machine.closingReason = reason;
+                endOfStreamSent(machine);
             }
             default -> {
                 // Closing or closed already.
@@ -173,7 +159,7 @@ final class ConnectionClosing {
         }
     }
 
-    void closeNow(CloseReason reason, IOException cause) {
+    static void closeNow(ConnectionStateMachine machine, CloseReason reason, IOException cause) {
         if (machine.state == State.CLOSED) {
             return;
         }
@@ -185,7 +171,7 @@ final class ConnectionClosing {
                 counters.tlsFailures[failure.tls().ordinal()]++;
             }
         }
-        closeReason = reason;
+        machine.closeReason = reason;
         ConnectionOwner owner = machine.owner;
         if (cause != null && log.isDebugEnabled()) {
             log.debug("connection " + machine.id + " of " + owner.name() + " closed: " + reason.tag(), cause);
@@ -198,7 +184,7 @@ final class ConnectionClosing {
         }
         // Counted before the peer can see the close, so that a client reacting to it finds the count.
         counters.closed[reason.ordinal()]++;
-        closeChannelQuietly();
+        closeChannelQuietly(machine);
         machine.output.clear();
         if (machine.offloads != null) {
             machine.offloads.drop(false); // late results are dropped (counted); work not started never runs
@@ -214,7 +200,7 @@ final class ConnectionClosing {
         }
     }
 
-    void closeChannelQuietly() {
+    static void closeChannelQuietly(ConnectionStateMachine machine) {
         try {
             machine.channel.close();
         } catch (IOException e) {

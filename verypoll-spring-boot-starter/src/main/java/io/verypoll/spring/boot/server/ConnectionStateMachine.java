@@ -45,8 +45,6 @@ final class ConnectionStateMachine {
     final ConnectionOutput output;
     final OutboundBuffer outbound;
     final ConnectionTimer timer = new ConnectionTimer(this);
-    /** Half-close, graceful close, linger and the final close: the way out of {@link #state}. */
-    private final ConnectionClosing closing = new ConnectionClosing(this);
     private final EventHandler eventHandler = this::onEvent;
 
     ConnectionHandlerFactory factory;
@@ -59,6 +57,10 @@ final class ConnectionStateMachine {
     State state = State.OPEN;
     /** Last useful I/O: bytes to or from the handler. What the idle timeout measures. */
     private long lastActivityNanos;
+    /** Set when the connection is asked to close: the reason it closes with when all went well. */
+    CloseReason closingReason;
+    /** Why it closed, once it has. */
+    CloseReason closeReason;
     /** Made at the first offload. */
     ConnectionOffloads offloads;
     /** A layer of the channel (TLS, PROXY header) is still setting up: no handler yet. */
@@ -88,7 +90,7 @@ final class ConnectionStateMachine {
         } catch (IOException | RuntimeException e) {
             log.debug("could not register a connection of " + owner.role() + " " + owner.name(), e);
             state = State.CLOSED;
-            closing.closeChannelQuietly();
+            ConnectionClosing.closeChannelQuietly(this);
             owner.connectionAbandoned(connection);
             return;
         }
@@ -150,17 +152,17 @@ final class ConnectionStateMachine {
 
     /** An outbound connect failed: see {@link ConnectionClosing#connectFailed}. */
     void connectFailed(ConnectionHandlerFactory handlerFactory, CloseReason reason) {
-        closing.connectFailed(handlerFactory, reason);
+        ConnectionClosing.connectFailed(this, handlerFactory, reason);
     }
 
     /** Graceful shutdown of the application: the same as {@link #close()}, counted as a shutdown. */
     void shutdownGracefully() {
-        closing.beginClose(CloseReason.SHUTDOWN);
+        ConnectionClosing.beginClose(this, CloseReason.SHUTDOWN);
     }
 
     /** At the shutdown timeout: see {@link ConnectionClosing#forceClose}. */
     boolean forceClose() {
-        return closing.forceClose();
+        return ConnectionClosing.forceClose(this);
     }
 
     /** The loop serving this connection failed: nothing more can be sent or read. */
@@ -189,7 +191,7 @@ final class ConnectionStateMachine {
     }
 
     CloseReason closingReason() {
-        return closing.closingReason();
+        return closingReason;
     }
 
     /** Bytes moved to or from the handler: the idle timeout counts from now. */
@@ -199,12 +201,12 @@ final class ConnectionStateMachine {
 
     /** See {@link Connection#shutdownOutput()}. */
     void shutdownOutput() {
-        closing.shutdownOutput();
+        ConnectionClosing.shutdownOutput(this);
     }
 
     /** See {@link Connection#close()}. */
     void close() {
-        closing.beginClose(input.isReadClosed() ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
+        ConnectionClosing.beginClose(this, input.isReadClosed() ? CloseReason.PEER_CLOSED : CloseReason.LOCAL);
     }
 
     void pauseReading() {
@@ -219,7 +221,7 @@ final class ConnectionStateMachine {
     }
 
     CloseReason closeReason() {
-        return closing.closeReason();
+        return closeReason;
     }
 
     // ---------------------------------------------------------------- offloaded work
@@ -256,7 +258,7 @@ final class ConnectionStateMachine {
 
     /** A graceful close for a reason of the framing path (frame too long, timeout, error, input cap). */
     void closeFor(CloseReason reason) {
-        closing.beginClose(reason);
+        ConnectionClosing.beginClose(this, reason);
     }
 
     // ---------------------------------------------------------------- events and states
@@ -292,7 +294,7 @@ final class ConnectionStateMachine {
 
     /** End of stream from the peer. */
     void peerEnded() {
-        closing.peerEnded();
+        ConnectionClosing.peerEnded(this);
     }
 
     /** Pending bytes fell to the low watermark after passing the high one: read again, tell the handler. */
@@ -312,7 +314,7 @@ final class ConnectionStateMachine {
 
     /** Everything written after a shutdown or close was asked: send the end of stream. */
     void outputDone() {
-        closing.outputDone();
+        ConnectionClosing.outputDone(this);
     }
 
     void updateInterest() {
@@ -357,7 +359,7 @@ final class ConnectionStateMachine {
                 case DATA -> handler.onData(connection, data);
                 case READ_CLOSED -> handler.onReadClosed(connection);
                 case WRITABLE -> handler.onWritable(connection);
-                case CLOSE -> handler.onClose(connection, closing.closeReason());
+                case CLOSE -> handler.onClose(connection, closeReason);
             }
         } catch (Throwable e) {
             handlerFailed(e, state == State.CLOSED ? "onClose" : "handler");
@@ -382,6 +384,6 @@ final class ConnectionStateMachine {
 
     /** Closes at once (no bytes wait, no linger): see {@link ConnectionClosing#closeNow}. */
     void closeNow(CloseReason reason, IOException cause) {
-        closing.closeNow(reason, cause);
+        ConnectionClosing.closeNow(this, reason, cause);
     }
 }

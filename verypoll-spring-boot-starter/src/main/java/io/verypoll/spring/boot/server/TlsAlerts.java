@@ -7,31 +7,25 @@ import java.nio.ByteBuffer;
 /**
  * How a {@link TlsChannel} fails: the engine's alert goes out (best effort: it tells the peer why) and
  * the failure is named ({@link TlsFailure}). Apart from the channel because it runs once per failed
- * connection, never on the read or write path.
+ * connection, never on the read or write path; static, so that a connection holds nothing for it.
  */
 final class TlsAlerts {
 
     /** Record type of a handshake: the first byte of every ClientHello. */
     private static final int HANDSHAKE_RECORD = 22;
 
-    private final SSLEngine engine;
-    private final TlsContext.Buffers buffers;
-    private final StreamChannel inner;
-
-    TlsAlerts(SSLEngine engine, TlsContext.Buffers buffers, StreamChannel inner) {
-        this.engine = engine;
-        this.buffers = buffers;
-        this.inner = inner;
+    private TlsAlerts() {
     }
 
     /**
-     * Closes the engine's output, sends its alert if the socket takes it at once, and names the failure:
-     * a peer whose first byte was not a handshake record did not speak TLS at all.
+     * Closes the engine's output, sends its alert through {@code inner} if the socket takes it at once,
+     * and names the failure: a peer whose first byte was not a handshake record did not speak TLS at all.
      */
-    LayerFailure failed(Exception error, boolean handshaking, int firstByte) {
+    static LayerFailure failed(Exception error, boolean handshaking, int firstByte, SSLEngine engine,
+                               ByteBuffer netOut, StreamChannel inner) {
         try {
             engine.closeOutbound();
-            sendAlert();
+            sendAlert(engine, netOut, inner);
         } catch (IOException | RuntimeException ignored) {
             // the connection closes anyway
         }
@@ -41,11 +35,11 @@ final class TlsAlerts {
     }
 
     /**
-     * Wraps what the engine has to say now (after a close or a failure: its alert), sends it, and
-     * returns the failure the alert names.
+     * Wraps what the engine has to say now (after a close or a failure: its alert) into {@code netOut},
+     * sends it through {@code inner}, and returns the failure the alert names.
      */
-    TlsFailure sendAlert() throws IOException {
-        ByteBuffer net = buffers.netOut.clear();
+    static TlsFailure sendAlert(SSLEngine engine, ByteBuffer netOut, StreamChannel inner) throws IOException {
+        ByteBuffer net = netOut.clear();
         engine.wrap(TlsChannel.NOTHING, 0, 1, net);
         net.flip();
         TlsFailure cause = TlsFailure.ofAlert(net);

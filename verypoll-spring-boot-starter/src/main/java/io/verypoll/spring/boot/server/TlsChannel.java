@@ -52,7 +52,6 @@ final class TlsChannel implements StreamChannel {
     private final TlsContext context;
     private final TlsContext.Buffers buffers;
     private final TlsDelegatedTasks tasks;
-    private final TlsAlerts alerts;
     private Runnable resume;
     private Phase phase = Phase.HANDSHAKING;
     /** Ciphertext read and not yet unwrapped (read mode), null when none. */
@@ -80,7 +79,6 @@ final class TlsChannel implements StreamChannel {
         this.context = context;
         this.buffers = buffers;
         this.tasks = new TlsDelegatedTasks(engine, context.tasks(), runtime, this::tasksDone);
-        this.alerts = new TlsAlerts(engine, buffers, inner);
         if (engine.getUseClientMode()) {
             try {
                 engine.beginHandshake(); // the ClientHello goes out at the first read
@@ -245,7 +243,7 @@ final class TlsChannel implements StreamChannel {
         TlsFailure cause;
         try {
             // The task's failure may already have been reported inside the engine: its alert says why.
-            cause = alerts.sendAlert();
+            cause = TlsAlerts.sendAlert(engine, buffers.netOut, inner);
         } catch (IOException | RuntimeException e) {
             return fail(e);
         }
@@ -441,7 +439,7 @@ final class TlsChannel implements StreamChannel {
         if (error instanceof LayerFailure failure) {
             return failure;
         }
-        return alerts.failed(error, handshaking, firstByte);
+        return TlsAlerts.failed(error, handshaking, firstByte, engine, buffers.netOut, inner);
     }
 
     @Override
