@@ -279,7 +279,8 @@ public abstract sealed class StreamClient implements BeanNameAware permits TcpCl
     }
 
     void startConnect(PollLoop loop, ConnectionHandlerFactory factory, OutboundConnect.Listener listener) {
-        if (group.loops().get(loop.index()) != loop) {
+        List<PollLoop> ours = group.loops();
+        if (loop.index() >= ours.size() || ours.get(loop.index()) != loop) {
             throw new IllegalArgumentException("loop " + loop.threadName() + " is not of this client's group");
         }
         connecting.incrementAndGet();

@@ -131,6 +131,27 @@ class TcpClientTest {
         assertThat(client.closedConnections(CloseReason.LOCAL)).isEqualTo(1);
     }
 
+    /** A loop of another group is refused with a clear message, whatever its index (here past this group's end). */
+    @Test
+    void aLoopOfAnotherGroupIsRefused() throws Exception {
+        PollLoopGroup larger = new PollLoopGroup(
+                new PollLoopGroup.Settings(3, 256, Duration.ofSeconds(2), Duration.ofMillis(200), 1024, 65_536));
+        try {
+            larger.ensureStarted();
+            client = TcpClient.builder().port(closedPort()).link(false).handler(new Recorder(null)).build();
+            client.start(group);
+            for (int i = 0; i < 3; i++) {
+                io.verypoll.spring.boot.loop.PollLoop foreign = larger.loops().get(i);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.connect(foreign, c -> new Recorder(null)))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("is not of this client's group");
+            }
+            assertThat(client.connectsInProgress()).isZero();
+        } finally {
+            assertThat(larger.stop(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
     @Test
     void aRefusedConnectIsToldToTheHandlerAndCounted() throws Exception {
         Recorder recorder = new Recorder(null);
