@@ -305,12 +305,8 @@ final class FrameReader implements ConnectionHandler {
         int consumed;
         try {
             consumed = decoder.decode(in);
-        } catch (FrameTooLongException e) {
-            fail(CloseReason.FRAME_TOO_LONG, e);
-            return -1;
         } catch (FrameException e) {
-            fail(CloseReason.FRAME_ERROR, null);
-            log.debug("connection " + connection.id() + " of " + connection.ownerName() + ": " + e.getMessage());
+            decoderFailed(e);
             return -1;
         }
         if (consumed < 0 || consumed > waiting) {
@@ -328,12 +324,8 @@ final class FrameReader implements ConnectionHandler {
         long expected;
         try {
             expected = decoder.expectedLength(in);
-        } catch (FrameTooLongException e) {
-            fail(CloseReason.FRAME_TOO_LONG, e);
-            return -1;
         } catch (FrameException e) {
-            fail(CloseReason.FRAME_ERROR, null);
-            log.debug("connection " + connection.id() + " of " + connection.ownerName() + ": " + e.getMessage());
+            decoderFailed(e);
             return -1;
         }
         if (expected > maxIncomplete) {
@@ -365,6 +357,16 @@ final class FrameReader implements ConnectionHandler {
             dropInput();
         } else if (!stash.append(data, off, n)) {
             fail(CloseReason.INPUT_CAP, null);
+        }
+    }
+
+    /** The decoder refused the input: too long, or not the protocol. */
+    private void decoderFailed(FrameException e) {
+        if (e instanceof FrameTooLongException tooLong) {
+            fail(CloseReason.FRAME_TOO_LONG, tooLong);
+        } else {
+            fail(CloseReason.FRAME_ERROR, null);
+            log.debug("connection " + connection.id() + " of " + connection.ownerName() + ": " + e.getMessage());
         }
     }
 

@@ -164,6 +164,10 @@ class FramedChunkingTest {
                     }
                 }).build();
         server.start(group);
+        return connect(server, sockets, opened);
+    }
+    /** Connects a client socket to {@code server} (kept in {@code sockets}, for closing) and returns the server's side. */
+    static Connection connect(TcpServer server, List<Socket> sockets, BlockingQueue<Connection> opened) throws Exception {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
         sockets.add(socket);
@@ -171,6 +175,7 @@ class FramedChunkingTest {
         assertThat(connection).isNotNull();
         return connection;
     }
+
 
     private final List<Socket> sockets = new ArrayList<>();
 

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -105,12 +104,7 @@ class FramedLargeFrameTest {
                     }
                 }).build();
         server.start(group);
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
-        sockets.add(socket);
-        Connection connection = opened.poll(10, TimeUnit.SECONDS);
-        assertThat(connection).isNotNull();
-        return connection;
+        return FramedChunkingTest.connect(server, sockets, opened);
     }
 
     /** {@code stream} as reads of {@code size} bytes (the last one shorter). */
