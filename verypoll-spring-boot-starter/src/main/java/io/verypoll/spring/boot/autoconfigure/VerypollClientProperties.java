@@ -1,16 +1,12 @@
 package io.verypoll.spring.boot.autoconfigure;
 
 import io.verypoll.spring.boot.context.ClientSettingsSource;
-import io.verypoll.spring.boot.context.ServerSettingsSource;
 import io.verypoll.spring.boot.server.ClientSetting;
 import io.verypoll.spring.boot.server.ClientSettings;
 import io.verypoll.spring.boot.server.ServerSetting;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.StandardEnvironment;
@@ -20,18 +16,16 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code verypoll.client-defaults.*} and {@code verypoll.clients.<name>.*}, bound one setting at a time
  * with its own type, as {@link VerypollServerProperties} binds the servers': the client's own
  * {@link ClientSetting}s and the connection settings of {@link ClientSettings#CONNECTION_SETTINGS}.
- * Client names are matched in their kebab-case form ({@code auditLink} and {@code audit-link} are one).
- * A key in a property file that names no client, or no client setting, fails the start (environment
- * variables are not checked for clients).
+ * Client names are matched in their kebab-case form ({@code auditLink} and {@code audit-link} are one;
+ * {@code VERYPOLL_CLIENTS_AUDIT_LINK_PORT} reaches it). A key in a property file or an environment
+ * variable that names no client, or no client setting, fails the start ({@link SettingKeys}).
  */
 final class VerypollClientProperties implements ClientSettingsSource, EnvironmentAware {
 
@@ -39,6 +33,7 @@ final class VerypollClientProperties implements ClientSettingsSource, Environmen
     static final String DEFAULTS_PREFIX = "verypoll.client-defaults";
     private static final ConfigurationPropertyName CLIENTS = ConfigurationPropertyName.of(PREFIX);
     private static final ConfigurationPropertyName DEFAULTS = ConfigurationPropertyName.of(DEFAULTS_PREFIX);
+    private static final SettingKeys KEYS = new SettingKeys(PREFIX, DEFAULTS_PREFIX, "client", settingNames());
 
     private Environment environment = new StandardEnvironment();
 
@@ -54,7 +49,7 @@ final class VerypollClientProperties implements ClientSettingsSource, Environmen
 
     @Override
     public Map<Object, Object> forClient(String name) {
-        return bindAll(Binder.get(environment), CLIENTS.append(VerypollServerProperties.kebab(name)));
+        return bindAll(Binder.get(environment), CLIENTS.append(SettingKeys.kebab(name)));
     }
 
     private static Map<Object, Object> bindAll(Binder binder, ConfigurationPropertyName prefix) {
@@ -71,37 +66,10 @@ final class VerypollClientProperties implements ClientSettingsSource, Environmen
         return Collections.unmodifiableMap(values);
     }
 
-    /** Keys under {@code verypoll.clients} and {@code verypoll.client-defaults} in property files that fit nothing. */
+    /** Keys under {@code verypoll.clients} and {@code verypoll.client-defaults} that fit nothing, as for servers. */
     @Override
     public List<String> problems(Collection<String> clientNames) {
-        Set<String> problems = new LinkedHashSet<>();
-        for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-            if (source instanceof IterableConfigurationPropertySource iterable) {
-                iterable.stream().filter(CLIENTS::isAncestorOf).forEach(name -> {
-                    String key = name.getElement(2, ConfigurationPropertyName.Form.UNIFORM);
-                    if (clientNames.stream().noneMatch(c -> ServerSettingsSource.canonicalName(c).equals(key))) {
-                        problems.add(PREFIX + "." + name.getElement(2, ConfigurationPropertyName.Form.ORIGINAL)
-                                + " names no client; the clients are " + clientNames);
-                    } else if (!isSetting(name, 3)) {
-                        problems.add(name + " is not a client setting; the settings are " + settingNames());
-                    }
-                });
-                iterable.stream().filter(DEFAULTS::isAncestorOf).filter(name -> !isSetting(name, 2))
-                        .forEach(name -> problems.add(name + " is not a client setting; the settings are " + settingNames()));
-            }
-        }
-        return List.copyOf(problems);
-    }
-
-    /** True when the elements of {@code name} from {@code first} on spell a client setting ("reconnect.max-delay"). */
-    private static boolean isSetting(ConfigurationPropertyName name, int first) {
-        StringBuilder rest = new StringBuilder();
-        for (int i = first; i < name.getNumberOfElements(); i++) {
-            rest.append(name.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
-        }
-        String canonical = rest.toString();
-        return !canonical.isEmpty() && settingNames().stream()
-                .anyMatch(setting -> ServerSettingsSource.canonicalName(setting).equals(canonical));
+        return KEYS.problems(environment, clientNames);
     }
 
     private static List<String> settingNames() {

@@ -18,6 +18,8 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterR
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -146,6 +148,50 @@ class ClientBeansTest {
                             .hasMessageContaining("verypoll.clients.bakend names no client; the clients are [backend]")
                             .hasMessageContaining("verypoll.clients.backend.reconect.max-delay is not a client setting")
                             .message().doesNotContain("backend.reconnect.max-delay is not");
+                });
+    }
+
+    @Test
+    void anEnvironmentVariableAloneReachesADashedClientName() {
+        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addLast(
+                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                Map.of("VERYPOLL_CLIENTS_AUDIT_LINK_PORT", "7007",
+                                        "VERYPOLL_CLIENTS_AUDITLINK_CONNECTTIMEOUT", "3s",
+                                        "VERYPOLL_CLIENTS_BACKEND_RECONNECT_MAXDELAY", "2s",
+                                        "VERYPOLL_CLIENTS_BACKEND_HIGH_WATERMARK", "128KB"))))
+                .withBean("audit-link", TcpClient.class, () -> TcpClient.builder().port(7).link(false)
+                        .handler((c, data) -> { }).build())
+                .withBean("backend", TcpClient.class, () -> TcpClient.builder().port(7).link(false)
+                        .handler((c, data) -> { }).build())
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    TcpClient audit = context.getBean("audit-link", TcpClient.class);
+                    assertThat(audit.settings().port()).isEqualTo(7007);
+                    assertThat(audit.settings().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+                    TcpClient backend = context.getBean("backend", TcpClient.class);
+                    assertThat(backend.settings().get(ClientSetting.RECONNECT_MAX_DELAY)).isEqualTo(Duration.ofSeconds(2));
+                    assertThat(backend.settings().connection().highWatermark()).isEqualTo(128 * 1024);
+                });
+    }
+
+    @Test
+    void anEnvironmentVariableNamingNoClientOrNoSettingFails() {
+        runner.withInitializer(context -> context.getEnvironment().getPropertySources().addLast(
+                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                Map.of("VERYPOLL_CLIENTS_BAKEND_PORT", "1",
+                                        "VERYPOLL_CLIENTS_BACKEND_RECONECT_MAXDELAY", "1s",
+                                        "VERYPOLL_CLIENTS_BACKEND_RECONNECT_MAXDELAY", "1s"))))
+                .withBean("backend", TcpClient.class, () -> TcpClient.builder().port(7).link(false)
+                        .handler((c, data) -> { }).build())
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause()
+                            .hasMessageContaining("environment variable VERYPOLL_CLIENTS_BAKEND_PORT fits no client"
+                                    + " setting; the clients are [backend] and the settings [host, port,")
+                            .hasMessageContaining("environment variable VERYPOLL_CLIENTS_BACKEND_RECONECT_MAXDELAY fits"
+                                    + " no client setting")
+                            .message().doesNotContain("VERYPOLL_CLIENTS_BACKEND_RECONNECT_MAXDELAY fits")
+                            .doesNotContain("verypoll.clients.bakend");
                 });
     }
 

@@ -4,6 +4,7 @@ import io.verypoll.spring.boot.context.LocalVerypollPort;
 import io.verypoll.spring.boot.context.VerypollServerCustomizer;
 import io.verypoll.spring.boot.context.VerypollServerPortInitializer;
 import io.verypoll.spring.boot.server.ServerSetting;
+import io.verypoll.spring.boot.server.TcpClient;
 import io.verypoll.spring.boot.server.TcpServer;
 import io.verypoll.spring.boot.server.UdpServer;
 import org.junit.jupiter.api.Test;
@@ -205,7 +206,7 @@ class ServerConfigurationTest {
         assertThat(VerypollAutoConfigurationTest.liveVerypollThreads()).isEmpty();
     }
 
-    /** Real environment variables, in a child JVM: what a container sets. */
+    /** Real environment variables, in a child JVM: what a container sets (a dashed client name too). */
     @Test
     void aRealEnvironmentVariableReachesTheServerInAChildProcess() throws Exception {
         int port = freePort();
@@ -213,6 +214,7 @@ class ServerConfigurationTest {
                 "-cp", System.getProperty("java.class.path"), EnvChild.class.getName());
         builder.environment().put("VERYPOLL_SERVERS_KV_UDP_PORT", String.valueOf(port));
         builder.environment().put("VERYPOLL_SERVER_DEFAULTS_IDLE_TIMEOUT", "3s");
+        builder.environment().put("VERYPOLL_CLIENTS_AUDIT_LINK_PORT", "7007");
         builder.redirectErrorStream(true);
         Process child = builder.start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
@@ -224,7 +226,7 @@ class ServerConfigurationTest {
                 }
             }
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(result).isEqualTo("RESULT kv-udp=" + port + " echo.idle=PT3S");
+            assertThat(result).isEqualTo("RESULT kv-udp=" + port + " echo.idle=PT3S audit-link.port=7007");
         } finally {
             child.destroyForcibly();
         }
@@ -237,7 +239,8 @@ class ServerConfigurationTest {
                     .web(WebApplicationType.NONE).properties("spring.main.banner-mode=off", "verypoll.loops=1",
                             "verypoll.shutdown-timeout=0s", "logging.level.root=warn").run()) {
                 System.out.println("RESULT kv-udp=" + context.getBean(UdpServer.class).port()
-                        + " echo.idle=" + context.getBean(TcpServer.class).settings().idleTimeout());
+                        + " echo.idle=" + context.getBean(TcpServer.class).settings().idleTimeout()
+                        + " audit-link.port=" + context.getBean(TcpClient.class).settings().port());
             }
             System.exit(0);
         }
@@ -246,5 +249,10 @@ class ServerConfigurationTest {
     @Configuration(proxyBeanMethods = false)
     @ImportAutoConfiguration(VerypollAutoConfiguration.class)
     static class ChildServers extends Servers {
+        /** A client without a link: the variable must reach it, and nothing connects. */
+        @Bean("audit-link")
+        TcpClient auditLink() {
+            return TcpClient.builder().port(7).link(false).handler((c, data) -> { }).build();
+        }
     }
 }
