@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -54,6 +55,39 @@ public final class TcpStream extends SocketStream {
 
     public boolean nodelay() throws IOException {
         return io.getOption(StandardSocketOptions.TCP_NODELAY);
+    }
+
+    /**
+     * Sets {@code SO_LINGER}, as the JDK's {@link java.net.Socket#setSoLinger} and mio 0.7's
+     * {@code set_linger}. {@code null} turns it off (the default: a close returns at once, and the
+     * kernel sends what is queued and then the end of stream). {@link Duration#ZERO} makes the close
+     * abortive: queued bytes are dropped and the peer gets a reset (RST) instead of an end of stream,
+     * what a proxy passes on when its other side was reset. A positive linger (whole seconds, rounded
+     * up, at most 65535) makes {@link #close()} block until the bytes are sent or the time is up:
+     * keep it off a poll loop's thread.
+     *
+     * <pre>{@code
+     * stream.setLinger(Duration.ZERO);
+     * stream.close();             // the peer's next read fails with "Connection reset"
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code linger} is negative
+     */
+    public void setLinger(Duration linger) throws IOException {
+        if (linger != null && linger.isNegative()) {
+            throw new IllegalArgumentException("linger must not be negative, was " + linger);
+        }
+        int seconds = -1; // off, as in the JDK
+        if (linger != null) {
+            seconds = (int) Math.min(65_535, linger.toSeconds() + (linger.getNano() > 0 ? 1 : 0));
+        }
+        io.setOption(StandardSocketOptions.SO_LINGER, seconds);
+    }
+
+    /** The {@code SO_LINGER} time, {@link Duration#ZERO} for an abortive close, or null when off (the default). */
+    public Duration linger() throws IOException {
+        int seconds = io.getOption(StandardSocketOptions.SO_LINGER);
+        return seconds < 0 ? null : Duration.ofSeconds(seconds);
     }
 
     /**

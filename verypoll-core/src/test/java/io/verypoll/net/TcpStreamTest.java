@@ -233,6 +233,51 @@ class TcpStreamTest {
         }
     }
 
+    @Test
+    void setGetLinger() throws Exception {
+        try (TcpPair pair = TcpPair.open()) {
+            assertThat(pair.stream().linger()).isNull();
+            pair.stream().setLinger(java.time.Duration.ofMillis(1500)); // whole seconds, rounded up
+            assertThat(pair.stream().linger()).isEqualTo(java.time.Duration.ofSeconds(2));
+            pair.stream().setLinger(null);
+            assertThat(pair.stream().linger()).isNull();
+            pair.stream().setLinger(java.time.Duration.ZERO);
+            assertThat(pair.stream().linger()).isEqualTo(java.time.Duration.ZERO);
+            assertThatThrownBy(() -> pair.stream().setLinger(java.time.Duration.ofSeconds(-1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** A zero linger makes the close a reset, with nothing unread: the peer's read fails. */
+    @Test
+    void zeroLingerCloseResetsThePeer() throws Exception {
+        try (TcpPair pair = TcpPair.open()) {
+            checkedWrite(pair.stream(), DATA1);
+            pair.stream().setLinger(java.time.Duration.ZERO);
+            pair.stream().close();
+            ByteBuffer in = ByteBuffer.allocate(64);
+            // What had arrived before the reset may still be read; then the reset, never an end of stream.
+            assertThatThrownBy(() -> {
+                while (pair.peer().read(in) >= 0) {
+                    in.clear();
+                }
+            }).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+        }
+    }
+
+    @Test
+    void aCloseWithoutLingerEndsTheStream() throws Exception {
+        try (TcpPair pair = TcpPair.open()) {
+            checkedWrite(pair.stream(), DATA1);
+            pair.stream().close();
+            ByteBuffer in = ByteBuffer.allocate(64);
+            while (in.position() < DATA1.length) {
+                assertThat(pair.peer().read(in)).isPositive();
+            }
+            assertThat(pair.peer().read(in)).isEqualTo(-1);
+        }
+    }
+
     /** Until the connect completes, peerAddress throws NotYetConnectedException (or it is done). */
     @Test
     void peerAddressWhileConnectingOrConnected() throws Exception {

@@ -7,7 +7,7 @@ package io.verypoll.spring.boot.server;
 public enum CloseReason {
     /** The peer ended its side and the connection was then closed. */
     PEER_CLOSED("peer-closed"),
-    /** The application called {@link Connection#close()} or {@link Connection#closeNow()}. */
+    /** The application called {@link Connection#close()}, {@link Connection#closeNow()} or {@link Connection#abort()}. */
     LOCAL("local"),
     /** No byte moved in either direction for the idle timeout. */
     IDLE_TIMEOUT("idle-timeout"),

@@ -43,7 +43,9 @@ import java.util.function.Consumer;
  * connection reads and discards what the peer still sends until the peer closes too (or the linger
  * timeout passes). Closing a socket that has unread input makes the kernel reset the connection and
  * throw away the bytes it has not sent yet, so this is what gets a response to a peer that is still
- * talking. {@link #closeNow()} is the abortive close.
+ * talking. {@link #closeNow()} closes at once, dropping the pending bytes (the peer sees an end of
+ * stream, or a reset if it had sent bytes not read yet); {@link #abort()} always resets a TCP peer, as
+ * a proxy does when its other side was reset.
  */
 public final class Connection {
 
@@ -422,6 +424,24 @@ public final class Connection {
     public void closeNow() {
         checkLoop();
         machine.closeNow(CloseReason.LOCAL, null);
+    }
+
+    /**
+     * Closes at once and abortively: pending bytes are dropped and a TCP peer gets a reset (RST, by
+     * {@code SO_LINGER} 0) instead of an end of stream, whether or not it had sent anything unread; its
+     * next read fails with "Connection reset". For TLS too (no close_notify is sent). A Unix-domain
+     * socket has no reset: its peer sees an end of stream, or a reset if it had sent bytes not read yet,
+     * as with {@link #closeNow()}. Counted as {@link CloseReason#LOCAL}.
+     *
+     * <pre>{@code
+     * if (upstreamFailedAbruptly) {
+     *     downstream.abort(); // the client learns it was not a clean end
+     * }
+     * }</pre>
+     */
+    public void abort() {
+        checkLoop();
+        machine.abort(CloseReason.LOCAL);
     }
 
     @Override

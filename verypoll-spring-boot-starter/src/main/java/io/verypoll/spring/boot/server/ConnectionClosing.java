@@ -159,6 +159,19 @@ final class ConnectionClosing {
         }
     }
 
+    /** {@link #closeNow} with {@code SO_LINGER} 0 first, so that a TCP peer gets a reset whatever it has sent. */
+    static void abort(ConnectionStateMachine machine, CloseReason reason) {
+        if (machine.state == State.CLOSED) {
+            return;
+        }
+        try {
+            machine.channel.resetOnClose();
+        } catch (IOException | RuntimeException e) {
+            log.debug("connection " + machine.id + ": SO_LINGER 0 failed, the close may end the stream instead", e);
+        }
+        closeNow(machine, reason, null);
+    }
+
     static void closeNow(ConnectionStateMachine machine, CloseReason reason, IOException cause) {
         if (machine.state == State.CLOSED) {
             return;

@@ -382,6 +382,11 @@ final class ConnectionStateMachine {
         }
     }
 
+    /** Closes at once with a reset: see {@link ConnectionClosing#abort}. */
+    void abort(CloseReason reason) {
+        ConnectionClosing.abort(this, reason);
+    }
+
     /** Closes at once (no bytes wait, no linger): see {@link ConnectionClosing#closeNow}. */
     void closeNow(CloseReason reason, IOException cause) {
         ConnectionClosing.closeNow(this, reason, cause);

@@ -123,4 +123,9 @@ final class ProxyChannel implements StreamChannel {
         partial = null;
         inner.close();
     }
+
+    @Override
+    public void resetOnClose() throws IOException {
+        inner.resetOnClose();
+    }
 }

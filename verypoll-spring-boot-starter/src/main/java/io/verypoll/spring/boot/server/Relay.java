@@ -9,7 +9,11 @@ import java.nio.ByteBuffer;
  * so a slow reader on either end holds back the fast one and memory stays bounded (about a
  * watermark and one read per direction). An end of stream travels across as a half-close
  * ({@link Connection#shutdownOutput()}); a normal close closes the other side gracefully (what it
- * still holds is sent first), an abnormal one (a reset, an idle timeout, a cap) closes it at once.
+ * still holds is sent first). A reset (any failed read or write, {@link CloseReason#IO_ERROR}) resets
+ * the other side ({@link Connection#abort()}), as a TCP proxy does, so its peer learns the far end
+ * failed abruptly rather than ended; another abnormal close (an idle timeout, a cap, a handler's error)
+ * closes it at once ({@link Connection#closeNow()}). Either way what the other side still held for
+ * its peer is dropped.
  * A side that opens before its partner does not read until the partner is open; a partner that
  * never opens (a failed connect) closes it.
  *
@@ -142,6 +146,7 @@ public final class Relay {
             }
             switch (reason) {
                 case PEER_CLOSED, LOCAL, SHUTDOWN -> to.close();
+                case IO_ERROR -> to.abort(); // a reset (or a failed read or write) travels as a reset
                 default -> to.closeNow();
             }
         }

@@ -3,10 +3,12 @@ package io.verypoll.spring.boot.server;
 import io.verypoll.Source;
 import io.verypoll.net.Shutdown;
 import io.verypoll.net.SocketStream;
+import io.verypoll.net.TcpStream;
 
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /** A {@link StreamChannel} straight on a TCP or Unix-domain socket. */
 record SocketStreamChannel(SocketStream stream) implements StreamChannel {
@@ -49,6 +51,13 @@ record SocketStreamChannel(SocketStream stream) implements StreamChannel {
     @Override
     public void close() throws IOException {
         stream.close();
+    }
+
+    @Override
+    public void resetOnClose() throws IOException {
+        if (stream instanceof TcpStream tcp) {
+            tcp.setLinger(Duration.ZERO);
+        }
     }
 
     @Override

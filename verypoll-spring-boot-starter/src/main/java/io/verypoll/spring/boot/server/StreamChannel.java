@@ -38,6 +38,12 @@ interface StreamChannel extends ByteChannel, GatheringByteChannel {
     /** The local address, or null once it can no longer be told. */
     SocketAddress localAddress();
 
+    /**
+     * Makes the coming {@link #close()} a reset: {@code SO_LINGER} 0 on a TCP socket (its peer gets an
+     * RST); nothing on a Unix-domain one, which has no reset. A layer passes it to the socket below.
+     */
+    void resetOnClose() throws IOException;
+
     /** The error a failed connect or a reset left behind, if any; cleared by the call. */
     IOException takeError();
 

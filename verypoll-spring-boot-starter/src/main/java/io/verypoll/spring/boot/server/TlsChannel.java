@@ -450,6 +450,11 @@ final class TlsChannel implements StreamChannel {
         inner.close();
     }
 
+    @Override
+    public void resetOnClose() throws IOException {
+        inner.resetOnClose();
+    }
+
     // ---------------------------------------------------------------- the rest
 
     @Override

@@ -53,6 +53,11 @@ record UnconnectedChannel(SocketAddress target) implements StreamChannel {
     }
 
     @Override
+    public void resetOnClose() {
+        // No socket: nothing to reset.
+    }
+
+    @Override
     public SocketAddress remoteAddress() {
         return target;
     }

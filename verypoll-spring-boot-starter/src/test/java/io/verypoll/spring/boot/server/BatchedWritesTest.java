@@ -121,6 +121,11 @@ class BatchedWritesTest {
         public void close() throws IOException {
             inner.close();
         }
+
+        @Override
+        public void resetOnClose() throws IOException {
+            inner.resetOnClose();
+        }
     }
 
     private void start(TcpServer.Builder builder) throws IOException {

@@ -235,6 +235,37 @@ class ConnectionCloseTest extends ConnectionStateFixture {
         }
     }
 
+    // With the client's byte read, closeNow ends the stream; abort resets it all the same.
+    @Test
+    void abortResetsThePeerEvenWithNothingUnread() throws Exception {
+        start(TcpServer.builder(), new Recording() {
+            @Override
+            public void onData(Connection c, ByteBuffer data) throws Exception {
+                super.onData(c, data);
+                c.write(ascii("bye"));
+                c.abort();
+                note("after", c.state());
+                note("closeReason", c.closeReason());
+                note("write", c.write(ascii("late")));
+            }
+        });
+        try (Socket socket = connect()) {
+            connection();
+            socket.getOutputStream().write('x');
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                while (socket.getInputStream().read() >= 0) {
+                    // what came before the reset, if anything
+                }
+            });
+            assertThat(thrown).as("the client's read").isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("Connection reset");
+            assertThat(fact("after")).isEqualTo(State.CLOSED);
+            assertThat(fact("closeReason")).isEqualTo(CloseReason.LOCAL);
+            assertThat(fact("write")).isEqualTo(false);
+            assertClosedWith(CloseReason.LOCAL);
+        }
+    }
+
     @Test
     void aHandlerErrorDuringAGracefulCloseAbandonsItWithHandlerError() throws Exception {
         start(TcpServer.builder().maxPendingBytes(32L * 1024 * 1024).lingerTimeout(LONG_LINGER), new Recording() {

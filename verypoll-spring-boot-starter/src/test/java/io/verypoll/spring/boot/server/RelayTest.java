@@ -160,6 +160,96 @@ class RelayTest {
         }
     }
 
+    // A reset travels as a reset (SO_LINGER 0), as through Netty's or nginx's TCP proxying: the client
+    // must learn the upstream failed abruptly. The client has nothing unread at the proxy, so a plain
+    // closeNow would end its stream cleanly (what the old code did: read() returned -1).
+    @Test
+    void anUpstreamResetResetsTheDownstreamClient() throws Exception {
+        java.util.concurrent.CountDownLatch clientGotReply = new java.util.concurrent.CountDownLatch(1);
+        try (ServerSocket raw = new ServerSocket()) {
+            raw.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Void> resetter = CompletableFuture.runAsync(() -> {
+                try (Socket s = raw.accept()) {
+                    assertThat(s.getInputStream().readNBytes(5)).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().write("partial".getBytes(StandardCharsets.UTF_8));
+                    assertThat(clientGotReply.await(20, TimeUnit.SECONDS)).isTrue();
+                    s.setSoLinger(true, 0); // the close is a reset
+                } catch (IOException | InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }, threads);
+            proxyTo(raw.getLocalPort());
+            try (Socket socket = connect()) {
+                socket.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+                assertThat(new String(socket.getInputStream().readNBytes(7), StandardCharsets.UTF_8)).isEqualTo("partial");
+                clientGotReply.countDown();
+                resetter.get(30, TimeUnit.SECONDS);
+                assertThat(catchThrowable(() -> socket.getInputStream().read()))
+                        .as("the client's read after the upstream's reset").isInstanceOf(java.net.SocketException.class)
+                        .hasMessageContaining("Connection reset");
+            }
+            await().atMost(WAIT).until(() -> proxy.activeConnections() == 0 && upstream.activeConnections() == 0);
+            assertThat(upstream.closedConnections(CloseReason.IO_ERROR)).isEqualTo(1);
+            assertThat(proxy.closedConnections(CloseReason.LOCAL)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDownstreamResetResetsTheUpstream() throws Exception {
+        CompletableFuture<Throwable> upstreamRead = new CompletableFuture<>();
+        java.util.concurrent.CountDownLatch upstreamGotRequest = new java.util.concurrent.CountDownLatch(1);
+        try (ServerSocket raw = new ServerSocket()) {
+            raw.bind(new InetSocketAddress("127.0.0.1", 0));
+            threads.execute(() -> {
+                try (Socket s = raw.accept()) {
+                    s.setSoTimeout(20_000);
+                    s.getInputStream().readNBytes(5);
+                    upstreamGotRequest.countDown();
+                    upstreamRead.complete(catchThrowable(() -> s.getInputStream().read()));
+                } catch (IOException e) {
+                    upstreamRead.complete(e);
+                }
+            });
+            proxyTo(raw.getLocalPort());
+            try (Socket socket = connect()) {
+                socket.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+                assertThat(upstreamGotRequest.await(20, TimeUnit.SECONDS)).isTrue();
+                socket.setSoLinger(true, 0);
+            }
+            assertThat(upstreamRead.get(30, TimeUnit.SECONDS)).as("the upstream's read after the client's reset")
+                    .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
+            await().atMost(WAIT).until(() -> proxy.activeConnections() == 0 && upstream.activeConnections() == 0);
+            assertThat(proxy.closedConnections(CloseReason.IO_ERROR)).isEqualTo(1);
+        }
+    }
+
+    // The orderly case is unchanged: every byte, then an end of stream, no reset.
+    @Test
+    void anUpstreamThatClosesCleanlyEndsTheDownstreamAfterEveryByte() throws Exception {
+        byte[] reply = new byte[2 * 1024 * 1024];
+        new Random(3).nextBytes(reply);
+        try (ServerSocket raw = new ServerSocket()) {
+            raw.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Void> server = CompletableFuture.runAsync(() -> {
+                try (Socket s = raw.accept()) {
+                    s.getInputStream().readNBytes(5);
+                    s.getOutputStream().write(reply);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, threads);
+            proxyTo(raw.getLocalPort());
+            try (Socket socket = connect()) {
+                socket.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+                assertThat(socket.getInputStream().readAllBytes()).isEqualTo(reply);
+                server.get(30, TimeUnit.SECONDS);
+            }
+            await().atMost(WAIT).until(() -> proxy.activeConnections() == 0 && upstream.activeConnections() == 0);
+            assertThat(upstream.closedConnections(CloseReason.IO_ERROR)).isZero();
+            assertThat(proxy.closedConnections(CloseReason.IO_ERROR)).isZero();
+        }
+    }
+
     // An upstream that does not read while it sends (as an echo over its high watermark does not) must
     // still be read: a relayed connection whose own output is full keeps reading, or the two deadlock.
     // Found as a stall of 100 MiB through the demo's proxy; fails with reading tied to the output.
