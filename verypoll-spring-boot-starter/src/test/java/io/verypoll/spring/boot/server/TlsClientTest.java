@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
  * TLS clients ({@code ssl.bundle} on a client) against the starter's TLS server over loopback: the
  * echo intact, the server's host name verified (and the explicit opt-out), a server of an untrusted
  * CA refused on both sides, a server that never answers the ClientHello closed by the handshake
- * timeout. A failed handshake reaches the client's handler as {@code onClose} alone.
+ * timeout, an updated bundle used by new connections only, TLS over a Unix-domain socket. A failed
+ * handshake reaches the client's handler as {@code onClose} alone.
  */
 @Timeout(90)
 class TlsClientTest {
@@ -248,6 +249,116 @@ class TlsClientTest {
         }
         assertThat(client.closedConnections(CloseReason.TLS_ERROR)).isEqualTo(1);
         assertThat(proxy.handlerErrors()).isZero();
+    }
+
+    // As the servers' (TlsServerTest.anUpdatedBundleServesNewConnectionsWhileOpenOnesGoOn): an updated
+    // bundle is used by the connections made afterwards; an open one keeps its session.
+    @Test
+    void anUpdatedBundleServesNewConnectionsWhileOpenOnesGoOn() throws Exception {
+        tlsEchoServer();
+        DefaultSslBundleRegistry registry = bundles();
+        java.util.concurrent.BlockingQueue<Recorder> made = new java.util.concurrent.LinkedBlockingQueue<>();
+        client = TcpClient.builder().name("tls-client").host("localhost").port(server.port()).link(false)
+                .sslBundle("trust").sslBundles(registry).handlerFactory(c -> {
+                    Recorder recorder = new Recorder(null);
+                    made.add(recorder);
+                    return recorder;
+                }).build();
+        client.start(group);
+
+        client.connect();
+        Recorder before = made.poll(20, TimeUnit.SECONDS);
+        assertThat(before.events.poll(20, TimeUnit.SECONDS)).isEqualTo("open");
+
+        // The trust swapped for a CA that did not sign the server: the next handshake fails on the certificate.
+        registry.updateBundle("trust", trusting("other-ca"));
+        client.connect();
+        Recorder refused = made.poll(20, TimeUnit.SECONDS);
+        assertThat(refused.events.poll(20, TimeUnit.SECONDS)).isEqualTo("close:tls-error");
+        assertThat(client.tlsFailures(TlsFailure.CERTIFICATE)).isEqualTo(1);
+
+        // The connection made before goes on with its session.
+        byte[] more = new byte[200_000];
+        new Random(3).nextBytes(more);
+        Connection c = before.connection;
+        c.execute(() -> {
+            c.pauseReadingWhenOverHigh(false);
+            c.write(more);
+        });
+        await().atMost(WAIT).until(() -> before.received.size() >= more.length);
+        synchronized (before.received) {
+            assertThat(before.received.toByteArray()).isEqualTo(more);
+        }
+
+        // And back: the next connection trusts the server again.
+        registry.updateBundle("trust", trusting("ca"));
+        client.connect();
+        Recorder after = made.poll(20, TimeUnit.SECONDS);
+        assertThat(after.events.poll(20, TimeUnit.SECONDS)).isEqualTo("open");
+        assertThat(client.tlsFailures(TlsFailure.CERTIFICATE)).isEqualTo(1);
+    }
+
+    // An update that cannot be used (a trust store that does not load) keeps the previous material.
+    @Test
+    void anUnusableBundleUpdateKeepsThePreviousMaterial() throws Exception {
+        tlsEchoServer();
+        DefaultSslBundleRegistry registry = bundles();
+        Recorder recorder = new Recorder(null);
+        client = TcpClient.builder().name("tls-client").host("localhost").port(server.port()).link(false)
+                .sslBundle("trust").sslBundles(registry).handler(recorder).build();
+        client.start(group);
+        registry.updateBundle("trust", SslBundle.of(new PemSslStoreBundle(null,
+                PemSslStoreDetails.forCertificate("classpath:tls/missing.crt"))));
+        client.connect();
+        assertThat(recorder.events.poll(20, TimeUnit.SECONDS)).isEqualTo("open");
+    }
+
+    @Test
+    void aTlsClientOverAUnixSocketGetsTheEchoFromATlsUnixServer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path path = dir.resolve("tls.sock");
+        UnixServer unixServer = UnixServer.builder().name("tls-unix").path(path).sslBundle("server").sslBundles(bundles())
+                .handler((c, data) -> c.write(data)).build();
+        unixServer.start(group);
+        try {
+            byte[] sent = new byte[300_000];
+            new Random(9).nextBytes(sent);
+            Recorder recorder = new Recorder(null);
+            // No host on a Unix socket: the name the server's certificate must carry is given.
+            client = UnixClient.builder().name("tls-unix-client").path(path).link(false).sslBundle("trust")
+                    .serverName("localhost").sslBundles(bundles()).handler(recorder).build();
+            client.start(group);
+            assertThat(client.isTls()).isTrue();
+            client.connect();
+            assertThat(recorder.events.poll(20, TimeUnit.SECONDS)).isEqualTo("open");
+            Connection c = recorder.connection;
+            assertThat(c.sslSession().getProtocol()).isEqualTo("TLSv1.3");
+            c.execute(() -> {
+                c.pauseReadingWhenOverHigh(false);
+                c.write(sent);
+            });
+            await().atMost(WAIT).until(() -> recorder.received.size() >= sent.length);
+            synchronized (recorder.received) {
+                assertThat(recorder.received.toByteArray()).isEqualTo(sent);
+            }
+            c.execute(c::close);
+            assertThat(recorder.events.poll(20, TimeUnit.SECONDS)).isEqualTo("close:local");
+            await().atMost(WAIT).until(() -> unixServer.activeConnections() == 0);
+            assertThat(unixServer.closedConnections(CloseReason.TLS_ERROR)).isZero();
+
+            // A server name the certificate does not carry is refused, as over TCP.
+            Recorder wrongName = new Recorder("never sent");
+            client.stop(Duration.ofSeconds(2));
+            client = UnixClient.builder().name("tls-unix-client").path(path).link(false).sslBundle("trust")
+                    .serverName("elsewhere.example").sslBundles(bundles()).handler(wrongName).build();
+            client.start(group);
+            client.connect();
+            assertThat(wrongName.events.poll(20, TimeUnit.SECONDS)).isEqualTo("close:tls-error");
+            assertThat(client.tlsFailures(TlsFailure.CERTIFICATE)).isEqualTo(1);
+        } finally {
+            unixServer.stopAccepting(Duration.ofSeconds(2));
+            unixServer.forceClose(Duration.ofSeconds(2));
+        }
     }
 
     @Test
