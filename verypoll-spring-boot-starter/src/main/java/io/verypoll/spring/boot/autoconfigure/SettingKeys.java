@@ -24,7 +24,7 @@ import java.util.Set;
  * client, a setting that does not exist. Property files are read element by element; environment
  * variables ({@code VERYPOLL_SERVERS_KV_UDP_PORT}) are matched against the names that exist, longest
  * first, since Boot's own mapping would read {@code KV_UDP} as the name {@code kv} and the setting
- * {@code udp.port}.
+ * {@code udp.port}; {@code VERYPOLL_SERVER_DEFAULTS_<SETTING>} must name a setting.
  */
 final class SettingKeys {
 
@@ -32,6 +32,7 @@ final class SettingKeys {
     private final ConfigurationPropertyName named;
     private final ConfigurationPropertyName defaults;
     private final String variablePrefix;
+    private final String defaultsVariablePrefix;
     private final String kind;
     private final List<String> settings;
 
@@ -43,7 +44,8 @@ final class SettingKeys {
         this.prefix = prefix;
         this.named = ConfigurationPropertyName.of(prefix);
         this.defaults = ConfigurationPropertyName.of(defaultsPrefix);
-        this.variablePrefix = prefix.replace('.', '_').toUpperCase(Locale.ROOT) + "_";
+        this.variablePrefix = variablePrefix(prefix);
+        this.defaultsVariablePrefix = variablePrefix(defaultsPrefix);
         this.kind = kind;
         this.settings = List.copyOf(settings);
     }
@@ -57,6 +59,7 @@ final class SettingKeys {
                     && underlying instanceof EnumerablePropertySource<?> variables) {
                 for (String variable : variables.getPropertyNames()) {
                     checkVariable(variable, names, problems);
+                    checkDefaultVariable(variable, problems);
                 }
             } else if (source instanceof IterableConfigurationPropertySource iterable) {
                 iterable.stream().filter(named::isAncestorOf).forEach(name -> checkName(name, names, problems));
@@ -110,6 +113,19 @@ final class SettingKeys {
         }
         problems.add("environment variable " + variable + " fits no " + kind + " setting; the " + kind + "s are "
                 + names + " and the settings " + settings);
+    }
+
+    /** {@code <DEFAULTS_PREFIX>_<SETTING>} ({@code VERYPOLL_SERVER_DEFAULTS_IDLE_TIMEOUT}). */
+    private void checkDefaultVariable(String variable, Set<String> problems) {
+        String upper = variable.toUpperCase(Locale.ROOT);
+        if (upper.startsWith(defaultsVariablePrefix) && !isSetting(canonical(upper.substring(defaultsVariablePrefix.length())))) {
+            problems.add("environment variable " + variable + " is not a " + kind + " setting; the settings are " + settings);
+        }
+    }
+
+    /** {@code verypoll.server-defaults} as {@code VERYPOLL_SERVER_DEFAULTS_}, as Boot maps property names. */
+    private static String variablePrefix(String prefix) {
+        return prefix.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT) + "_";
     }
 
     /** How a name may be written in an environment variable: dashes as underscores, or dropped. */

@@ -71,6 +71,21 @@ class VerypollClientPropertiesTest {
                         + " the clients are [audit-link] and the settings [host, port, path,");
     }
 
+    @Test
+    void aDefaultsVariableMustNameAClientSetting() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addLast(new SystemEnvironmentPropertySource(
+                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
+                        "VERYPOLL_CLIENT_DEFAULTS_CONNECT_TIMEOUT", "3s",
+                        "VERYPOLL_CLIENT_DEFAULTS_CONECT_TIMEOUT", "3s")));
+        var bound = new VerypollClientProperties();
+        bound.setEnvironment(environment);
+        assertThat(bound.defaults()).containsExactly(Map.entry(ClientSetting.CONNECT_TIMEOUT, Duration.ofSeconds(3)));
+        assertThat(bound.problems(List.of("backend"))).singleElement().asString()
+                .startsWith("environment variable VERYPOLL_CLIENT_DEFAULTS_CONECT_TIMEOUT is not a client setting;"
+                        + " the settings are [host, port,");
+    }
+
     private static VerypollClientProperties properties(Map<String, Object> properties) {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(new MapPropertySource("test", properties));

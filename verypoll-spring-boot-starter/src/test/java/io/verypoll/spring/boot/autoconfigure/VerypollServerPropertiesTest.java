@@ -81,6 +81,21 @@ class VerypollServerPropertiesTest {
     }
 
     @Test
+    void aDefaultsVariableMustNameAServerSetting() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addLast(new SystemEnvironmentPropertySource(
+                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
+                        "VERYPOLL_SERVER_DEFAULTS_IDLE_TIMEOUT", "3s",
+                        "VERYPOLL_SERVER_DEFAULTS_IDLE_TIMOUT", "3s")));
+        var bound = new VerypollServerProperties();
+        bound.setEnvironment(environment);
+        assertThat(bound.defaults()).containsExactly(Map.entry(ServerSetting.IDLE_TIMEOUT, Duration.ofSeconds(3)));
+        assertThat(bound.problems(List.of("echo"))).singleElement().asString()
+                .startsWith("environment variable VERYPOLL_SERVER_DEFAULTS_IDLE_TIMOUT is not a server setting;"
+                        + " the settings are [address, port,");
+    }
+
+    @Test
     void theAcceptModeBindsAsItIsWrittenInTheReadme() {
         assertThat(properties(Map.of("verypoll.servers.echo.accept", "hand-off")).forServer("echo"))
                 .containsExactly(Map.entry(ServerSetting.ACCEPT, AcceptMode.HAND_OFF));
