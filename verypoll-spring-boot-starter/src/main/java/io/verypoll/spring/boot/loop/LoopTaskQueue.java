@@ -12,6 +12,13 @@ final class LoopTaskQueue {
 
     enum Offer { ACCEPTED, FULL, CLOSED }
 
+    // Offer is loaded with the queue, not at the first offer: that may come at EMFILE (a connection
+    // closing frees a descriptor and wakes a paused listener), when loading a class can fail for
+    // want of a descriptor, and the JVM then fails that call site for good (JVMS 5.4.3).
+    static {
+        Offer.values();
+    }
+
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final int capacity;

@@ -26,6 +26,14 @@ final class ConnectionClosing {
     }
 
     /**
+     * Loads and initialises this class: its owner calls it from its static initialiser (see there
+     * why). For the same reason this class has no switch on an enum: javac compiles one to a
+     * synthetic class that is loaded at the switch's first run, which may be a close at EMFILE.
+     */
+    static void load() {
+    }
+
+    /**
      * An outbound connect failed ({@code reason} says how): the connection never opens, and the handler
      * is made only to be told, with {@code onClose}. Counted like any close; the owner never counted it open.
      */
@@ -78,19 +86,18 @@ final class ConnectionClosing {
             closeNow(machine, CloseReason.PEER_CLOSED, null); // before the setup was done: nothing to tell
             return;
         }
-        switch (machine.state) {
-            case OPEN, OUTPUT_SHUTTING -> machine.call(Callback.READ_CLOSED, null);
-            case OUTPUT_SHUT -> {
-                // Both directions are done: nothing is left to wait for.
-                if (machine.call(Callback.READ_CLOSED, null)) {
-                    closeNow(machine, CloseReason.PEER_CLOSED, null);
-                }
+        State state = machine.state;
+        if (state == State.OPEN || state == State.OUTPUT_SHUTTING) {
+            machine.call(Callback.READ_CLOSED, null);
+        } else if (state == State.OUTPUT_SHUT) {
+            // Both directions are done: nothing is left to wait for.
+            if (machine.call(Callback.READ_CLOSED, null)) {
+                closeNow(machine, CloseReason.PEER_CLOSED, null);
             }
-            case LINGERING -> closeNow(machine, machine.closingReason, null);
-            default -> {
-                // CLOSING: the pending bytes still go out; the close follows the end of stream.
-            }
+        } else if (state == State.LINGERING) {
+            closeNow(machine, machine.closingReason, null);
         }
+        // CLOSING: the pending bytes still go out; the close follows the end of stream.
     }
 
     /** Everything written after a shutdown or close was asked: send the end of stream. */
@@ -137,26 +144,22 @@ final class ConnectionClosing {
         if (machine.state == State.OPEN && machine.offloads != null && machine.offloads.deferClose(reason)) {
             return; // the replies still due go out first
         }
-        switch (machine.state) {
-            case OPEN, OUTPUT_SHUTTING -> {
-                machine.state = State.CLOSING;
-                machine.closingReason = reason;
-                if (machine.outbound.isEmpty()) {
-                    outputDone(machine);
-                } else {
-                    machine.updateInterest();
-                    machine.input.continueLater(); // discard what the paused reader left unread
-                }
+        State state = machine.state;
+        if (state == State.OPEN || state == State.OUTPUT_SHUTTING) {
+            machine.state = State.CLOSING;
+            machine.closingReason = reason;
+            if (machine.outbound.isEmpty()) {
+                outputDone(machine);
+            } else {
+                machine.updateInterest();
+                machine.input.continueLater(); // discard what the paused reader left unread
             }
-            case OUTPUT_SHUT -> {
-                machine.state = State.CLOSING;
-                machine.closingReason = reason;
-                endOfStreamSent(machine);
-            }
-            default -> {
-                // Closing or closed already.
-            }
+        } else if (state == State.OUTPUT_SHUT) {
+            machine.state = State.CLOSING;
+            machine.closingReason = reason;
+            endOfStreamSent(machine);
         }
+        // Otherwise closing or closed already.
     }
 
     /** {@link #closeNow} with {@code SO_LINGER} 0 first, so that a TCP peer gets a reset whatever it has sent. */

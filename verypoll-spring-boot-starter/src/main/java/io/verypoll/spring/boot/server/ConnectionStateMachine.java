@@ -26,6 +26,13 @@ final class ConnectionStateMachine {
 
     private static final Log log = LogFactory.getLog(Connection.class);
 
+    // The cold paths moved to ConnectionClosing are loaded with this class, not at their first use: at EMFILE
+    // loading a class can fail for want of a descriptor, and the JVM then fails that call site for
+    // good (JVMS 5.4.3), so every later close would throw.
+    static {
+        ConnectionClosing.load();
+    }
+
     private static final Interest READ = Interest.READABLE;
     private static final Interest WRITE = Interest.WRITABLE;
     private static final Interest READ_WRITE = Interest.READABLE.add(Interest.WRITABLE);

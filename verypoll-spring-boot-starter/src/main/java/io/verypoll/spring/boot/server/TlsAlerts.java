@@ -17,6 +17,10 @@ final class TlsAlerts {
     private TlsAlerts() {
     }
 
+    /** Loads and initialises this class: its owner calls it from its static initialiser (see there why). */
+    static void load() {
+    }
+
     /**
      * Closes the engine's output, sends its alert through {@code inner} if the socket takes it at once,
      * and names the failure: a peer whose first byte was not a handshake record did not speak TLS at all.

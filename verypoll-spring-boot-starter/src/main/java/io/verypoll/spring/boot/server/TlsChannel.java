@@ -35,6 +35,13 @@ final class TlsChannel implements StreamChannel {
     /** Engine steps per call at most: a guard against an engine that stops making progress. */
     private static final int MAX_STEPS = 64;
 
+    // The cold paths moved to TlsAlerts are loaded with this class, not at their first use: at EMFILE
+    // loading a class can fail for want of a descriptor, and the JVM then fails that call site for
+    // good (JVMS 5.4.3), so every later TLS failure would throw.
+    static {
+        TlsAlerts.load();
+    }
+
     /** Where the channel is. */
     private enum Phase {
         /** Handshaking on the loop. */
