@@ -13,6 +13,10 @@ import java.time.Duration;
 /** A {@link StreamChannel} straight on a TCP or Unix-domain socket. */
 record SocketStreamChannel(SocketStream stream) implements StreamChannel {
 
+    // Loads the enum with this class: first loaded at the first close, at EMFILE that load fails
+    // from a directory class path, and the failure sticks to the call site (every later half-close).
+    private static final Shutdown WRITE = Shutdown.WRITE;
+
     @Override
     public Source source() {
         return stream;
@@ -45,7 +49,7 @@ record SocketStreamChannel(SocketStream stream) implements StreamChannel {
 
     @Override
     public void shutdownOutput() throws IOException {
-        stream.shutdown(Shutdown.WRITE);
+        stream.shutdown(WRITE);
     }
 
     @Override

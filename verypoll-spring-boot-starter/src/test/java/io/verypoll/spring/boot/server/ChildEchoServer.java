@@ -8,7 +8,7 @@ import java.io.InputStreamReader;
 import java.time.Duration;
 
 /**
- * A TCP echo server (or, with the argument {@code framed}, an echo of lines; with {@code reuseport}, on two loops with a listener each) in its own JVM, for tests that must look at a server from outside: under a low
+ * A TCP echo server (or, with the argument {@code framed}, an echo of lines; with {@code reuseport}, on two loops with a listener each; with {@code tls}, a TLS echo with the test bundle "server") in its own JVM, for tests that must look at a server from outside: under a low
  * file descriptor limit ({@link AcceptErrorBackoffTest}), or weighing its heap without the clients'
  * objects in the same heap ({@link IdleConnectionHeapTest}). Prints its port, then answers "stats"
  * (accept counters) and "heap" (bytes of heap in use after a full collection) on stdin.
