@@ -16,12 +16,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -120,6 +122,12 @@ class AcceptErrorBackoffTest {
             assertThat(drained[2]).as("connections the child still counts open after every client closed").isZero();
             // A close that survives a failed load still skips a step (e.g. the half-close) for good.
             assertThat(classLoadFailures).as("classes the child failed to load").isEmpty();
+            // ...and no loop thread spins with nothing left to serve (a spinning one uses 100 ticks a
+            // second; the loop threads alone, as the JIT may still be compiling after the burst).
+            long loopTicksBefore = loopThreadTicks(child.pid());
+            TimeUnit.SECONDS.sleep(1); // the measurement window, not a synchronisation
+            assertThat(loopThreadTicks(child.pid()) - loopTicksBefore)
+                    .as("loop threads' CPU ticks (1/100 s) in 1 s with no client left").isLessThan(10);
         } finally {
             for (Socket socket : clients) {
                 socket.close();
@@ -188,7 +196,34 @@ class AcceptErrorBackoffTest {
 
     /** utime + stime of a process, in clock ticks, from /proc/PID/stat (fields 14 and 15). */
     private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return ticks(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    /** utime + stime of the child's threads named verypoll-loop-N (/proc/PID/task/TID). */
+    private static long loopThreadTicks(long pid) throws IOException {
+        long ticks = 0;
+        int loops = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith("verypoll-loop")) {
+                        ticks += ticks(task.resolve("stat"));
+                        loops++;
+                    }
+                } catch (NoSuchFileException e) {
+                    // a thread (not a loop's) that ended meanwhile
+                }
+            }
+        }
+        if (loops == 0) {
+            throw new IllegalStateException("no thread named verypoll-loop-N in process " + pid);
+        }
+        return ticks;
+    }
+
+    /** utime + stime (fields 14 and 15) of a /proc stat file. */
+    private static long ticks(Path statFile) throws IOException {
+        String stat = Files.readString(statFile);
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
