@@ -104,7 +104,6 @@ final class DatagramSource extends EpollSource {
             throw new IllegalArgumentException("Read-only buffer");
         }
         Scratch s = Scratch.get();
-        int pos = dst.position();
         long n;
         fd.acquire();
         try {
@@ -115,15 +114,7 @@ final class DatagramSource extends EpollSource {
         } finally {
             fd.release();
         }
-        if (n < 0) {
-            if (s.errno() == Libc.EAGAIN || s.errno() == Libc.EINTR) {
-                rearm(R, s.errno() == Libc.EINTR);
-                return null;
-            }
-            throw Errno.datagram(s.errno());
-        }
-        dst.position(pos + (int) n);
-        return sender(s);
+        return received(s, n, dst);
     }
 
     /** recvfrom with {@code MSG_PEEK}, through the thread's native memory: the datagram stays queued. */
@@ -145,6 +136,14 @@ final class DatagramSource extends EpollSource {
         } finally {
             fd.release();
         }
+        return received(s, n, dst);
+    }
+
+    /**
+     * After a recvfrom of {@code n} bytes into {@code dst} (its position not yet moved): the sender,
+     * or null when nothing was waiting (the read direction re-armed).
+     */
+    private SocketAddress received(Scratch s, long n, ByteBuffer dst) throws IOException {
         if (n < 0) {
             if (s.errno() == Libc.EAGAIN || s.errno() == Libc.EINTR) {
                 rearm(R, s.errno() == Libc.EINTR);
